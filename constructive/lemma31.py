@@ -1,0 +1,62 @@
+r"""Lemma 3.1 and eq. (19): products of convolutions as two-layer networks.
+
+With :math:`\sigma_2(x) = \mathrm{ReLU}(x)^2` and the identity ``x^q =
+ReLU(x)^q + (-1)^q ReLU(-x)^q`` (q = 2):
+
+* eq. (19): :math:`U \odot U = \mathcal{L}_2 * \sigma_2(\mathcal{L}_1 * U)` with
+  :math:`\mathcal{L}_1 = [[I], [-I]] \in \mathbb{R}^{2\times1\times3\times3}` and
+  :math:`\mathcal{L}_2 = [[I, I]] \in \mathbb{R}^{1\times2\times3\times3}`;
+* Lemma 3.1 (18): :math:`(D_1 * U) \odot (D_2 * U) = \mathbf{M}_2 *
+  \sigma_2(\mathbf{M}_1 * U)` by polarisation,
+  :math:`ab = \tfrac12[(a+b)^2 - a^2 - b^2]`, with
+  ``M1 = [D1+D2, -(D1+D2), D1, -D1, D2, -D2]`` (6 x 1 x k x k) and
+  ``M2 = [I/2, I/2, -I/2, -I/2, -I/2, -I/2]`` (1 x 6 x 3 x 3).
+
+``I`` is the identity filter (a 1 at the centre).  Tensors are float64 and
+follow PyTorch's (out, in, k, k) layout, paper index ``[a, b]`` being
+``[a-1, b-1]`` here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from stencils.boundary import conv2d, to_nchw
+
+
+def identity_filter(size: int = 3, dtype=torch.float64) -> torch.Tensor:
+    """The k x k identity filter I, with ``I * U = U``."""
+    eye = torch.zeros(size, size, dtype=dtype)
+    eye[size // 2, size // 2] = 1
+    return eye
+
+
+def relu2(x: torch.Tensor) -> torch.Tensor:
+    """sigma_2(x) = ReLU(x)^2."""
+    return torch.relu(x).square()
+
+
+def square_weights(size: int = 3, dtype=torch.float64) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(L1, L2)`` of eq. (19), so that ``L2 * relu2(L1 * U) = U * U``."""
+    eye = identity_filter(size, dtype)
+    L1 = torch.stack([eye, -eye])[:, None]
+    L2 = torch.stack([eye, eye])[None]
+    return L1, L2
+
+
+def product_weights(D1, D2, dtype=torch.float64) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(M1, M2)`` of Lemma 3.1 for kernels ``D1, D2`` (k x k, any odd k)."""
+    D1 = torch.as_tensor(np.asarray(D1, dtype=np.float64)).to(dtype)
+    D2 = torch.as_tensor(np.asarray(D2, dtype=np.float64)).to(dtype)
+    S = D1 + D2
+    M1 = torch.stack([S, -S, D1, -D1, D2, -D2])[:, None]
+    half = identity_filter(3, dtype) / 2
+    M2 = torch.stack([half, half, -half, -half, -half, -half])[None]
+    return M1, M2
+
+
+def two_layer(U: torch.Tensor, W1: torch.Tensor, W2: torch.Tensor, bc) -> torch.Tensor:
+    """``W2 * relu2(W1 * U)`` for U of shape (r, s), (N, r, s) or (N, 1, r, s)."""
+    x, restore = to_nchw(U)
+    return restore(conv2d(relu2(conv2d(x, W1, bc)), W2, bc))

@@ -1,0 +1,146 @@
+r"""The networks of Theorem 3.2 and eq. (27) as :class:`torch.nn.Module`.
+
+:class:`Theorem32Network` evaluates eqs. (20)-(22),
+
+.. math::
+
+    T_1(U) = \mathcal{A}_2 * \sigma_1(\mathcal{A}_1 * U), \quad
+    T_2(V) = \mathcal{B}_2 * \sigma_2(\mathcal{B}_1 * V), \quad
+    F_\theta(U) = \mathcal{C} * T_1(U) + T_2(T_1(U)),
+
+with :math:`\sigma_1 = \mathrm{ReLU}`, :math:`\sigma_2 = \mathrm{ReLU}^2`, and every
+convolution padded by the boundary condition (:func:`stencils.boundary.conv2d`).
+Its weights are trainable parameters; :meth:`Theorem32Network.from_system`
+loads the exact ones.  In *compact* mode the identity-multiple layers A2, B1,
+B2, C are stored as 1 x 1 convolutions (the remark after Theorem 3.2): same
+output, less work.
+
+:class:`LinearNetwork` is eq. (27), ``F(U) = A2 * ReLU(A1 * U)``.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from constructive.lemma31 import relu2
+from constructive.theorem32 import WEIGHT_NAMES, linear_weights, theorem32_shapes, theorem32_weights
+from pixelpde.errors import InputError
+from stencils.boundary import BoundaryCondition, conv2d, to_nchw
+from stencils.semidiscrete import SemiDiscretePDE
+
+
+class Theorem32Network(nn.Module):
+    """F_theta of Theorem 3.2 for n quadratic interactions (eqs. (20)-(22)).
+
+    Accepts fields of shape (r, s), (N, r, s) or (N, 1, r, s) and returns the
+    same shape.  ``size`` is the filter size of A1 (the stencil size);
+    ``compact=True`` stores A2, B1, B2, C as 1 x 1 filters.
+    """
+
+    def __init__(self, n: int, bc, size: int = 3, compact: bool = False, dtype=torch.float64):
+        super().__init__()
+        self.n = int(n)
+        self.bc = BoundaryCondition.parse(bc)
+        self.size = int(size)
+        self.compact = bool(compact)
+        for name, shape in theorem32_shapes(self.n, self.size, 1 if compact else 3).items():
+            self.register_parameter(name, nn.Parameter(torch.zeros(shape, dtype=dtype)))
+
+    @classmethod
+    def from_system(cls, sd: SemiDiscretePDE, compact: bool = False, dtype=torch.float64) -> "Theorem32Network":
+        """The exact network of the proof of Theorem 3.2 for ``sd``."""
+        net = cls(sd.n, sd.bc, sd.size, compact=False, dtype=torch.float64)
+        net.load_weights(theorem32_weights(sd))
+        if compact:
+            net = net.compacted()
+        return net.to(dtype)
+
+    def load_weights(self, weights: dict[str, torch.Tensor]) -> None:
+        """Copy tensors named A1, A2, B1, B2, C (shapes checked) into the parameters."""
+        expected = {name: tuple(p.shape) for name, p in self.named_parameters()}
+        got = {name: tuple(t.shape) for name, t in weights.items()}
+        if expected != got:
+            raise InputError(f"weights do not fit a Theorem 3.2 network with n={self.n}: expected {expected}, got {got}")
+        with torch.no_grad():
+            for name, tensor in weights.items():
+                getattr(self, name).copy_(tensor)
+
+    def weights(self) -> dict[str, torch.Tensor]:
+        return {name: p.detach() for name, p in self.named_parameters()}
+
+    def forward(self, U: torch.Tensor) -> torch.Tensor:
+        x, restore = to_nchw(U)
+        t1 = conv2d(torch.relu(conv2d(x, self.A1, self.bc)), self.A2, self.bc)
+        out = conv2d(t1, self.C, self.bc)
+        if self.n:
+            out = out + conv2d(relu2(conv2d(t1, self.B1, self.bc)), self.B2, self.bc)
+        return restore(out)
+
+    def compacted(self) -> "Theorem32Network":
+        """The same map with A2, B1, B2, C as 1 x 1 filters.
+
+        Exact when those filters vanish off their centre (as in the
+        construction); otherwise the result would differ, so that is refused.
+        """
+        if self.compact:
+            return self
+        out = Theorem32Network(self.n, self.bc, self.size, compact=True, dtype=self.A1.dtype)
+        weights = {"A1": self.A1.detach()}
+        for name, p in self.named_parameters():
+            if name == "A1":
+                continue
+            centre = p.detach()[..., 1:2, 1:2]
+            off = p.detach().clone()
+            off[..., 1, 1] = 0
+            if torch.any(off != 0):
+                raise ValueError(f"{name} has off-centre taps; the compact form would change the network")
+            weights[name] = centre
+        out.load_weights(weights)
+        return out
+
+    def expanded(self) -> "Theorem32Network":
+        """The full 3 x 3 form of a compact network (inverse of :meth:`compacted`)."""
+        if not self.compact:
+            return self
+        out = Theorem32Network(self.n, self.bc, self.size, compact=False, dtype=self.A1.dtype)
+        weights = {"A1": self.A1.detach()}
+        for name, p in self.named_parameters():
+            if name != "A1":
+                full = torch.zeros(*p.shape[:2], 3, 3, dtype=p.dtype)
+                full[..., 1, 1] = p.detach()[..., 0, 0]
+                weights[name] = full
+        out.load_weights(weights)
+        return out
+
+    def num_parameters(self) -> int:
+        return sum(p.numel() for p in self.parameters())
+
+    def extra_repr(self) -> str:
+        return f"n={self.n}, bc={self.bc}, size={self.size}, compact={self.compact}"
+
+
+class LinearNetwork(nn.Module):
+    """Eq. (27): ``F(U) = A2 * ReLU(A1 * U)``, A1 (2, 1, k, k), A2 (1, 2, 1, 1)."""
+
+    def __init__(self, bc, size: int = 3, dtype=torch.float64):
+        super().__init__()
+        self.bc = BoundaryCondition.parse(bc)
+        self.A1 = nn.Parameter(torch.zeros(2, 1, size, size, dtype=dtype))
+        self.A2 = nn.Parameter(torch.zeros(1, 2, 1, 1, dtype=dtype))
+
+    @classmethod
+    def from_system(cls, sd: SemiDiscretePDE, dtype=torch.float64) -> "LinearNetwork":
+        weights = linear_weights(sd)
+        net = cls(sd.bc, sd.size, dtype=torch.float64)
+        with torch.no_grad():
+            net.A1.copy_(weights["A1"])
+            net.A2.copy_(weights["A2"])
+        return net.to(dtype)
+
+    def forward(self, U: torch.Tensor) -> torch.Tensor:
+        x, restore = to_nchw(U)
+        return restore(conv2d(torch.relu(conv2d(x, self.A1, self.bc)), self.A2, self.bc))
+
+
+__all__ = ["LinearNetwork", "Theorem32Network", "WEIGHT_NAMES"]

@@ -1,0 +1,5 @@
+import sys
+
+from pixelpde.cli import main
+
+sys.exit(main())

@@ -1,0 +1,76 @@
+"""The ``pixelpde`` command line.
+
+Each subcommand lives in its own module under :mod:`pixelpde.commands`, which
+defines ``register(subparsers)``; this file only assembles them and applies
+the error contract: bad input (an :class:`~pixelpde.errors.InputError`, an
+unreadable or unwritable file, a bad option) prints one line on stderr and
+exits with code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from pixelpde import __version__
+from pixelpde.errors import InputError
+
+#: Subcommand modules, in the order ``pixelpde --help`` lists them.
+COMMANDS = (
+    "stencil",
+    "weights",
+    "apply",
+    "rhs",
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with the one-line error contract (no usage dump)."""
+
+    def error(self, message: str) -> None:  # pragma: no cover - exercised via CLI tests
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="pixelpde",
+        description="Exact convolutional networks for PDE dynamics, convergence studies, "
+        "finite-element data and learned models (Celledoni et al., pixel-data PDE paper).",
+    )
+    parser.add_argument("--version", action="version", version=f"pixelpde {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for name in COMMANDS:
+        importlib.import_module(f"pixelpde.commands.{name}").register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        result = args.func(args)
+    except InputError as exc:
+        return _fail(str(exc))
+    except FileNotFoundError as exc:
+        return _fail(f"no such file: {exc.filename or exc}")
+    except IsADirectoryError as exc:
+        return _fail(f"is a directory: {exc.filename or exc}")
+    except PermissionError as exc:
+        return _fail(f"permission denied: {exc.filename or exc}")
+    except OSError as exc:
+        return _fail(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc))
+    except KeyboardInterrupt:
+        return _fail("interrupted", code=130)
+    return 0 if result is None else int(result)
+
+
+def _fail(message: str, code: int = 2) -> int:
+    first = " ".join(str(message).split())
+    print(f"pixelpde: error: {first}", file=sys.stderr)
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

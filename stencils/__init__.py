@@ -1,0 +1,26 @@
+"""stencils: PDE text -> exact finite-difference stencils -> the semi-discrete X(U).
+
+* :func:`derive_stencil` -- exact k x k stencils for any derivative (SymPy).
+* :func:`parse_pde` -- a PDE string into the class (8), safely parsed.
+* :class:`SemiDiscretePDE` -- X(U) of eq. (11) with its reference evaluation.
+* :class:`BoundaryCondition` -- periodic / Dirichlet grids and the one padding rule.
+"""
+
+from stencils.boundary import BoundaryCondition, conv2d, to_nchw
+from stencils.finite_difference import Stencil, derivative_name, derive_stencil, parse_derivative
+from stencils.pde import PDE, QuadraticTerm, parse_pde
+from stencils.semidiscrete import SemiDiscretePDE
+
+__all__ = [
+    "BoundaryCondition",
+    "PDE",
+    "QuadraticTerm",
+    "SemiDiscretePDE",
+    "Stencil",
+    "conv2d",
+    "derivative_name",
+    "derive_stencil",
+    "parse_derivative",
+    "parse_pde",
+    "to_nchw",
+]

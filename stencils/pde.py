@@ -1,0 +1,182 @@
+r"""PDE text -> the class (8) with quadratic interactions, as data.
+
+A user writes the right-hand side of
+
+.. math::
+
+    \partial_t u = \mathcal{L} u + \sum_{i=1}^{n} \beta_i\,
+        \partial_{\alpha_{i,1}} u \; \partial_{\alpha_{i,2}} u \qquad (8)
+
+as a string such as ``"u_t = 0.01*(u_xx + u_yy) + u*(1 - u)"`` (the
+``u_t =`` is optional).  Allowed: the names ``u, u_x, u_y, u_xx, u_xy
+(= u_yx), u_yy`` (and higher ``u_xxx...`` when the kernel reaches them),
+numbers, ``+ - * /``, parentheses and non-negative integer powers.  The text is
+parsed by :func:`stencils.expr.parse_expression` (no ``eval``), expanded as a
+polynomial in the derivatives, and sorted into
+
+* the linear part :math:`\mathcal{L} u = \sum_\alpha c_\alpha \partial_\alpha u`,
+* one quadratic term :math:`(\beta_i, \alpha_{i,1}, \alpha_{i,2})` per distinct
+  product monomial (so ``u*(1 - u)`` gives ``u`` in the linear part and
+  ``beta = -1`` on ``(u, u)``).
+
+Constant source terms, cubic and higher products, unknown names and functions
+are refused with a one-line :class:`~pixelpde.errors.InputError` naming the
+term.  :meth:`PDE.discretise` turns the result into the semi-discrete system
+(11) on a grid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+
+import sympy as sp
+
+from pixelpde.errors import InputError
+from stencils.expr import parse_expression
+from stencils.finite_difference import Stencil, derivative_name, derive_stencil, parse_derivative
+
+#: The names listed in error messages (higher derivatives are accepted too).
+BASIC_NAMES = ("u", "u_x", "u_y", "u_xx", "u_xy", "u_yy")
+
+
+class _DerivativeNames(Mapping):
+    """Whitelist of identifiers: ``u`` and ``u_`` followed by x's and y's."""
+
+    def __contains__(self, name) -> bool:
+        try:
+            parse_derivative(name)
+        except InputError:
+            return False
+        return True
+
+    def __getitem__(self, name: str) -> sp.Symbol:
+        return sp.Symbol(derivative_name(parse_derivative(name)))
+
+    def __iter__(self):
+        return iter(BASIC_NAMES)
+
+    def __len__(self) -> int:
+        return len(BASIC_NAMES)
+
+
+def _alpha_key(alpha: tuple[int, int]) -> tuple[int, int, int]:
+    return (sum(alpha), -alpha[0], alpha[1])
+
+
+@dataclass(frozen=True)
+class QuadraticTerm:
+    """``beta * (d^first u) * (d^second u)`` with ``first <= second`` canonically."""
+
+    beta: sp.Rational
+    first: tuple[int, int]
+    second: tuple[int, int]
+
+    def __str__(self) -> str:
+        a, b = derivative_name(self.first), derivative_name(self.second)
+        product = f"{a}**2" if a == b else f"{a}*{b}"
+        return sp.sstr(self.beta * sp.Symbol(product))
+
+
+@dataclass(frozen=True)
+class PDE:
+    """A PDE of class (8): ``u_t = sum_alpha c_alpha d^alpha u + sum_i beta_i d^a u d^b u``.
+
+    ``source`` is the user's text; ``str(pde)`` is a canonical form that parses
+    back to the same PDE.  ``size`` and ``order`` fix the stencils used by
+    :meth:`discretise` (default: the 3 x 3 second-order stencils of the paper).
+    """
+
+    source: str
+    linear: tuple[tuple[tuple[int, int], sp.Rational], ...]
+    quadratic: tuple[QuadraticTerm, ...]
+    size: int = 3
+    order: int = 2
+
+    @property
+    def n(self) -> int:
+        """Number of quadratic interactions (the n of Theorem 3.2)."""
+        return len(self.quadratic)
+
+    @property
+    def is_linear(self) -> bool:
+        return self.n == 0
+
+    def stencil(self, alpha: tuple[int, int]) -> Stencil:
+        return derive_stencil(alpha, self.size, self.order)
+
+    def rhs_expression(self) -> sp.Expr:
+        """The right-hand side as a SymPy polynomial in the derivative symbols."""
+        sym = lambda a: sp.Symbol(derivative_name(a))  # noqa: E731
+        expr = sum((c * sym(a) for a, c in self.linear), sp.Integer(0))
+        expr += sum((t.beta * sym(t.first) * sym(t.second) for t in self.quadratic), sp.Integer(0))
+        return expr
+
+    def __str__(self) -> str:
+        terms = [sp.sstr(c * sp.Symbol(derivative_name(a))) for a, c in self.linear]
+        terms += [str(t) for t in self.quadratic]
+        if not terms:
+            return "u_t = 0"
+        text = " + ".join(terms).replace("+ -", "- ")
+        return f"u_t = {text}"
+
+    def discretise(self, dx, bc):
+        """The semi-discrete system (11) on a grid of spacing ``dx`` with boundary condition ``bc``."""
+        from stencils.semidiscrete import SemiDiscretePDE
+
+        return SemiDiscretePDE.from_pde(self, dx, bc)
+
+
+def parse_pde(text: str, size: int = 3, order: int = 2) -> PDE:
+    """Parse and normalise a PDE string into the class (8); see the module docstring."""
+    if not isinstance(text, str):
+        raise InputError("the PDE must be a string")
+    derive_stencil((0, 0), size, order)  # validates size and order
+    rhs = text
+    if "=" in text:
+        lhs, _, rhs = text.partition("=")
+        if lhs.strip().replace(" ", "") not in ("u_t", "du/dt"):
+            raise InputError(f"PDE {text.strip()!r}: the left-hand side must be u_t, not {lhs.strip()!r}")
+    expr = parse_expression(rhs, _DerivativeNames(), what="PDE")
+    symbols = sorted(expr.free_symbols, key=lambda s: _alpha_key(parse_derivative(s.name)))
+    if not symbols:
+        if expr != 0:
+            raise InputError(f"PDE {text.strip()!r}: constant source term {expr} is not allowed (class (8) has none)")
+        return PDE(text.strip(), (), (), size, order)
+    if not expr.is_polynomial(*symbols):
+        raise InputError(
+            f"PDE {text.strip()!r} is not a polynomial in u and its derivatives (division by an expression in u?)"
+        )
+    poly = sp.Poly(sp.expand(expr), *symbols)
+    linear: dict[tuple[int, int], sp.Rational] = {}
+    quadratic: dict[tuple[tuple[int, int], tuple[int, int]], sp.Rational] = {}
+    for monom, coeff in poly.terms():
+        if coeff == 0:
+            continue
+        factors = [parse_derivative(s.name) for s, k in zip(symbols, monom) for _ in range(k)]
+        term = sp.Mul(*[s**k for s, k in zip(symbols, monom)])
+        if len(factors) == 0:
+            raise InputError(f"PDE {text.strip()!r}: constant source term {coeff} is not allowed (class (8) has none)")
+        if len(factors) > 2:
+            raise InputError(
+                f"PDE {text.strip()!r}: term {coeff * term} is of degree {len(factors)}; "
+                "Theorem 3.2 covers linear and quadratic terms only"
+            )
+        for alpha in factors:
+            derive_stencil(alpha, size, order)  # raises if the kernel cannot reach it
+        if len(factors) == 1:
+            linear[factors[0]] = coeff
+        else:
+            first, second = sorted(factors, key=_alpha_key)
+            quadratic[(first, second)] = coeff
+    return PDE(
+        source=text.strip(),
+        linear=tuple(sorted(linear.items(), key=lambda kv: _alpha_key(kv[0]))),
+        quadratic=tuple(
+            QuadraticTerm(beta, a, b)
+            for (a, b), beta in sorted(quadratic.items(), key=lambda kv: (_alpha_key(kv[0][0]), _alpha_key(kv[0][1])))
+        ),
+        size=int(size),
+        order=int(order),
+    )

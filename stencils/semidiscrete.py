@@ -1,0 +1,176 @@
+r"""The semi-discrete system (11) and its reference evaluation.
+
+.. math::
+
+    \dot U = X(U) = L * U + \sum_{i=1}^{n} \beta_i\,
+        (D_{2i-1} * U) \odot (D_{2i} * U) \qquad (11)
+
+with k x k kernels acting by cross-correlation on ``U`` padded by the
+boundary condition (:mod:`stencils.boundary`).  :meth:`SemiDiscretePDE.rhs`
+evaluates X(U) directly with :func:`scipy.ndimage.correlate`, an
+implementation independent of the PyTorch networks that are checked
+against it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+import scipy.ndimage as ndi
+import scipy.sparse as sps
+import sympy as sp
+
+from pixelpde.errors import InputError
+from stencils.boundary import BoundaryCondition
+from stencils.expr import positive_fraction
+from stencils.finite_difference import matrix_to_array
+
+
+@dataclass(frozen=True, eq=False)
+class SemiDiscretePDE:
+    """X(U) of eq. (11): float64 kernels, the boundary condition and provenance.
+
+    ``L`` is the combined linear kernel, ``betas[i]`` and ``D[2i], D[2i+1]``
+    the i-th quadratic interaction (0-based here, ``D_{2i-1}, D_{2i}`` in the
+    paper).  Built from a parsed PDE by :meth:`from_pde`, which also keeps
+    the kernels in exact rationals (``exact``), or from arbitrary arrays.
+    """
+
+    L: np.ndarray
+    betas: tuple[float, ...]
+    D: tuple[np.ndarray, ...]
+    bc: BoundaryCondition
+    dx: Fraction | None = None
+    pde: object | None = None
+    exact: dict | None = field(default=None, repr=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "bc", BoundaryCondition.parse(self.bc))
+        L = np.asarray(self.L, dtype=np.float64)
+        if L.ndim != 2 or L.shape[0] != L.shape[1] or L.shape[0] % 2 == 0:
+            raise InputError(f"kernel L must be k x k with k odd, got shape {L.shape}")
+        D = tuple(np.asarray(d, dtype=np.float64) for d in self.D)
+        if len(D) != 2 * len(self.betas):
+            raise InputError(f"{len(self.betas)} quadratic terms need {2 * len(self.betas)} kernels D, got {len(D)}")
+        for d in D:
+            if d.shape != L.shape:
+                raise InputError(f"every kernel must have the shape of L {L.shape}, got {d.shape}")
+        if not (np.all(np.isfinite(L)) and all(np.all(np.isfinite(d)) for d in D)):
+            raise InputError("kernels must be finite (a coefficient overflows float64)")
+        if not all(np.isfinite(b) for b in map(float, self.betas)):
+            raise InputError("quadratic coefficients must be finite")
+        object.__setattr__(self, "L", L)
+        object.__setattr__(self, "D", D)
+        object.__setattr__(self, "betas", tuple(float(b) for b in self.betas))
+
+    @classmethod
+    def from_pde(cls, pde, dx, bc) -> "SemiDiscretePDE":
+        """Discretise a :class:`~stencils.pde.PDE` on a grid of spacing ``dx``."""
+        dx = positive_fraction(dx, "dx")
+        k = pde.size
+        L = sp.zeros(k, k)
+        for alpha, coeff in pde.linear:
+            L += coeff * pde.stencil(alpha).kernel(dx)
+        L = sp.ImmutableMatrix(L)
+        terms = [(t.beta, pde.stencil(t.first).kernel(dx), pde.stencil(t.second).kernel(dx)) for t in pde.quadratic]
+        return cls(
+            L=matrix_to_array(L),
+            betas=tuple(float(beta) for beta, _, _ in terms),
+            D=tuple(matrix_to_array(d) for _, d1, d2 in terms for d in (d1, d2)),
+            bc=bc,
+            dx=dx,
+            pde=pde,
+            exact={"L": L, "betas": tuple(beta for beta, _, _ in terms), "D": tuple(d for _, a, b in terms for d in (a, b))},
+        )
+
+    @property
+    def n(self) -> int:
+        return len(self.betas)
+
+    @property
+    def size(self) -> int:
+        return self.L.shape[0]
+
+    def check_field(self, U) -> np.ndarray:
+        """Validate a field ``U`` of shape (r, s) or (..., r, s); return it as float64."""
+        U = np.asarray(U)
+        if U.dtype.kind not in "fiu" or U.dtype == np.bool_:
+            raise InputError(f"field must be a real array, got dtype {U.dtype}")
+        if U.ndim < 2:
+            raise InputError(f"field must have shape (r, s) or (batch, r, s), got shape {U.shape}")
+        if min(U.shape[-2:]) < self.size:
+            raise InputError(f"grid {U.shape[-2]}x{U.shape[-1]} is smaller than the {self.size}x{self.size} kernel")
+        if not np.all(np.isfinite(U)):
+            raise InputError("field contains NaN or Inf")
+        return U.astype(np.float64, copy=False)
+
+    def correlate(self, K: np.ndarray, U: np.ndarray) -> np.ndarray:
+        """``K * U`` for a field of shape (..., r, s), padded by the boundary condition."""
+        K = np.asarray(K, dtype=np.float64)
+        kernel = K.reshape((1,) * (U.ndim - 2) + K.shape)
+        return ndi.correlate(U, kernel, mode=self.bc.ndimage_mode, cval=0.0)
+
+    def rhs(self, U) -> np.ndarray:
+        """Reference X(U) of eq. (11) for ``U`` of shape (r, s) or (..., r, s), float64."""
+        U = self.check_field(U)
+        out = self.correlate(self.L, U)
+        for i, beta in enumerate(self.betas):
+            out += beta * self.correlate(self.D[2 * i], U) * self.correlate(self.D[2 * i + 1], U)
+        return out
+
+    def linear_matrix(self, r: int, s: int | None = None) -> sps.csr_matrix:
+        """The matrix of ``U -> L * U`` on row-major ``vec(U)`` (index ``h*s + k``)."""
+        s = r if s is None else s
+        if min(r, s) < self.size:
+            raise InputError(f"grid {r}x{s} is smaller than the {self.size}x{self.size} kernel")
+        c = self.size // 2
+        total = sps.csr_matrix((r * s, r * s))
+        for a in range(self.size):
+            for b in range(self.size):
+                w = self.L[a, b]
+                if w != 0.0:
+                    total = total + w * sps.kron(self._shift(r, a - c), self._shift(s, b - c), format="csr")
+        return total.tocsr()
+
+    def _shift(self, m: int, i: int) -> sps.spmatrix:
+        """(S U)[h] = U[h + i], wrapping (periodic) or dropping (Dirichlet)."""
+        S = sps.eye(m, k=i, format="csr")
+        if self.bc is BoundaryCondition.PERIODIC and i != 0:
+            S = S + sps.eye(m, k=i - m if i > 0 else i + m, format="csr")
+        return S
+
+    def describe(self) -> dict:
+        """JSON-ready description; kernels as exact rational strings when known."""
+
+        def exact(M):
+            return [[str(v) for v in M.row(r)] for r in range(M.rows)]
+
+        out = {
+            "pde": None if self.pde is None else self.pde.source,
+            "pde_canonical": None if self.pde is None else str(self.pde),
+            "bc": str(self.bc),
+            "dx": None if self.dx is None else str(self.dx),
+            "dx_float": None if self.dx is None else float(self.dx),
+            "size": self.size,
+            "order": None if self.pde is None else self.pde.order,
+            "n": self.n,
+        }
+        if self.exact is not None:
+            out["stencils"] = {
+                "L": exact(self.exact["L"]),
+                "terms": [
+                    {"beta": str(beta), "D1": exact(self.exact["D"][2 * i]), "D2": exact(self.exact["D"][2 * i + 1])}
+                    for i, beta in enumerate(self.exact["betas"])
+                ],
+            }
+        else:
+            out["stencils"] = {
+                "L": self.L.tolist(),
+                "terms": [
+                    {"beta": beta, "D1": self.D[2 * i].tolist(), "D2": self.D[2 * i + 1].tolist()}
+                    for i, beta in enumerate(self.betas)
+                ],
+            }
+        return out

@@ -1,0 +1,152 @@
+r"""One-step time integrators for fields, shared by constructed and learned networks.
+
+A vector field ``F`` maps a torch tensor of fields to a tensor of the same
+shape: a single field (r, s), or a batch (N, r, s) or (N, 1, r, s), any float
+dtype, on any device.  Everything here is plain differentiable torch code, so
+training backpropagates through it.
+
+Base methods :math:`\varphi^{h}_F` (section 2.2):
+
+* ``euler``   explicit Euler :math:`U + hF(U)` (order 1, :math:`\Psi_1`);
+* ``rk2``     Heun's method (order 2);
+* ``rk4``     the classical Runge-Kutta method (order 4).
+
+The norm projection of section 2.2 (:math:`\Psi_2`, eq. (31)) rescales the
+result of a base step to the Frobenius norm of its input, per sample:
+:math:`n_h(U)\,\varphi^h_F(U)` with :math:`n_h(U) = \|U\| / \|\varphi^h_F(U)\|`.
+By Lemma 2.1 it keeps the order of the base method when F preserves the norm.
+
+An :class:`Integrator` is :math:`\Psi^{\delta t} = \varphi^{\delta t/s} \circ
+\dots \circ \varphi^{\delta t/s}` (s substeps, eqs. (30)-(31)), with the
+projection (if any) after every substep.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+
+from pixelpde.errors import InputError
+
+VectorField = Callable[[torch.Tensor], torch.Tensor]
+
+
+def euler(F: VectorField, U: torch.Tensor, h: float) -> torch.Tensor:
+    """Explicit Euler, :math:`U + hF(U)`."""
+    return U + h * F(U)
+
+
+def heun(F: VectorField, U: torch.Tensor, h: float) -> torch.Tensor:
+    """Heun's second-order method (explicit trapezoidal rule)."""
+    k1 = F(U)
+    k2 = F(U + h * k1)
+    return U + (h / 2) * (k1 + k2)
+
+
+def rk4(F: VectorField, U: torch.Tensor, h: float) -> torch.Tensor:
+    """The classical fourth-order Runge-Kutta method."""
+    k1 = F(U)
+    k2 = F(U + (h / 2) * k1)
+    k3 = F(U + (h / 2) * k2)
+    k4 = F(U + h * k3)
+    return U + (h / 6) * (k1 + 2 * k2 + 2 * k3 + k4)
+
+
+#: Base methods and their classical orders (the expected orders, as data).
+METHODS: dict[str, tuple[Callable, int]] = {"euler": (euler, 1), "rk2": (heun, 2), "rk4": (rk4, 4)}
+
+
+def sample_norms(U: torch.Tensor) -> torch.Tensor:
+    """Frobenius norm of each sample, shaped to broadcast against ``U``.
+
+    A 2-D tensor is one field; for 3-D (N, r, s) and 4-D (N, C, r, s) tensors
+    the norm is taken per sample over all but the first axis.
+    """
+    if U.ndim == 2:
+        return torch.linalg.vector_norm(U)
+    dims = tuple(range(1, U.ndim))
+    return torch.linalg.vector_norm(U, dim=dims, keepdim=True)
+
+
+def project_norm(new: torch.Tensor, old: torch.Tensor) -> torch.Tensor:
+    """Rescale ``new`` to the per-sample Frobenius norm of ``old`` (eq. (31))."""
+    return new * (sample_norms(old) / sample_norms(new))
+
+
+@dataclass(frozen=True)
+class Integrator:
+    """:math:`\\Psi^{\\delta t}`: ``substeps`` steps of a base method, optionally projected."""
+
+    method: str = "euler"
+    projected: bool = False
+    substeps: int = 1
+
+    def __post_init__(self):
+        if self.method not in METHODS:
+            raise InputError(f"unknown integrator method {self.method!r} (use one of {', '.join(METHODS)})")
+        if isinstance(self.substeps, bool) or int(self.substeps) != self.substeps or self.substeps < 1:
+            raise InputError(f"substeps={self.substeps!r} must be a positive integer")
+
+    @property
+    def order(self) -> int:
+        """Classical order of accuracy (kept by the projection, Lemma 2.1)."""
+        return METHODS[self.method][1]
+
+    @property
+    def name(self) -> str:
+        return f"projected-{self.method}" if self.projected else self.method
+
+    def step(self, F: VectorField, U: torch.Tensor, dt: float) -> torch.Tensor:
+        """One step of size ``dt``: ``substeps`` compositions of the base method."""
+        base = METHODS[self.method][0]
+        h = dt / self.substeps
+        for _ in range(self.substeps):
+            new = base(F, U, h)
+            U = project_norm(new, U) if self.projected else new
+        return U
+
+    __call__ = step
+
+
+#: Accepted names for :func:`get_integrator` (CLI spellings).
+INTEGRATOR_NAMES = ("euler", "projected-euler", "rk2", "projected-rk2", "rk4", "projected-rk4")
+_ALIASES = {"heun": "rk2", "projected-heun": "projected-rk2"}
+
+
+def get_integrator(name: str, substeps: int = 1) -> Integrator:
+    """``'euler'``, ``'projected-euler'``, ``'rk2'`` (``'heun'``), ``'rk4'`` and their projected forms."""
+    key = _ALIASES.get(str(name).strip().lower(), str(name).strip().lower())
+    if key not in INTEGRATOR_NAMES:
+        raise InputError(f"unknown integrator {name!r} (use one of {', '.join(INTEGRATOR_NAMES)})")
+    projected = key.startswith("projected-")
+    return Integrator(key.removeprefix("projected-"), projected, substeps)
+
+
+def rollout(
+    F: VectorField,
+    U0: torch.Tensor,
+    dt: float,
+    steps: int,
+    integrator: Integrator,
+    grad: bool | None = None,
+) -> torch.Tensor:
+    """The trajectory :math:`[U_0, \\mathcal{N}(U_0), \\dots, \\mathcal{N}^J(U_0)]` (eq. (26)).
+
+    For a batch ``U0`` of shape (N, ...) the result has shape (N, J+1, ...);
+    for a single field (r, s) it is (J+1, r, s).  With ``grad=False`` (or
+    ``None`` while autograd is globally off) no graph is built at all; with
+    gradients on, the graph of the whole rollout is kept for backpropagation.
+    """
+    if isinstance(steps, bool) or int(steps) != steps or steps < 0:
+        raise InputError(f"steps={steps!r} must be a non-negative integer")
+    enabled = torch.is_grad_enabled() if grad is None else bool(grad)
+    with torch.set_grad_enabled(enabled):
+        states = [U0]
+        U = U0
+        for _ in range(int(steps)):
+            U = integrator.step(F, U, dt)
+            states.append(U if enabled else U.detach())
+        axis = 0 if U0.ndim == 2 else 1
+        return torch.stack(states, dim=axis)

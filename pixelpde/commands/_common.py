@@ -1,0 +1,63 @@
+"""Argument helpers shared by the subcommands (one definition of each option)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+from pixelpde.atomic import atomic_path
+from pixelpde.errors import InputError
+
+
+def add_pde_options(parser: argparse.ArgumentParser, dx: bool = True) -> None:
+    """``--pde --bc [--dx] --size --order``: what a semi-discrete system needs."""
+    parser.add_argument("--pde", required=True, help='PDE right-hand side, e.g. "u_t = 0.01*(u_xx + u_yy) + u*(1 - u)"')
+    parser.add_argument("--bc", required=True, choices=["periodic", "dirichlet"], help="boundary condition (padding)")
+    if dx:
+        parser.add_argument("--dx", required=True, help="grid spacing, e.g. 0.01 or 1/64 (read exactly)")
+    add_stencil_options(parser)
+
+
+def add_stencil_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--size", type=int, default=3, help="kernel size k (odd; default 3)")
+    parser.add_argument("--order", type=int, default=2, help="order of accuracy of the stencils (default 2)")
+
+
+def semidiscrete_from_args(args):
+    from stencils import parse_pde
+
+    return parse_pde(args.pde, size=args.size, order=args.order).discretise(args.dx, args.bc)
+
+
+def load_field(path) -> np.ndarray:
+    """Read an (r, s) or (batch, r, s) float array from a ``.npy`` file; refuse NaN/Inf."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"input file {str(path)!r} does not exist")
+    try:
+        U = np.load(path, allow_pickle=False)
+    except ValueError as exc:
+        raise InputError(f"cannot read {str(path)!r} as a .npy array: {exc}") from None
+    if U.dtype.kind not in "fiu" or U.dtype == np.bool_:
+        raise InputError(f"{str(path)!r} holds dtype {U.dtype}; a real float array is needed")
+    if U.ndim not in (2, 3):
+        raise InputError(f"{str(path)!r} has shape {U.shape}; expected (r, s) or (batch, r, s)")
+    if not np.all(np.isfinite(U)):
+        raise InputError(f"{str(path)!r} contains NaN or Inf")
+    return U.astype(np.float64, copy=False)
+
+
+def save_array(path, array: np.ndarray) -> None:
+    path = Path(path)
+    if path.suffix != ".npy":
+        raise InputError(f"output file {str(path)!r} must end in .npy")
+    with atomic_path(path) as tmp:
+        np.save(tmp, array, allow_pickle=False)
+
+
+def save_json(path, data) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(data, indent=2) + "\n")

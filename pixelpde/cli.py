@@ -24,6 +24,9 @@ COMMANDS = (
     "rhs",
     "simulate",
     "show",
+    "train",
+    "evaluate",
+    "reproduce",
 )
 
 

@@ -8,6 +8,8 @@ import pytest
 from pixelpde.cli import main
 from pixelpde.errors import InputError
 
+pytestmark = pytest.mark.usefixtures("single_thread")
+
 @pytest.fixture(scope="module")
 def heat_files(tmp_path_factory):
     from fem import generate, write_dataset
@@ -61,7 +63,7 @@ def test_reproduce_pipeline_end_to_end(tmp_path, monkeypatch):
     import learned.reproduce as rep
     from learned.presets import SIZES, ReproduceSize
 
-    toy = ReproduceSize(p=8, n_train=2, train_steps=4, n_test=3, test_steps=5, stages=(2,), epochs=1, lr_step=30, constructive_lr=1e-5, constructive_noise=0.0)
+    toy = ReproduceSize(p=8, n_train=2, train_steps=4, n_test=3, test_steps=5, stages=(2,), epochs=1, lr_step=30, batch_size=4, constructive_noise=0.0)
     monkeypatch.setitem(SIZES, "quick", toy)
     out = tmp_path / "fisher"
     assert main(["reproduce", "fisher", "--quick", "--out", str(out), "--no-progress"]) == 0

@@ -13,6 +13,8 @@ from learned.data import Trajectories
 from learned.evaluate import Model, error_metrics, run_models, write_metrics
 from pixelpde.errors import InputError
 
+pytestmark = pytest.mark.usefixtures("single_thread")
+
 
 def hand_case():
     """N = 2 samples, J = 2 steps, 2 x 2 fields; errors E chosen by hand."""

@@ -16,6 +16,8 @@ from learned.embedding import random_init_
 from learned.train import CHECKPOINT, TrainConfig, TrainingDiverged, batch_loss, train
 from pixelpde.errors import InputError
 
+pytestmark = pytest.mark.usefixtures("single_thread")
+
 FISHER = "u_t = 0.01*(u_xx + u_yy) + u*(1 - u)"
 
 

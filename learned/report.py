@@ -35,6 +35,7 @@ def evaluate_runs(
     device: str = "cpu",
     allow_dt_mismatch: bool = False,
     progress: bool = True,
+    dtype: str = "float64",
 ) -> dict:
     """Metrics and figures for trained ``runs`` (:class:`learned.io.Run`) on ``test``."""
     from learned.plots import error_curves, prediction_panel
@@ -56,11 +57,14 @@ def evaluate_runs(
         models += constructed_models(test, integrator, test.dt)
     if not models:
         raise InputError("nothing to evaluate")
-    metrics, predictions = run_models(models, test, steps, device, allow_dt_mismatch, progress)
+    from learned.train import DTYPES
+
+    metrics, predictions = run_models(models, test, steps, device, allow_dt_mismatch, progress, DTYPES[dtype])
     write_metrics(out, metrics)
     record = {
         "data": test.describe(),
         "steps": steps,
+        "dtype": dtype,
         "test_trajectories": test.n_trajectories,
         "models": {m.name: {"dt": m.dt, "integrator": m.integrator.name, "substeps": m.integrator.substeps, **m.info} for m in models},
     }

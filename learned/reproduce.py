@@ -46,7 +46,7 @@ def reproduce(problem: str, out, quick: bool = False, seed: int = 0, progress: b
     """Run the whole pipeline into ``out``; returns the metrics."""
     from learned.io import load_run
     from learned.report import evaluate_runs, write_report
-    from learned.train import TrainConfig, train
+    from learned.train import TrainConfig, pick_device, train
 
     pre = preset(problem)
     size = SIZES["quick" if quick else "full"]
@@ -64,11 +64,11 @@ def reproduce(problem: str, out, quick: bool = False, seed: int = 0, progress: b
 
     common = dict(
         arch=pre.arch, integrator=pre.integrator, substeps=pre.substeps, stages=size.stages, epochs=size.epochs,
-        lr_step=size.lr_step, seed=seed, device=device,
+        lr_step=size.lr_step, batch_size=size.batch_size, seed=seed, device=device,
     )
     configs = [TrainConfig(**common)]
     if constructive:
-        configs.append(TrainConfig(**common, init="constructive", lr=size.constructive_lr, init_noise=size.constructive_noise))
+        configs.append(TrainConfig(**common, init="constructive", lr=pre.constructive_lr, init_noise=size.constructive_noise))
     runs = []
     for config in configs:
         start = time.perf_counter()
@@ -79,7 +79,7 @@ def reproduce(problem: str, out, quick: bool = False, seed: int = 0, progress: b
 
     start = time.perf_counter()
     echo(f"[3/3] evaluating on {test_data.n_trajectories} test trajectories, {size.test_steps} steps")
-    metrics = evaluate_runs(runs, test_data, out, size.test_steps, device="cpu", progress=progress)
+    metrics = evaluate_runs(runs, test_data, out, size.test_steps, device=pick_device(device), progress=progress, dtype=size.eval_dtype)
     timings["evaluate_s"] = time.perf_counter() - start
 
     setup = {
@@ -121,6 +121,7 @@ def _setup_text(setup, train_data, test_data, configs) -> str:
             f"{f' (noise {c.init_noise})' if c.init == 'constructive' else ''}, stages M = {list(c.stages)}, "
             f"{c.epochs} epochs each, lr {c.lr} (/10 every {c.lr_step} epochs, /5 per stage), batch {c.batch_size}, {c.dtype}"
         )
+    lines.append(f"- evaluation in {size['eval_dtype']} against the constructed networks with {configs[0].integrator} x{configs[0].substeps}")
     if setup["mode"] == "quick":
         lines.append("- **quick mode**: a coarse grid and a few epochs, so that it runs in minutes on a CPU; "
                      "the numbers are real but are not the paper's configuration.")

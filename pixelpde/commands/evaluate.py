@@ -21,6 +21,7 @@ def register(sub) -> None:
     p.add_argument("--no-constructed", action="store_true", help="skip the constructed (finite-difference) networks")
     p.add_argument("--integrator", default=None, help="integrator of the constructed networks (default: the first run's)")
     p.add_argument("--substeps", type=int, default=None, help="its substeps (default: the first run's, else 1)")
+    p.add_argument("--dtype", choices=["float64", "float32"], default="float64", help="evaluation precision (default float64; float32 is ~10x faster on a CPU)")
     p.add_argument("--allow-dt-mismatch", action="store_true", help="evaluate a model whose dt differs from the data's")
     add_runtime_options(p)
     p.set_defaults(func=run)
@@ -57,7 +58,7 @@ def run(args) -> None:
         )
     metrics = evaluate_runs(
         runs, test, args.out, args.steps, not args.no_constructed, integrator=integrator, device=device,
-        allow_dt_mismatch=args.allow_dt_mismatch, progress=not args.no_progress,
+        allow_dt_mismatch=args.allow_dt_mismatch, progress=not args.no_progress, dtype=args.dtype,
     )
     print(metrics_table(metrics))
     print(f"wrote {args.out}/metrics.json, metrics.csv, evaluation.json, errors.png, figure1-*.png")

@@ -163,3 +163,16 @@ def test_saved_model_loads_through_the_registry(tmp_path):
     assert meta["network"] == "algorithm2" and meta["parameters"] == 2632 and meta["dt"] == data.dt
     U = data.U[0, 0]
     assert torch.allclose(net(U), result.model.to(torch.float64)(U), rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("arch", ["theorem32", "algorithm1"])
+def test_algorithm1_and_theorem32_train_save_and_load(tmp_path, arch):
+    from learned.io import load_run
+
+    data = fisher_data()
+    config = TrainConfig(**{**SMALL, "arch": arch, "epochs": 1, "stages": (2,)}, init="constructive", lr=1e-5)
+    result = train(data, config, tmp_path / arch, progress=False)
+    run = load_run(tmp_path / arch)
+    assert run.meta["network"] == arch and run.name == "learned-constructive-init"
+    U = data.U[:, 0]
+    assert torch.equal(run.model(U), result.model.to(torch.float64)(U))

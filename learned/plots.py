@@ -26,11 +26,17 @@ def _pyplot():
 def prediction_panel(U0, truth, pred, path, steps: int, title: str = "") -> None:
     """Figure 1 panel for one trajectory (fields as (p, p) arrays, axis 0 = x)."""
     plt = _pyplot()
-    fields = [U0, truth, pred, pred - truth]
-    labels = ["initial condition", f"reference at {steps} dt", f"prediction at {steps} dt", "prediction - reference"]
+    diff = pred - truth
+    span = float(abs(diff).max()) or 1.0
+    panels = [
+        ("initial condition", U0, {"cmap": "viridis"}),
+        (f"reference at {steps} dt", truth, {"cmap": "viridis"}),
+        (f"prediction at {steps} dt", pred, {"cmap": "viridis"}),
+        ("prediction - reference", diff, {"cmap": "RdBu_r", "vmin": -span, "vmax": span}),
+    ]
     fig, axes = plt.subplots(1, 4, figsize=(16, 4), constrained_layout=True)
-    for ax, field, label in zip(axes, fields, labels):
-        im = ax.imshow(field.T, origin="lower", extent=(0, 1, 0, 1), cmap="RdBu_r" if label.startswith("pred") and "-" in label else "viridis")
+    for ax, (label, field, style) in zip(axes, panels):
+        im = ax.imshow(field.T, origin="lower", extent=(0, 1, 0, 1), **style)
         ax.set_title(label)
         ax.set_xlabel("x")
         ax.set_ylabel("y")

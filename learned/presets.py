@@ -68,13 +68,34 @@ class ReproduceSize:
     batch_size: int
     constructive_noise: float
     eval_dtype: str = "float64"
+    dt_grid: int | None = None
+
+    def dt(self, problem: str) -> float | None:
+        """The time step of the data: the generator's default for ``dt_grid``
+        nodes (so a coarse grid covers the paper's physical time), or ``None``
+        for the default of the grid itself."""
+        if self.dt_grid is None:
+            return None
+        from fem import get_problem
+
+        prob = get_problem(problem)
+        return prob.default_dt(self.dt_grid, prob.parameters({}))
 
 
-#: ``--quick``: a real but small run (minutes on a 2-core CPU): a 32 x 32 grid, 12 training
-#: trajectories, 12 epochs per stage at a constant lr per stage and batches of 8 (more Adam steps
-#: for the few windows); evaluated in float32 for speed.  ``full``: p = 100, 50 training
-#: trajectories and Algorithm 3 as printed (100 epochs per stage, lr/10 every 30, batch 32).
+#: ``--quick``: a real but small run (minutes on a 2-core CPU): a 32 x 32 grid with the time
+#: step of the paper's p = 100 grid (so that 40 steps cover the paper's physical time: with
+#: dt = 0.24 dx^2/alpha of p = 32 they would cover 10 times more, and the negative lobes of the
+#: Fisher initial conditions blow up), 12 training trajectories, 12 epochs per stage at a
+#: constant lr per stage, batches of 8 (more Adam steps for the few windows), evaluated in
+#: float32.  ``full``: p = 100, 50 training trajectories and Algorithm 3 as printed (100 epochs
+#: per stage, lr/10 every 30, batch 32).
 SIZES = {
-    "quick": ReproduceSize(p=32, n_train=12, train_steps=8, n_test=30, test_steps=40, stages=(3, 4, 5), epochs=12, lr_step=12, batch_size=8, constructive_noise=0.0, eval_dtype="float32"),
-    "full": ReproduceSize(p=100, n_train=50, train_steps=10, n_test=30, test_steps=40, stages=(3, 4, 5), epochs=100, lr_step=30, batch_size=32, constructive_noise=0.0),
+    "quick": ReproduceSize(
+        p=32, n_train=12, train_steps=8, n_test=30, test_steps=40, stages=(3, 4, 5), epochs=12, lr_step=12,
+        batch_size=8, constructive_noise=0.0, eval_dtype="float32", dt_grid=100,
+    ),
+    "full": ReproduceSize(
+        p=100, n_train=50, train_steps=10, n_test=30, test_steps=40, stages=(3, 4, 5), epochs=100, lr_step=30,
+        batch_size=32, constructive_noise=0.0,
+    ),
 }

@@ -29,7 +29,7 @@ from pixelpde.atomic import atomic_path
 from pixelpde.errors import InputError
 
 
-def simulate(problem: str, n: int, steps: int, seed: int, p: int, path: Path, progress: bool, min_norm_value=None) -> Trajectories:
+def simulate(problem: str, n: int, steps: int, seed: int, p: int, path: Path, progress: bool, min_norm_value=None, dt=None) -> Trajectories:
     """Generate ``n`` trajectories with :func:`fem.generate` and write them to ``path``.
 
     For Fisher the generator keeps only initial conditions with
@@ -37,7 +37,7 @@ def simulate(problem: str, n: int, steps: int, seed: int, p: int, path: Path, pr
     from fem import generate, write_dataset
 
     params = {} if min_norm_value is None else {"min_norm": min_norm_value}
-    arrays = generate(problem, n, steps, seed, p=p, progress=progress, **params)
+    arrays = generate(problem, n, steps, seed, p=p, dt=dt, progress=progress, **params)
     write_dataset(path, arrays)
     return Trajectories.from_arrays(arrays, source=str(path))
 
@@ -54,12 +54,13 @@ def reproduce(problem: str, out, quick: bool = False, seed: int = 0, progress: b
     if (out / "runs").exists():
         raise InputError(f"{str(out)!r} already holds a reproduction; choose another --out")
     threshold = min_norm(problem, size.p)
+    dt = size.dt(problem)
     timings = {}
 
     start = time.perf_counter()
     echo(f"[1/3] simulating {problem}: {size.n_train} training and {size.n_test} test trajectories, p = {size.p}")
-    train_data = simulate(problem, size.n_train, size.train_steps, seed, size.p, out / "data" / "train.h5", progress, threshold)
-    test_data = simulate(problem, size.n_test, size.test_steps, seed + 1, size.p, out / "data" / "test.h5", progress, threshold)
+    train_data = simulate(problem, size.n_train, size.train_steps, seed, size.p, out / "data" / "train.h5", progress, threshold, dt)
+    test_data = simulate(problem, size.n_test, size.test_steps, seed + 1, size.p, out / "data" / "test.h5", progress, threshold, dt)
     timings["simulate_s"] = time.perf_counter() - start
 
     common = dict(
@@ -113,6 +114,8 @@ def _setup_text(setup, train_data, test_data, configs) -> str:
         f"- training data: {train_data.n_trajectories} finite-element trajectories of {train_data.n_steps} steps (seed {setup['seed']})",
         f"- test data: {test_data.n_trajectories} trajectories of {test_data.n_steps} steps (seed {setup['seed'] + 1})",
     ]
+    if size["dt_grid"] is not None:
+        lines.append(f"- dt is the data generator's default for p = {size['dt_grid']}, so that {size['test_steps']} steps cover the paper's physical time")
     if setup["min_norm"] is not None:
         lines.append(f"- trajectories kept when ||U^0|| > {setup['min_norm']:.4g} (the paper's 10 at p = 100)")
     for c in configs:

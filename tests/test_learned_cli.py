@@ -63,7 +63,7 @@ def test_reproduce_pipeline_end_to_end(tmp_path, monkeypatch):
     import learned.reproduce as rep
     from learned.presets import SIZES, ReproduceSize
 
-    toy = ReproduceSize(p=8, n_train=2, train_steps=4, n_test=3, test_steps=5, stages=(2,), epochs=1, lr_step=30, batch_size=4, constructive_noise=0.0)
+    toy = ReproduceSize(p=8, n_train=2, train_steps=4, n_test=3, test_steps=5, stages=(2,), epochs=1, lr_step=30, batch_size=4, constructive_noise=0.0, dt_grid=100)
     monkeypatch.setitem(SIZES, "quick", toy)
     out = tmp_path / "fisher"
     assert main(["reproduce", "fisher", "--quick", "--out", str(out), "--no-progress"]) == 0
@@ -74,5 +74,6 @@ def test_reproduce_pipeline_end_to_end(tmp_path, monkeypatch):
     assert "errors.png" in report and "quick mode" in report
     setup = json.loads((out / "reproduce.json").read_text())
     assert setup["min_norm"] == pytest.approx(0.8)  # 0.1 p: the paper's 10 at p = 100
+    assert setup["dt"] == pytest.approx(0.24 / 101**2 / 0.01)  # the time step of p = 100
     with pytest.raises(InputError, match="already holds"):
         rep.reproduce("fisher", out, quick=True, progress=False)

@@ -124,6 +124,11 @@ def get_integrator(name: str, substeps: int = 1) -> Integrator:
     return Integrator(key.removeprefix("projected-"), projected, substeps)
 
 
+def _check_steps(steps) -> None:
+    if isinstance(steps, bool) or int(steps) != steps or steps < 0:
+        raise InputError(f"steps={steps!r} must be a non-negative integer")
+
+
 def rollout(
     F: VectorField,
     U0: torch.Tensor,
@@ -139,8 +144,7 @@ def rollout(
     ``None`` while autograd is globally off) no graph is built at all; with
     gradients on, the graph of the whole rollout is kept for backpropagation.
     """
-    if isinstance(steps, bool) or int(steps) != steps or steps < 0:
-        raise InputError(f"steps={steps!r} must be a non-negative integer")
+    _check_steps(steps)
     enabled = torch.is_grad_enabled() if grad is None else bool(grad)
     with torch.set_grad_enabled(enabled):
         states = [U0]
@@ -150,3 +154,26 @@ def rollout(
             states.append(U if enabled else U.detach())
         axis = 0 if U0.ndim == 2 else 1
         return torch.stack(states, dim=axis)
+
+
+def advance(
+    F: VectorField,
+    U0: torch.Tensor,
+    dt: float,
+    steps: int,
+    integrator: Integrator,
+    grad: bool | None = None,
+) -> torch.Tensor:
+    r"""Only the last state :math:`\mathcal{N}^J(U_0)` of :func:`rollout` (eq. (26)).
+
+    Same arguments and the same arithmetic as :func:`rollout`, but only the
+    current state is kept, so memory does not grow with ``steps``
+    (convergence studies take thousands of steps on large grids).
+    """
+    _check_steps(steps)
+    enabled = torch.is_grad_enabled() if grad is None else bool(grad)
+    with torch.set_grad_enabled(enabled):
+        U = U0
+        for _ in range(int(steps)):
+            U = integrator.step(F, U, dt)
+        return U

@@ -98,6 +98,22 @@ class Integrator:
     def name(self) -> str:
         return f"projected-{self.method}" if self.projected else self.method
 
+    def stability_function(self, z):
+        r"""The amplification factor of the unprojected :math:`\Psi^{\delta t}` on :math:`\dot u = \lambda u`.
+
+        With :math:`z = \delta t\,\lambda`: each base method of order
+        :math:`q \le 4` here is exact on the Taylor series up to
+        :math:`z^q` (Euler, Heun and classical RK4 have
+        :math:`R(z) = \sum_{k \le q} z^k / k!`), and ``substeps``
+        compositions give :math:`R(z/s)^s`.  Accepts complex numbers or arrays.
+        """
+        h = z / self.substeps
+        term, total = 1.0, 1.0
+        for k in range(1, self.order + 1):
+            term = term * h / k
+            total = total + term
+        return total**self.substeps
+
     def step(self, F: VectorField, U: torch.Tensor, dt: float) -> torch.Tensor:
         """One step of size ``dt``: ``substeps`` compositions of the base method."""
         base = METHODS[self.method][0]

@@ -1,4 +1,4 @@
-"""``integrators.advance``: the last state of ``rollout``, without the trajectory."""
+"""What the convergence studies need from ``integrators``: ``advance`` and the stability function."""
 
 import pytest
 import torch
@@ -34,3 +34,14 @@ def test_advance_zero_steps_and_gradients():
 def test_advance_refuses_bad_steps(steps):
     with pytest.raises(InputError):
         advance(_field, torch.zeros(4, 4), 0.1, steps, get_integrator("euler"))
+
+
+@pytest.mark.parametrize("name", ["euler", "rk2", "rk4"])
+@pytest.mark.parametrize("substeps", [1, 3])
+@pytest.mark.parametrize("z", [-0.7, 0.3, 1.9j, -1.2 + 0.8j])
+def test_stability_function_is_the_step_on_a_linear_scalar_problem(name, substeps, z):
+    integ = get_integrator(name, substeps)
+    lam = torch.tensor(complex(z), dtype=torch.complex128)
+    U = torch.ones(2, 2, dtype=torch.complex128)
+    out = integ.step(lambda V: lam * V, U, 1.0)
+    assert torch.allclose(out, torch.full_like(U, complex(integ.stability_function(complex(z)))), rtol=1e-14, atol=0)

@@ -27,6 +27,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from convergence.exact import ExactSolution, exact_solution
 from convergence.grids import cells_for_nodes, nodes_for_cells
 from convergence.initial import DEFAULT_IC, InitialCondition, parse_initial_condition
 from convergence.norms import NORMS
@@ -81,6 +82,7 @@ class Plan:
     U0s: tuple[np.ndarray, ...]
     k: int
     factor: int
+    exact: ExactSolution | None = None  #: the exact PDE solution of a space study, when known
 
     @property
     def vary(self) -> str:
@@ -162,6 +164,7 @@ def make_plan(spec: StudySpec) -> Plan:
     refinements = _int(default_r if spec.refinements is None else spec.refinements, "refinements", 1, MAX_REFINEMENTS)
     factor = _int(DEFAULT_FACTOR[spec.vary] if spec.factor is None else spec.factor, "reference factor", 2, 64)
 
+    exact = None
     if spec.vary == "dt":
         p = _int(DEFAULT_GRID_DT if spec.grid is None else spec.grid, "grid", 3, MAX_NODES)
         cells = [cells_for_nodes(bc, p)] * (refinements + 1)
@@ -169,10 +172,13 @@ def make_plan(spec: StudySpec) -> Plan:
         p0 = nodes_for_cells(bc, DEFAULT_CELLS_DX) if spec.grid is None else _int(spec.grid, "grid", 3, MAX_NODES)
         m0 = cells_for_nodes(bc, p0)
         cells = [m0 * 2**i for i in range(refinements + 1)]
-        if nodes_for_cells(bc, cells[-1] * factor) > MAX_NODES:
+        exact = exact_solution(pde, bc, ic)
+        finest = cells[-1] * (1 if exact is not None else factor)
+        if nodes_for_cells(bc, finest) > MAX_NODES:
+            what = "finest grid" if exact is not None else "reference grid"
             raise InputError(
-                f"a space study from grid {p0} with {refinements} refinements needs a "
-                f"{cells[-1] * factor}-cell reference grid (at most {MAX_NODES}); use fewer refinements or a smaller grid"
+                f"a space study from grid {p0} with {refinements} refinements needs a {finest}-cell {what} "
+                f"(at most {MAX_NODES} nodes); use fewer refinements or a smaller grid"
             )
         defect = ic.boundary_defect(bc)
         if defect > 1e-9:
@@ -189,4 +195,4 @@ def make_plan(spec: StudySpec) -> Plan:
     growth = 2 if spec.vary == "dt" else 2**k
     n0 = _int(default_steps(systems, U0s, T, integ, growth) if spec.steps is None else spec.steps, "steps", 1)
     steps = tuple(n0 * growth**i for i in range(refinements + 1))
-    return Plan(spec, pde, bc, ic, integ, T, tuple(cells), steps, systems, U0s, k, factor)
+    return Plan(spec, pde, bc, ic, integ, T, tuple(cells), steps, systems, U0s, k, factor, exact)

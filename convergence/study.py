@@ -28,7 +28,6 @@ from typing import Callable
 import numpy as np
 import torch
 
-from convergence.exact import exact_solution
 from convergence.grids import nodes_for_cells, restrict
 from convergence.norms import error_norms, fitted_order, observed_orders
 from convergence.plan import Plan, StudySpec, expected_order, make_plan, spatial_order
@@ -116,9 +115,8 @@ def _reference(plan: Plan):
         if "steps" in info:
             info["factor"] = plan.factor
         return (lambda p: U), info
-    exact = exact_solution(plan.pde, plan.bc, plan.ic)
-    if exact is not None:
-        return (lambda p: exact(plan.T, p)), exact.describe()
+    if plan.exact is not None:
+        return (lambda p: plan.exact(plan.T, p)), plan.exact.describe()
     U, info = fine_grid_solution(plan.pde, plan.bc, plan.ic, plan.T, plan.cells[-1], plan.steps[-1], plan.factor)
     return (lambda p: restrict(U, plan.bc, p)), info
 

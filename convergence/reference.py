@@ -26,13 +26,20 @@ from convergence.flow import linear_flow
 from convergence.grids import nodes_for_cells
 from convergence.steps import spectrum_rectangle, stable_steps
 from integrators import advance, get_integrator
+from pixelpde.errors import InputError
 
 
 def numpy_field(sd):
     """X(U) of ``sd`` (eq. (11), SciPy reference) as a vector field on torch tensors."""
 
     def field(U: torch.Tensor) -> torch.Tensor:
-        return torch.from_numpy(sd.rhs(U.detach().cpu().numpy()))
+        V = U.detach().cpu().numpy()
+        if not np.all(np.isfinite(V)):
+            raise InputError(
+                "the reference solution became infinite before the final time "
+                "(the PDE's solution from this initial condition blows up, or T is too large)"
+            )
+        return torch.from_numpy(sd.rhs(V))
 
     return field
 

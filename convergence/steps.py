@@ -21,9 +21,10 @@ judged from the semi-discrete field X of (11) at :math:`U^0`:
   about :math:`T \rho^{r+1} \delta t^r / (r+1)!` relative to the solution,
   with :math:`\rho = \max(\|X(U^0)\| / \|U^0\|, \|X'(U^0) X(U^0)\| / \|X(U^0)\|)` the
   rate at which the solution changes; :math:`n_{acc}` makes that estimate
-  equal to ``target`` (:data:`TARGET`): small enough for the coarsest step
-  to be in the asymptotic regime, large enough for the finest to stay far
-  above round-off.
+  equal to ``target`` (:data:`TARGET`), and keeps :math:`\rho\,\delta t \le 1/2`
+  (:data:`Z_MAX`): small enough for the coarsest step to be in the
+  asymptotic regime, large enough for the finest to stay far above
+  round-off.
 
 These are heuristics, documented in ``docs/convergence.md``; the number of
 steps can always be given explicitly.
@@ -37,6 +38,8 @@ import numpy as np
 
 #: Relative error aimed at on the coarsest level of a study.
 TARGET = 1e-2
+#: Largest rho * dt on the coarsest level (beyond it, higher-order terms still show).
+Z_MAX = 0.5
 
 
 def nonlinear_bound(sd, U0: np.ndarray) -> float:
@@ -98,10 +101,12 @@ def solution_rate(sd, U0: np.ndarray) -> float:
 
 
 def accurate_steps(order: int, rate: float, T: float, target: float = TARGET) -> int:
-    """:math:`n_{acc}` for a method of ``order`` and a solution changing at ``rate``."""
+    r""":math:`n_{acc}` for a method of ``order`` and a solution changing at ``rate``
+    (also :math:`\rho\,\delta t \le` :data:`Z_MAX`, so the step resolves the solution)."""
     if rate == 0:
         return 1
     dt = (math.factorial(order + 1) * target / (T * rate ** (order + 1))) ** (1.0 / order)
+    dt = min(dt, Z_MAX / rate)
     return max(1, math.ceil(T / dt))
 
 

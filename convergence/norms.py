@@ -81,10 +81,10 @@ def fitted_order(deltas, errors) -> float | None:
 
 @dataclass(frozen=True)
 class ErrorModel:
-    r"""Least-squares fit :math:`e \approx C_1 \delta x^{q} + C_2 \delta t^{r}`."""
+    r"""Least-squares fit :math:`e \approx C_1 \delta x^{q} + C_2 \delta t^{r}` (real or complex C)."""
 
-    C1: float
-    C2: float
+    C1: float | complex
+    C2: float | complex
     q: int
     r: int
     max_relative_residual: float
@@ -94,17 +94,20 @@ class ErrorModel:
 
 
 def fit_error_model(dx, dt, errors, r: int, q: int = 2) -> ErrorModel:
-    r"""Fit Corollary 3.3's total error :math:`C_1 \delta x^q + C_2 \delta t^r` (signed).
+    r"""Fit Corollary 3.3's total error :math:`C_1 \delta x^q + C_2 \delta t^r` to signed errors.
 
-    Least squares relative to each error (every row weighs the same however
-    small its error); ``max_relative_residual`` is
-    :math:`\max_i |e_i - \mathrm{model}_i| / |e_i|`.
+    ``errors`` are signed (real) or complex error measures, so that the two
+    terms may have different signs or phases.  Least squares relative to
+    each error (every row weighs the same however small it is);
+    ``max_relative_residual`` is :math:`\max_i |e_i - \mathrm{model}_i| / |e_i|`.
     """
     dx = np.asarray(dx, dtype=np.float64)
     dt = np.asarray(dt, dtype=np.float64)
-    e = np.asarray(errors, dtype=np.float64)
+    e = np.asarray(errors)
+    e = e.astype(np.complex128 if np.iscomplexobj(e) else np.float64)
     A = np.stack([dx**q, dt**r], axis=1) / np.abs(e)[:, None]
-    (C1, C2), *_ = np.linalg.lstsq(A, np.sign(e), rcond=None)
+    (C1, C2), *_ = np.linalg.lstsq(A.astype(e.dtype), e / np.abs(e), rcond=None)
     model = C1 * dx**q + C2 * dt**r
     residual = float(np.max(np.abs(model - e) / np.abs(e)))
-    return ErrorModel(float(C1), float(C2), int(q), int(r), residual)
+    cast = complex if np.iscomplexobj(e) else float
+    return ErrorModel(cast(C1), cast(C2), int(q), int(r), residual)

@@ -101,11 +101,11 @@ class Integrator:
     def stability_function(self, z):
         r"""The amplification factor of the unprojected :math:`\Psi^{\delta t}` on :math:`\dot u = \lambda u`.
 
-        With :math:`z = \delta t\,\lambda`: each base method of order
-        :math:`q \le 4` here is exact on the Taylor series up to
-        :math:`z^q` (Euler, Heun and classical RK4 have
-        :math:`R(z) = \sum_{k \le q} z^k / k!`), and ``substeps``
-        compositions give :math:`R(z/s)^s`.  Accepts complex numbers or arrays.
+        With :math:`z = \delta t\,\lambda`: Euler, Heun and classical RK4 have
+        as many stages as their order q, so R is the degree-q Taylor
+        polynomial of :math:`e^z`, :math:`R(z) = \sum_{k \le q} z^k / k!`;
+        ``substeps`` compositions give :math:`R(z/s)^s`.  Accepts complex
+        numbers or arrays.
         """
         h = z / self.substeps
         term, total = 1.0, 1.0
@@ -140,9 +140,11 @@ def get_integrator(name: str, substeps: int = 1) -> Integrator:
     return Integrator(key.removeprefix("projected-"), projected, substeps)
 
 
-def _check_steps(steps) -> None:
+def _grad_enabled(steps, grad: bool | None) -> bool:
+    """Check ``steps``; whether a rollout builds an autograd graph (``grad=None``: the global mode)."""
     if isinstance(steps, bool) or int(steps) != steps or steps < 0:
         raise InputError(f"steps={steps!r} must be a non-negative integer")
+    return torch.is_grad_enabled() if grad is None else bool(grad)
 
 
 def rollout(
@@ -160,8 +162,7 @@ def rollout(
     ``None`` while autograd is globally off) no graph is built at all; with
     gradients on, the graph of the whole rollout is kept for backpropagation.
     """
-    _check_steps(steps)
-    enabled = torch.is_grad_enabled() if grad is None else bool(grad)
+    enabled = _grad_enabled(steps, grad)
     with torch.set_grad_enabled(enabled):
         states = [U0]
         U = U0
@@ -186,8 +187,7 @@ def advance(
     current state is kept, so memory does not grow with ``steps``
     (convergence studies take thousands of steps on large grids).
     """
-    _check_steps(steps)
-    enabled = torch.is_grad_enabled() if grad is None else bool(grad)
+    enabled = _grad_enabled(steps, grad)
     with torch.set_grad_enabled(enabled):
         U = U0
         for _ in range(int(steps)):

@@ -100,3 +100,13 @@ def test_float32_network_agrees_to_single_precision():
     X = sd.rhs(U)
     assert np.max(np.abs(F - X)) <= 1e-5 * np.max(np.abs(X)) * 100
     assert np.max(np.abs(F - X)) > 0  # genuinely single precision
+
+
+@given(sd=systems(max_n=0), U=fields())
+def test_linear_form_eq27(sd, U):
+    """For linear systems (n = 0), F(U) = A2 * ReLU(A1 * U) of eq. (27) equals L * U."""
+    from constructive import LinearNetwork
+
+    net = LinearNetwork.from_system(sd)
+    assert net.A1.shape == (2, 1, 3, 3) and net.A2.shape == (1, 2, 1, 1)
+    assert_matches(sd, U, run(net, U), rtol=1e-13)

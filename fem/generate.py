@@ -117,8 +117,12 @@ def plan(problem, n, steps, seed, p=100, dt=None, backend="embedded", solver="fa
     return Plan(prob, params, n, steps, seed, p, dt, rule, backend, solver, table, rejected)
 
 
-def _run(pl: Plan, sink, progress: bool, batch: int | None) -> StepStats:
-    """Simulate ``pl`` in batches; ``sink(start, U_block)`` receives (b, M+1, p, p) arrays."""
+def _run(pl: Plan, sink, progress: bool, batch: int | None, out: np.ndarray | None = None) -> StepStats:
+    """Simulate ``pl`` in batches of trajectories.
+
+    Each batch is written into ``out[start:start+b]`` when ``out`` (N, M+1, p, p)
+    is given, else into one reused buffer handed to ``sink(start, block)``.
+    """
     from tqdm import tqdm
 
     per_trajectory = (pl.steps + 1) * pl.p * pl.p * 8
@@ -130,6 +134,7 @@ def _run(pl: Plan, sink, progress: bool, batch: int | None) -> StepStats:
         runner = FiredrakeRunner(pl.problem, pl.p, pl.dt, pl.params)
     else:
         solver = get_solver(pl.solver, pl.problem.bc, pl.p)
+    buffer = None if out is not None else np.empty((min(batch, pl.n), pl.steps + 1, pl.p, pl.p))
     bar = tqdm(
         total=pl.n * pl.steps, disable=not progress, unit=" traj-steps", desc=f"{pl.problem.name} ({pl.backend})",
         leave=False,
@@ -137,7 +142,7 @@ def _run(pl: Plan, sink, progress: bool, batch: int | None) -> StepStats:
     with bar:
         for start in range(0, pl.n, batch):
             U0 = pl.problem.initial_field(pl.table[start : start + batch], pl.p)
-            block = np.empty((len(U0), pl.steps + 1, pl.p, pl.p))
+            block = out[start : start + len(U0)] if out is not None else buffer[: len(U0)]
             block[:, 0] = U0
             if pl.backend == "firedrake":
                 snapshots = runner.run(U0, pl.steps, stats)
@@ -146,7 +151,8 @@ def _run(pl: Plan, sink, progress: bool, batch: int | None) -> StepStats:
             for j, U in enumerate(snapshots, start=1):
                 block[:, j] = U
                 bar.update(len(U0))
-            sink(start, block)
+            if sink is not None:
+                sink(start, block)
     return stats
 
 
@@ -167,11 +173,7 @@ def generate(problem, n, steps, seed, p=100, dt=None, backend="embedded", progre
     """
     pl = plan(problem, n, steps, seed, p, dt, backend, solver, **params)
     U = np.empty((pl.n, pl.steps + 1, pl.p, pl.p))
-
-    def sink(start, block):
-        U[start : start + len(block)] = block
-
-    stats = _run(pl, sink, progress, batch=pl.n if batch is None else batch)
+    stats = _run(pl, None, progress, batch=pl.n if batch is None else batch, out=U)
     return Simulation(U=U, t=pl.t, ic=pl.table, attrs=pl.attrs(stats))
 
 

@@ -144,13 +144,19 @@ def _run(pl: Plan, sink, progress: bool, batch: int | None, out: np.ndarray | No
             U0 = pl.problem.initial_field(pl.table[start : start + batch], pl.p)
             block = out[start : start + len(U0)] if out is not None else buffer[: len(U0)]
             block[:, 0] = U0
+            done = 0
             if pl.backend == "firedrake":
                 snapshots = runner.run(U0, pl.steps, stats)
             else:
                 snapshots = pl.problem.run(solver, U0, pl.steps, pl.dt, pl.params, stats)
-            for j, U in enumerate(snapshots, start=1):
-                block[:, j] = U
-                bar.update(len(U0))
+            try:
+                for U in snapshots:
+                    done += 1
+                    block[:, done] = U
+                    bar.update(len(U0))
+            except InputError as exc:
+                where = f"batch of trajectories {start}..{start + len(U0) - 1}, step {done + 1}"
+                raise InputError(f"{exc} [{where}]") from None
             if sink is not None:
                 sink(start, block)
     return stats

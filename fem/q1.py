@@ -34,6 +34,7 @@ stencils ``dx/6 (1, 4, 1)``, ``(-1, 2, -1)/dx`` and ``(-1, 0, 1)/2``
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sps
@@ -136,7 +137,13 @@ def assemble(bc, p: int) -> Assembled:
         lookup = {(int(a), int(b)): n for n, (a, b) in enumerate(index.T)}
         ix = np.flatnonzero((index[0] == cells) | (index[1] == cells))
         ix0 = np.array([lookup[(a % cells, b % cells)] for a, b in index[:, ix].T])
-        mesh = MeshQuad1DG.periodic(mesh, ix, ix0)
+        quiet = logging.getLogger("skfem.mesh.mesh")  # it warns that it copies arrays to C order
+        level = quiet.level
+        quiet.setLevel(logging.ERROR)
+        try:
+            mesh = MeshQuad1DG.periodic(mesh, ix, ix0)
+        finally:
+            quiet.setLevel(level)
     basis = Basis(mesh, ElementQuad1(), intorder=4)
     node = np.rint(basis.doflocs * cells).astype(np.int64)
     if bc is BoundaryCondition.PERIODIC:

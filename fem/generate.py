@@ -8,15 +8,14 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from fem.dataset import FORMAT_VERSION, Simulation, dataset_writer
-from fem.linalg import get_solver
-from fem.problems import Problem, StepStats, get_problem
+from fem.linalg import SOLVERS, get_solver
+from fem.problems import Problem, StepStats, get_problem, positive_number
 from pixelpde import __version__
 from pixelpde.atomic import check_writable
 from pixelpde.errors import InputError
@@ -101,18 +100,12 @@ def plan(problem, n, steps, seed, p=100, dt=None, backend="embedded", solver="fa
     p = check_grid_size(p)
     if backend not in BACKENDS:
         raise InputError(f"unknown backend {backend!r} (use one of {', '.join(BACKENDS)})")
-    if solver not in ("fast", "lu"):
-        raise InputError(f"unknown linear solver {solver!r} (use fast or lu)")
+    if solver not in SOLVERS:
+        raise InputError(f"unknown linear solver {solver!r} (use one of {', '.join(SOLVERS)})")
     if dt is None:
         dt, rule = prob.default_dt(p, params), prob.dt_rule
     else:
-        try:
-            dt = float(dt)
-        except (TypeError, ValueError):
-            raise InputError(f"dt={dt!r} is not a number") from None
-        if not math.isfinite(dt) or dt <= 0:
-            raise InputError(f"dt={dt!r} must be a positive finite number")
-        rule = "given by the user"
+        dt, rule = positive_number(dt, "dt"), "given by the user"
     table, rejected = prob.draw(seed, n, p, params)
     return Plan(prob, params, n, steps, seed, p, dt, rule, backend, solver, table, rejected)
 

@@ -69,8 +69,8 @@ def _number(value: float) -> str:
     return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
 
 
-def _positive(params: dict, name: str) -> float:
-    value = params[name]
+def positive_number(value, name: str) -> float:
+    """``value`` as a positive finite float, or a one-line :class:`InputError` naming ``name``."""
     try:
         value = float(value)
     except (TypeError, ValueError):
@@ -225,7 +225,7 @@ class Heat(Problem):
     dt_rule = "section 4.2: dt = 0.24*dx**2/alpha with dx = 1/(p+1)"
 
     def check(self, params):
-        return {**params, "alpha": _positive(params, "alpha")}
+        return {**params, "alpha": positive_number(params["alpha"], "alpha")}
 
     def pde(self, params):
         return f"u_t = {_number(params['alpha'])}*(u_xx + u_yy)"
@@ -258,7 +258,7 @@ class Fisher(Heat):
         min_norm = float(params["min_norm"])
         if not math.isfinite(min_norm) or min_norm < 0:
             raise InputError(f"min_norm={params['min_norm']!r} must be a finite number >= 0")
-        tol = _positive(params, "tol")
+        tol = positive_number(params["tol"], "tol")
         max_iter = params["max_iter"]
         if isinstance(max_iter, bool) or int(max_iter) != max_iter or max_iter < 1:
             raise InputError(f"max_iter={max_iter!r} must be a positive integer")

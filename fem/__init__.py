@@ -16,7 +16,7 @@ Modules: :mod:`fem.q1` (elements, matrices, the trilinear form),
 (HDF5 files, torch windows), :mod:`fem.firedrake_backend` (optional).
 """
 
-from fem.dataset import FORMAT_VERSION, Dataset, Simulation, TrajectoryWindows, write_dataset
+from fem.dataset import FORMAT_VERSION, Dataset, Simulation, write_dataset
 from fem.generate import generate, simulate_to_file
 from fem.problems import PROBLEMS, get_problem
 
@@ -25,7 +25,6 @@ __all__ = [
     "PROBLEMS",
     "Dataset",
     "Simulation",
-    "TrajectoryWindows",
     "generate",
     "get_problem",
     "simulate_to_file",

@@ -255,14 +255,14 @@ class Fisher(Heat):
 
     def check(self, params):
         params = super().check(params)
-        min_norm = float(params["min_norm"])
-        if not math.isfinite(min_norm) or min_norm < 0:
-            raise InputError(f"min_norm={params['min_norm']!r} must be a finite number >= 0")
+        min_norm = params["min_norm"]
+        if min_norm != 0:  # 0 switches the filter off
+            min_norm = positive_number(min_norm, "min_norm")
         tol = positive_number(params["tol"], "tol")
         max_iter = params["max_iter"]
-        if isinstance(max_iter, bool) or int(max_iter) != max_iter or max_iter < 1:
+        if not isinstance(max_iter, (int, np.integer)) or isinstance(max_iter, bool) or max_iter < 1:
             raise InputError(f"max_iter={max_iter!r} must be a positive integer")
-        return {**params, "min_norm": min_norm, "tol": tol, "max_iter": int(max_iter)}
+        return {**params, "min_norm": float(min_norm), "tol": tol, "max_iter": int(max_iter)}
 
     def pde(self, params):
         return f"u_t = {_number(params['alpha'])}*(u_xx + u_yy) + u*(1 - u)"

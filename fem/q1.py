@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+
 import numpy as np
 import scipy.sparse as sps
 
@@ -48,8 +49,6 @@ STENCILS_1D: dict[str, tuple[tuple[float, float, float], int]] = {
     "stiffness": ((-1.0, 2.0, -1.0), -1),
     "derivative": ((-0.5, 0.0, 0.5), 0),
 }
-
-
 
 
 def _tridiagonal_1d(name: str, bc, p: int) -> sps.csr_matrix:

@@ -7,7 +7,9 @@ For each problem it times, in the same run:
 
 * the fast path (fast diagonalisation, all trajectories at once), end to end
   as ``fem.generate`` (in-memory result included), after a warm-up call,
-  median of ``--repeat`` runs;
+  median of ``--repeat`` runs; and the scheme alone, writing into a result
+  array allocated beforehand (first-touching a 408 MB result costs this VM
+  0.05-2 s, depending on the load);
 * the sparse-LU path (scikit-fem matrices + ``splu``; scikit-fem assembles
   Fisher's nonlinear loads trajectory by trajectory, so it runs on fewer
   trajectories, ``--lu-n``) and the ratio per trajectory, with the largest
@@ -88,6 +90,8 @@ def main() -> None:
             note += (f"; Newton <= {fast.attrs['newton_iterations_max']} it/step "
                      f"(mean {fast.attrs['newton_iterations_mean']:.2f}), residual <= {fast.attrs['newton_residual_max']:.1e}")
         row(problem, "fast", args.n, t_fast, note)
+        t_scheme = scheme_only(args.n, **common)
+        row(problem, "  scheme", args.n, t_scheme, "the same, into an output array allocated and touched beforehand")
 
         n_lu = args.lu_n or (min(args.n, 4) if problem == "fisher" else args.n)
         t_lu, lu = timed(n=n_lu, solver="lu", **common)
@@ -102,6 +106,18 @@ def main() -> None:
             speed = (n_fd / t_fd) / (args.n / t_fast)
             row(problem, "firedrake", n_fd, t_fd, f"max rel. diff from embedded {diff:.1e}; {1 / speed:.0f}x fewer traj/s than fast")
         print()
+
+
+def scheme_only(n, **common) -> float:
+    """Time the scheme alone: the (N, M+1, p, p) result is allocated and touched before the clock starts."""
+    from fem.generator import _run, plan
+
+    pl = plan(n=n, **common)
+    out = np.zeros((pl.n, pl.steps + 1, pl.p, pl.p))
+    out[:] = 0.0
+    start = time.perf_counter()
+    _run(pl, None, False, pl.n, out=out)
+    return time.perf_counter() - start
 
 
 def row(problem, path, n, seconds, note):

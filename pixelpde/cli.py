@@ -22,6 +22,8 @@ COMMANDS = (
     "weights",
     "apply",
     "rhs",
+    "simulate",
+    "show",
 )
 
 

@@ -1,0 +1,32 @@
+"""fem: the finite-element reference data of Appendix A, as HDF5 datasets.
+
+Q1 elements on the uniform quadrilateral mesh of [0, 1]^2 (scikit-fem for the
+assembly, closed Kronecker forms for the fast solver), the schemes (33)
+advection, (37) heat and (42) Fisher with the random initial conditions
+(34), (39), (43), and atomic, validated HDF5 files.
+
+>>> from fem import generate, write_dataset, Dataset
+>>> sim = generate("heat", n=4, steps=5, seed=0, p=16, progress=False)
+>>> sim.U.shape
+(4, 6, 16, 16)
+
+Modules: :mod:`fem.q1` (elements, matrices, the trilinear form),
+:mod:`fem.linalg` (fast diagonalisation and sparse LU), :mod:`fem.problems`
+(schemes and initial conditions), :mod:`fem.generator`, :mod:`fem.dataset`
+(HDF5 files, torch windows), :mod:`fem.firedrake_backend` (optional).
+"""
+
+from fem.dataset import FORMAT_VERSION, Dataset, Simulation, write_dataset
+from fem.generator import generate, simulate_to_file
+from fem.problems import PROBLEMS, get_problem
+
+__all__ = [
+    "FORMAT_VERSION",
+    "PROBLEMS",
+    "Dataset",
+    "Simulation",
+    "generate",
+    "get_problem",
+    "simulate_to_file",
+    "write_dataset",
+]

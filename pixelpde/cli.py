@@ -23,6 +23,8 @@ COMMANDS = (
     "apply",
     "rhs",
     "convergence",
+    "simulate",
+    "show",
 )
 
 

@@ -1,0 +1,390 @@
+"""HDF5 dataset files: atomic writing, validated lazy reading, torch windows.
+
+One file per dataset (h5py):
+
+* ``U``  -- float64 (or float32) array (N, M+1, p, p), ``U[i, j, h, k] =
+  U_i^j(x_h, y_k)`` (axis 2 is x), chunked one trajectory per chunk, each
+  chunk with a Fletcher-32 checksum (a corrupted chunk is refused on read);
+* ``t``  -- the M+1 snapshot times ``j * dt``;
+* ``ic`` -- the (N, c) random parameters of each initial condition, column
+  names in its attribute ``columns``;
+* file attributes ``problem``, ``pde``, ``bc``, ``dt``, ``dx``, ``p``,
+  ``seed``, ``generator``, ``version`` (the file-format version,
+  :data:`FORMAT_VERSION`), the problem's parameters (``b``; ``alpha``;
+  ``alpha``, ``min_norm``, ``tol``, ``max_iter``) and provenance (``backend``,
+  ``solver``, ``scheme``, ``ic_formula``, ``dt_rule``, and for Fisher the
+  Newton statistics and the number of draws the norm filter rejected).
+
+Files are written through :func:`pixelpde.atomic.atomic_path` (temporary
+file, then rename) and the attributes are written last, so neither a killed
+run nor a half-written temporary file looks like a complete dataset.
+:meth:`Dataset.open` refuses missing, corrupt, truncated, incomplete and
+mislabelled files with a one-line :class:`~pixelpde.errors.InputError`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from fem.problems import get_problem
+from pixelpde.atomic import atomic_path
+from pixelpde.errors import InputError
+from stencils.boundary import BoundaryCondition
+
+#: Version of the file layout described in this module's docstring.
+FORMAT_VERSION = 1
+#: Attributes every dataset file has (the problem's parameters come on top).
+REQUIRED_ATTRS = ("problem", "pde", "bc", "dt", "dx", "p", "seed", "generator", "version")
+#: Chunk cache per open file (several trajectories of 4 MB at p = 100, M = 50).
+CHUNK_CACHE_BYTES = 64 * 2**20
+
+
+@dataclass
+class Simulation:
+    """An in-memory dataset: ``U`` (N, M+1, p, p), ``t`` (M+1,), ``ic`` (N, c), ``attrs``."""
+
+    U: np.ndarray
+    t: np.ndarray
+    ic: np.ndarray
+    attrs: dict = field(default_factory=dict)
+
+
+def _to_attr(value):
+    if isinstance(value, (tuple, list)):
+        return np.asarray(value, dtype=np.float64)
+    return value
+
+
+def _from_attr(value):
+    if isinstance(value, bytes):
+        return value.decode()
+    if isinstance(value, np.ndarray):
+        return tuple(v.item() for v in value)
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+class DatasetWriter:
+    """The open temporary file of :func:`dataset_writer`: fill ``U``, then :meth:`finish`."""
+
+    def __init__(self, f, n: int, steps: int, p: int, dtype):
+        self.file = f
+        self.n = n
+        self.U = f.create_dataset(
+            "U", shape=(n, steps + 1, p, p), dtype=dtype, chunks=(1, steps + 1, p, p), fletcher32=True, track_times=False
+        )
+        self.finished = False
+
+    def write(self, start: int, block: np.ndarray) -> None:
+        """Trajectories ``start .. start + len(block) - 1``."""
+        self.U[start : start + len(block)] = block
+
+    def finish(self, t: np.ndarray, ic: np.ndarray, ic_columns, attrs: dict) -> None:
+        """Write ``t``, ``ic`` and, last of all, the file attributes."""
+        self.file.create_dataset("t", data=np.asarray(t, dtype=np.float64), track_times=False)
+        ds = self.file.create_dataset("ic", data=np.asarray(ic, dtype=np.float64), track_times=False)
+        ds.attrs["columns"] = np.array(list(ic_columns), dtype=h5_string())
+        for key, value in attrs.items():
+            self.file.attrs[key] = _to_attr(value)
+        self.finished = True
+
+
+def h5_string():
+    import h5py
+
+    return h5py.string_dtype()
+
+
+@contextlib.contextmanager
+def dataset_writer(path, n: int, steps: int, p: int, dtype=np.float64) -> Iterator[DatasetWriter]:
+    """Open a temporary HDF5 file beside ``path``; it replaces ``path`` only after :meth:`DatasetWriter.finish`."""
+    import h5py
+
+    dtype = np.dtype(dtype)
+    if dtype not in (np.dtype(np.float64), np.dtype(np.float32)):
+        raise InputError(f"dataset dtype must be float64 or float32, got {dtype}")
+    with atomic_path(path) as tmp:
+        with h5py.File(tmp, "w", libver=("earliest", "v110")) as f:
+            writer = DatasetWriter(f, n, steps, p, dtype)
+            yield writer
+            if not writer.finished:
+                raise RuntimeError("dataset_writer closed before finish(): refusing to publish an incomplete file")
+
+
+def write_dataset(path, sim: Simulation, dtype=None) -> Path:
+    """Write an in-memory :class:`Simulation` atomically (``dtype`` defaults to that of ``sim.U``)."""
+    U = np.asarray(sim.U)
+    if U.ndim != 4 or U.shape[2] != U.shape[3]:
+        raise InputError(f"U must have shape (N, M+1, p, p), got {U.shape}")
+    n, m1, p, _ = U.shape
+    dtype = U.dtype if dtype is None else np.dtype(dtype)
+    problem = get_problem(sim.attrs.get("problem", ""))
+    with dataset_writer(path, n, m1 - 1, p, dtype) as w:
+        w.write(0, U)
+        w.finish(sim.t, sim.ic, problem.ic_columns, {**sim.attrs, "dtype": str(dtype)})
+    return Path(path)
+
+
+class Dataset:
+    """A validated dataset file, read lazily; use as ``with Dataset.open(path) as ds: ...``."""
+
+    def __init__(self, path: Path, f):
+        self.path = path
+        self._file = f
+        self.attrs = {key: _from_attr(value) for key, value in f.attrs.items()}
+        self._U = f["U"]
+
+    # -- opening and validation ------------------------------------------------------------
+    @classmethod
+    def open(cls, path) -> "Dataset":
+        """Open and validate ``path``; :class:`InputError` if it is not a complete pixelpde dataset."""
+        import h5py
+
+        path = Path(path)
+        if not path.is_file():
+            raise InputError(f"no such dataset file: {str(path)!r}")
+        try:
+            f = h5py.File(path, "r", rdcc_nbytes=CHUNK_CACHE_BYTES)
+        except OSError as exc:
+            reason = " ".join(str(exc).split())
+            raise InputError(f"{str(path)!r} is not a readable HDF5 file (corrupt or truncated?): {reason}") from None
+        try:
+            ds = cls(path, f) if "U" in f else None
+            if ds is None:
+                raise InputError(f"{str(path)!r} has no dataset 'U': not a pixelpde dataset")
+            ds._validate()
+        except BaseException:
+            f.close()
+            raise
+        return ds
+
+    def _fail(self, message: str):
+        raise InputError(f"{str(self.path)!r}: {message}")
+
+    def _validate(self) -> None:
+        a = self.attrs
+        missing = [k for k in REQUIRED_ATTRS if k not in a]
+        if missing:
+            self._fail(f"missing attribute(s) {', '.join(missing)} (incomplete write, or not a pixelpde dataset)")
+        if not str(a["generator"]).startswith("pixelpde"):
+            self._fail(f"generator {a['generator']!r} is not pixelpde")
+        if a["version"] != FORMAT_VERSION:
+            self._fail(f"file format version {a['version']!r} is not supported (this reader knows {FORMAT_VERSION})")
+        try:
+            problem = get_problem(a["problem"])
+        except InputError:
+            self._fail(f"unknown problem {a['problem']!r} (mislabelled file)")
+        if a["bc"] != str(problem.bc):
+            self._fail(f"mislabelled: bc {a['bc']!r} but problem {problem.name!r} is {problem.bc}")
+        params = {k: a[k] for k in problem.defaults if k in a}
+        if len(params) != len(problem.defaults):
+            self._fail(f"missing parameter attribute(s) of {problem.name}: {', '.join(sorted(set(problem.defaults) - set(a)))}")
+        try:
+            params = problem.parameters(params)
+        except InputError as exc:
+            self._fail(f"bad parameter attribute: {exc}")
+        if a["pde"] != problem.pde(params):
+            self._fail(f"mislabelled: pde {a['pde']!r} is not the {problem.name} PDE with these parameters ({problem.pde(params)!r})")
+        p = a["p"]
+        if not isinstance(p, int) or p < 3:
+            self._fail(f"bad attribute p={p!r}")
+        if not math.isclose(float(a["dx"]), float(self.bc.spacing(p)), rel_tol=1e-12):
+            self._fail(f"mislabelled: dx={a['dx']!r} but a {self.bc} grid with p={p} has dx={float(self.bc.spacing(p))!r}")
+        dt = a["dt"]
+        if not isinstance(dt, float) or not math.isfinite(dt) or dt <= 0:
+            self._fail(f"bad attribute dt={dt!r}")
+        U = self._U
+        if U.ndim != 4 or U.shape[2:] != (p, p) or U.dtype.kind != "f":
+            self._fail(f"U has shape {U.shape} and dtype {U.dtype}; expected float (N, M+1, {p}, {p})")
+        if "t" not in self._file or "ic" not in self._file:
+            self._fail("missing dataset 't' or 'ic' (incomplete write)")
+        t = self._file["t"][...]
+        if t.shape != (U.shape[1],) or not np.allclose(t, dt * np.arange(U.shape[1]), rtol=1e-12, atol=0):
+            self._fail(f"mislabelled: t (shape {t.shape}) is not j*dt for the {U.shape[1]} snapshots")
+        if self._file["ic"].shape != (U.shape[0], len(problem.ic_columns)):
+            self._fail(f"ic has shape {self._file['ic'].shape}; expected ({U.shape[0]}, {len(problem.ic_columns)})")
+        self.problem = problem
+        self.params = params
+
+    # -- context manager -------------------------------------------------------------------
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> "Dataset":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return (
+            f"Dataset({str(self.path)!r}: {self.problem.name}, {self.n_trajectories} trajectories x "
+            f"{self.n_steps + 1} snapshots of {self.p}x{self.p}, dt={self.dt:g})"
+        )
+
+    # -- metadata --------------------------------------------------------------------------
+    @property
+    def n_trajectories(self) -> int:
+        return int(self._U.shape[0])
+
+    @property
+    def n_steps(self) -> int:
+        """M: each trajectory has M + 1 snapshots U^0 .. U^M."""
+        return int(self._U.shape[1]) - 1
+
+    @property
+    def p(self) -> int:
+        return int(self.attrs["p"])
+
+    @property
+    def dt(self) -> float:
+        return float(self.attrs["dt"])
+
+    @property
+    def dx(self) -> float:
+        return float(self.attrs["dx"])
+
+    @property
+    def dx_exact(self) -> Fraction:
+        """dx as an exact rational (1/p periodic, 1/(p+1) Dirichlet), e.g. for ``parse_pde(...).discretise``."""
+        return self.bc.spacing(self.p)
+
+    @property
+    def bc(self) -> BoundaryCondition:
+        return BoundaryCondition.parse(self.attrs["bc"])
+
+    @property
+    def pde(self) -> str:
+        return str(self.attrs["pde"])
+
+    @property
+    def t(self) -> np.ndarray:
+        return self._file["t"][...]
+
+    @property
+    def ic(self) -> np.ndarray:
+        """The (N, c) initial-condition parameters (columns :attr:`ic_columns`)."""
+        return self._file["ic"][...]
+
+    @property
+    def ic_columns(self) -> tuple[str, ...]:
+        return tuple(_from_attr(c) for c in self._file["ic"].attrs["columns"])
+
+    def semidiscrete(self, size: int = 3, order: int = 2):
+        """``stencils.parse_pde(pde).discretise(dx, bc)``: the system (11) the data approximate."""
+        from stencils import parse_pde
+
+        return parse_pde(self.pde, size=size, order=order).discretise(self.dx_exact, self.bc)
+
+    # -- data ------------------------------------------------------------------------------
+    def trajectory(self, i: int) -> np.ndarray:
+        """Trajectory ``i`` as an (M+1, p, p) array (read from disk now)."""
+        return read_block(self._U, self.path, self._index(i), slice(None))
+
+    def _index(self, i) -> int:
+        if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or not -self.n_trajectories <= i < self.n_trajectories:
+            raise InputError(f"trajectory index {i!r} out of range (the file has {self.n_trajectories})")
+        return int(i) % self.n_trajectories
+
+    def iter_trajectories(self) -> Iterator[np.ndarray]:
+        """Every trajectory in turn, one (M+1, p, p) array in memory at a time."""
+        for i in range(self.n_trajectories):
+            yield self.trajectory(i)
+
+    def verify(self) -> None:
+        """Read every chunk once (checksums): :class:`InputError` on a corrupted trajectory."""
+        for i in range(self.n_trajectories):
+            self.trajectory(i)
+
+    def windows(self, length: int, indices=None, dtype=None, stride: int = 1):
+        """A :class:`torch.utils.data.Dataset` of (length, p, p) windows ``U_i^j .. U_i^{j+length-1}``.
+
+        Windows start at ``j = 0, stride, 2*stride, ...`` in each trajectory of
+        ``indices`` (default: all); ``length = M + 1`` gives whole
+        trajectories.  Items are read from the file lazily, so data larger
+        than memory streams through a DataLoader (workers included).
+        """
+        return _windows_class()(self.path, self.n_trajectories, self.n_steps, length, indices, dtype, stride)
+
+
+def read_block(U, path, i: int, steps: slice) -> np.ndarray:
+    try:
+        return U[i, steps]
+    except OSError as exc:
+        reason = " ".join(str(exc).split())
+        raise InputError(f"{str(path)!r}: trajectory {i} cannot be read (corrupt file?): {reason}") from None
+
+
+def _windows_class():
+    """``TrajectoryWindows``, created on first use so that importing :mod:`fem` does not import torch."""
+    cls = globals().get("TrajectoryWindows")
+    if cls is None:
+        import torch.utils.data
+
+        cls = type("TrajectoryWindows", (_Windows, torch.utils.data.Dataset), {"__module__": __name__})
+        cls.__doc__ = _Windows.__doc__
+        globals()["TrajectoryWindows"] = cls
+    return cls
+
+
+def __getattr__(name):
+    if name == "TrajectoryWindows":
+        return _windows_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+class _Windows:
+    """Windows of consecutive snapshots from a dataset file, as torch tensors (see :meth:`Dataset.windows`).
+
+    The class used is ``fem.dataset.TrajectoryWindows``, this with :class:`torch.utils.data.Dataset`.
+    """
+
+    def __init__(self, path, n: int, steps: int, length: int, indices=None, dtype=None, stride: int = 1):
+        import torch
+
+        self.path = Path(path)
+        if isinstance(length, bool) or int(length) != length or not 1 <= length <= steps + 1:
+            raise InputError(f"window length {length!r} must be an integer in 1..{steps + 1} (M+1)")
+        if isinstance(stride, bool) or int(stride) != stride or stride < 1:
+            raise InputError(f"stride {stride!r} must be a positive integer")
+        idx = np.arange(n) if indices is None else np.asarray(indices)
+        if idx.ndim != 1 or idx.dtype.kind not in "iu" or (idx.size and (idx.min() < 0 or idx.max() >= n)):
+            raise InputError(f"trajectory indices must be integers in 0..{n - 1}")
+        self.indices = idx.astype(np.int64)
+        self.length, self.stride = int(length), int(stride)
+        self.per_trajectory = (steps + 1 - self.length) // self.stride + 1
+        self.dtype = torch.float32 if dtype is None else dtype
+        self._file = None
+        self._pid = None
+
+    def __len__(self) -> int:
+        return len(self.indices) * self.per_trajectory
+
+    def __getitem__(self, k: int):
+        import h5py
+        import torch
+
+        if not 0 <= k < len(self):
+            raise IndexError(k)
+        if self._file is None or self._pid != os.getpid():  # one handle per (worker) process
+            self._file = h5py.File(self.path, "r", rdcc_nbytes=CHUNK_CACHE_BYTES)
+            self._pid = os.getpid()
+        i = int(self.indices[k // self.per_trajectory])
+        j = (k % self.per_trajectory) * self.stride
+        block = read_block(self._file["U"], self.path, i, slice(j, j + self.length))
+        return torch.from_numpy(np.ascontiguousarray(block)).to(self.dtype)
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state["_file"] = None
+        state["_pid"] = None
+        return state

@@ -1,0 +1,188 @@
+"""Generating datasets: seeded initial conditions -> scheme -> snapshots.
+
+:func:`generate` returns an in-memory :class:`~fem.dataset.Simulation`;
+:func:`simulate_to_file` streams batches of trajectories into an HDF5 file
+(atomically), so a dataset need not fit in memory.  Both run the same
+:func:`_run` and give the same numbers for the same arguments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from fem.dataset import FORMAT_VERSION, Simulation, dataset_writer
+from fem.linalg import SOLVERS, get_solver
+from fem.problems import Problem, StepStats, get_problem, positive_number
+from pixelpde import __version__
+from pixelpde.atomic import check_writable
+from pixelpde.errors import InputError
+from stencils.boundary import check_grid_size
+
+BACKENDS = ("embedded", "firedrake")
+#: Output buffer per batch when streaming to a file (the batch size is derived from it).
+BATCH_BYTES = 256 * 2**20
+
+
+@dataclass
+class Plan:
+    """Everything a run needs, validated: the problem, grid, step, ICs and provenance."""
+
+    problem: Problem
+    params: dict
+    n: int
+    steps: int
+    seed: int
+    p: int
+    dt: float
+    dt_rule: str
+    backend: str
+    solver: str
+    table: np.ndarray
+    rejected: int
+
+    @property
+    def t(self) -> np.ndarray:
+        return self.dt * np.arange(self.steps + 1)
+
+    def attrs(self, stats: StepStats) -> dict:
+        out = {
+            "problem": self.problem.name,
+            "pde": self.problem.pde(self.params),
+            "bc": str(self.problem.bc),
+            "dt": float(self.dt),
+            "dx": float(self.problem.bc.spacing(self.p)),
+            "p": int(self.p),
+            "seed": int(self.seed),
+            "generator": _generator(self.backend, self.solver),
+            "version": FORMAT_VERSION,
+            **self.params,
+            "backend": self.backend,
+            "solver": self.solver if self.backend == "embedded" else "firedrake",
+            "scheme": f"Appendix A {self.problem.equations}",
+            "ic_formula": self.problem.ic_formula,
+            "dt_rule": self.dt_rule,
+        }
+        if self.problem.name == "fisher":
+            out["ic_rejected"] = int(self.rejected)
+            out["newton_iterations_max"] = int(stats.iterations_max)
+            out["newton_iterations_mean"] = float(stats.iterations_mean)
+            out["newton_residual_max"] = float(stats.residual_max)
+        return out
+
+
+def _generator(backend: str, solver: str) -> str:
+    if backend == "firedrake":
+        from fem.firedrake_backend import firedrake_version
+
+        return f"pixelpde {__version__} fem/firedrake (Firedrake {firedrake_version()})"
+    import skfem
+
+    how = "fast diagonalisation" if solver == "fast" else "sparse LU"
+    return f"pixelpde {__version__} fem/embedded ({how}; scikit-fem {skfem.__version__})"
+
+
+def _count(value, name: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise InputError(f"{name}={value!r} must be an integer >= {minimum}")
+    return int(value)
+
+
+def plan(problem, n, steps, seed, p=100, dt=None, backend="embedded", solver="fast", **params) -> Plan:
+    """Validate the arguments and draw the initial conditions (see :func:`generate`)."""
+    prob = get_problem(problem)
+    params = prob.parameters(params)
+    n = _count(n, "n", 1)
+    steps = _count(steps, "steps", 0)
+    seed = _count(seed, "seed", 0)
+    p = check_grid_size(p)
+    if backend not in BACKENDS:
+        raise InputError(f"unknown backend {backend!r} (use one of {', '.join(BACKENDS)})")
+    if solver not in SOLVERS:
+        raise InputError(f"unknown linear solver {solver!r} (use one of {', '.join(SOLVERS)})")
+    if dt is None:
+        dt, rule = prob.default_dt(p, params), prob.dt_rule
+    else:
+        dt, rule = positive_number(dt, "dt"), "given by the user"
+    table, rejected = prob.draw(seed, n, p, params)
+    return Plan(prob, params, n, steps, seed, p, dt, rule, backend, solver, table, rejected)
+
+
+def _run(pl: Plan, sink, progress: bool, batch: int | None, out: np.ndarray | None = None) -> StepStats:
+    """Simulate ``pl`` in batches of trajectories.
+
+    Each batch is written into ``out[start:start+b]`` when ``out`` (N, M+1, p, p)
+    is given, else into one reused buffer handed to ``sink(start, block)``.
+    """
+    from tqdm import tqdm
+
+    per_trajectory = (pl.steps + 1) * pl.p * pl.p * 8
+    batch = max(1, min(pl.n, BATCH_BYTES // per_trajectory)) if batch is None else _count(batch, "batch", 1)
+    stats = StepStats()
+    if pl.backend == "firedrake":
+        from fem.firedrake_backend import FiredrakeRunner
+
+        runner = FiredrakeRunner(pl.problem, pl.p, pl.dt, pl.params)
+    else:
+        solver = get_solver(pl.solver, pl.problem.bc, pl.p)
+    buffer = None if out is not None else np.empty((min(batch, pl.n), pl.steps + 1, pl.p, pl.p))
+    bar = tqdm(
+        total=pl.n * pl.steps, disable=not progress, unit=" traj-steps", desc=f"{pl.problem.name} ({pl.backend})",
+        leave=False,
+    )
+    with bar:
+        for start in range(0, pl.n, batch):
+            U0 = pl.problem.initial_field(pl.table[start : start + batch], pl.p)
+            block = out[start : start + len(U0)] if out is not None else buffer[: len(U0)]
+            block[:, 0] = U0
+            done = 0
+            if pl.backend == "firedrake":
+                snapshots = runner.run(U0, pl.steps, stats)
+            else:
+                snapshots = pl.problem.run(solver, U0, pl.steps, pl.dt, pl.params, stats)
+            try:
+                for U in snapshots:
+                    done += 1
+                    block[:, done] = U
+                    bar.update(len(U0))
+            except InputError as exc:
+                where = f"batch of trajectories {start}..{start + len(U0) - 1}, step {done + 1}"
+                raise InputError(f"{exc} [{where}]") from None
+            if sink is not None:
+                sink(start, block)
+    return stats
+
+
+def generate(problem, n, steps, seed, p=100, dt=None, backend="embedded", progress=True, solver="fast",
+             batch=None, **params) -> Simulation:
+    """Simulate ``n`` trajectories of ``steps`` steps of an Appendix A problem, in memory.
+
+    ``problem`` is ``'advection'``, ``'heat'`` or ``'fisher'``; ``p`` the
+    number of (interior) nodes per axis; ``dt`` defaults to 0.02 (advection)
+    or 0.24 dx^2/alpha (heat, Fisher; section 4.2).  ``params`` override the
+    problem's parameters: ``b`` (advection), ``alpha`` (heat, Fisher),
+    ``min_norm``, ``tol``, ``max_iter`` (Fisher).  ``solver`` is ``'fast'``
+    (fast diagonalisation) or ``'lu'`` (scikit-fem matrices + sparse LU);
+    ``backend='firedrake'`` runs the same schemes in Firedrake.
+
+    Returns a :class:`~fem.dataset.Simulation` with ``U`` (n, steps+1, p, p)
+    float64, ``t``, ``ic`` and ``attrs`` (those of the HDF5 file).
+    """
+    pl = plan(problem, n, steps, seed, p, dt, backend, solver, **params)
+    U = np.empty((pl.n, pl.steps + 1, pl.p, pl.p))
+    stats = _run(pl, None, progress, batch=pl.n if batch is None else batch, out=U)
+    return Simulation(U=U, t=pl.t, ic=pl.table, attrs=pl.attrs(stats))
+
+
+def simulate_to_file(path, problem, n, steps, seed, p=100, dt=None, backend="embedded", progress=True,
+                     solver="fast", batch=None, dtype="float64", **params) -> dict:
+    """As :func:`generate`, streaming batches into the HDF5 file ``path`` (atomically); returns the attributes."""
+    check_writable(path)
+    pl = plan(problem, n, steps, seed, p, dt, backend, solver, **params)
+    with dataset_writer(Path(path), pl.n, pl.steps, pl.p, dtype) as w:
+        stats = _run(pl, w.write, progress, batch)
+        attrs = {**pl.attrs(stats), "dtype": str(np.dtype(dtype))}
+        w.finish(pl.t, pl.table, pl.problem.ic_columns, attrs)
+    return attrs

@@ -14,9 +14,10 @@ vary, integrator, ...; ``None`` fields take the defaults below).
 Expected orders (:func:`expected_order`): r, the integrator's, in time; in
 space :math:`\min(q, r k)` with q the stencils' order -- except for
 Dirichlet problems whose kernels reach beyond the central 3 x 3: zero
-padding (the paper's :math:`U_D`) then stands for the wrong ghost values
-(0 instead of the odd reflection :math:`-u(2\delta x - x)`), an O(1/dx)
-truncation error along the boundary rows, and the observed order is 1.
+padding (the paper's :math:`U_D`) is right for the first ghost node (the
+boundary, u = 0) but puts 0 on the second one, at :math:`x = -\delta x`, where
+the odd reflection :math:`-u(\delta x)` belongs: an O(1/dx) truncation error
+on the first row of nodes, and the observed order is 1.
 """
 
 from __future__ import annotations

@@ -78,9 +78,9 @@ def test_fine_grid_reference_for_a_nonlinear_pde():
 
 def test_zero_padding_limits_wide_stencils_to_first_order_at_a_dirichlet_boundary():
     """Deviation from the 5 x 5 extension: zero padding (the paper's U_D) gives the
-    ghost value 0 where the odd reflection -u(x) belongs; with 5 x 5 kernels that
-    is an O(1/dx) truncation error on the first row of nodes and the space order
-    drops to 1 (approached from below), not 4."""
+    second ghost node, at x = -dx, the value 0 where the odd reflection -u(dx)
+    belongs; with 5 x 5 kernels that is an O(1/dx) truncation error on the first
+    row of nodes and the space order drops to 1 (approached from below), not 4."""
     spec = StudySpec(vary="dx", size=5, order=4, grid=15, refinements=3, **HEAT_D)
     study = run_study(spec)
     assert study["expected_order"] == 1

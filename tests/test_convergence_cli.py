@@ -5,18 +5,10 @@ import json
 import pytest
 
 from pixelpde.cli import main
+from test_fem_cli import run_cli as cli  # main(argv) -> (exit code, stdout, stderr), argparse exits included
 
 ADV = ["--pde", "u_t = u_x + u_y", "--bc", "periodic"]
 ROW_KEYS = {"delta", "error_max", "error_l2", "error_rel", "order"}
-
-
-def cli(argv, capsys):
-    try:
-        code = main(argv)
-    except SystemExit as exc:  # argparse errors
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def _one_line_error(err):

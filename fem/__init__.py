@@ -12,12 +12,12 @@ advection, (37) heat and (42) Fisher with the random initial conditions
 
 Modules: :mod:`fem.q1` (elements, matrices, the trilinear form),
 :mod:`fem.linalg` (fast diagonalisation and sparse LU), :mod:`fem.problems`
-(schemes and initial conditions), :mod:`fem.generate`, :mod:`fem.dataset`
+(schemes and initial conditions), :mod:`fem.generator`, :mod:`fem.dataset`
 (HDF5 files, torch windows), :mod:`fem.firedrake_backend` (optional).
 """
 
-from fem.dataset import FORMAT_VERSION, Dataset, Simulation, TrajectoryWindows, write_dataset
-from fem.generate import generate, simulate_to_file
+from fem.dataset import FORMAT_VERSION, Dataset, Simulation, write_dataset
+from fem.generator import generate, simulate_to_file
 from fem.problems import PROBLEMS, get_problem
 
 __all__ = [
@@ -25,7 +25,6 @@ __all__ = [
     "PROBLEMS",
     "Dataset",
     "Simulation",
-    "TrajectoryWindows",
     "generate",
     "get_problem",
     "simulate_to_file",

@@ -313,7 +313,7 @@ class Dataset:
         trajectories.  Items are read from the file lazily, so data larger
         than memory streams through a DataLoader (workers included).
         """
-        return TrajectoryWindows(self.path, self.n_trajectories, self.n_steps, length, indices, dtype, stride)
+        return _windows_class()(self.path, self.n_trajectories, self.n_steps, length, indices, dtype, stride)
 
 
 def read_block(U, path, i: int, steps: slice) -> np.ndarray:
@@ -324,14 +324,29 @@ def read_block(U, path, i: int, steps: slice) -> np.ndarray:
         raise InputError(f"{str(path)!r}: trajectory {i} cannot be read (corrupt file?): {reason}") from None
 
 
-def _make_windows_base():
-    import torch.utils.data
+def _windows_class():
+    """``TrajectoryWindows``, created on first use so that importing :mod:`fem` does not import torch."""
+    cls = globals().get("TrajectoryWindows")
+    if cls is None:
+        import torch.utils.data
 
-    return torch.utils.data.Dataset
+        cls = type("TrajectoryWindows", (_Windows, torch.utils.data.Dataset), {"__module__": __name__})
+        cls.__doc__ = _Windows.__doc__
+        globals()["TrajectoryWindows"] = cls
+    return cls
 
 
-class TrajectoryWindows(_make_windows_base()):
-    """Windows of consecutive snapshots from a dataset file, as torch tensors (see :meth:`Dataset.windows`)."""
+def __getattr__(name):
+    if name == "TrajectoryWindows":
+        return _windows_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+class _Windows:
+    """Windows of consecutive snapshots from a dataset file, as torch tensors (see :meth:`Dataset.windows`).
+
+    The class used is ``fem.dataset.TrajectoryWindows``, this with :class:`torch.utils.data.Dataset`.
+    """
 
     def __init__(self, path, n: int, steps: int, length: int, indices=None, dtype=None, stride: int = 1):
         import torch

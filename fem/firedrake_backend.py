@@ -20,6 +20,7 @@ Firedrake starts MPI, and ``OMP_NUM_THREADS`` defaults to 1 as Firedrake asks.
 from __future__ import annotations
 
 import os
+import sys
 
 import numpy as np
 
@@ -34,6 +35,7 @@ def import_firedrake():
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         os.environ.setdefault("OMPI_ALLOW_RUN_AS_ROOT", "1")
         os.environ.setdefault("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+    argv, sys.argv = sys.argv, sys.argv[:1]  # PETSc would read (and warn about) our command-line options
     try:
         import firedrake
     except Exception as exc:  # ImportError, or MPI/PETSc failing to start
@@ -42,6 +44,8 @@ def import_firedrake():
             f"--backend firedrake needs Firedrake, which is not importable here ({reason}); "
             "install it with scripts/install-firedrake.sh (optional, about 21 minutes)"
         ) from None
+    finally:
+        sys.argv = argv
     return firedrake
 
 

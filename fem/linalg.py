@@ -7,22 +7,26 @@ Every implicit step of Appendix A solves a system whose matrix is a
 
     A = a\,M + b\,K + c_x C_x + c_y C_y ,
 
-for a batch of trajectories at once.  Two solvers implement
-:class:`Q1Solver`:
+for a batch of trajectories at once.  A :class:`Q1Solver` works in a basis
+of *coefficients* of its choice: :meth:`~Q1Solver.forward` maps nodal fields
+to coefficients and :meth:`~Q1Solver.inverse` back; pencils act on
+coefficients (:meth:`~Q1Solver.apply_c`, :meth:`~Q1Solver.solve_c`).  The
+schemes (:mod:`fem.problems`) are written once against this interface:
 
 * :class:`SpectralSolver` (the default, "fast diagonalisation"): on the
   uniform tensor mesh M, K, C_x, C_y are Kronecker products of 1D
   tridiagonal (Dirichlet) or circulant (periodic) matrices with the closed
   forms of :mod:`fem.q1`, all diagonalised by the orthonormal DST-I
   (Dirichlet; ``scipy.fft.dstn``) or the 2D real FFT (periodic;
-  ``scipy.fft.rfftn``).  A solve is one forward transform, a division by
-  the pencil's symbol and one inverse transform, for all trajectories at
-  once.  (When ``2(p+1)`` is not a fast FFT length -- p = 100 gives
-  202 = 2 x 101 -- the same orthonormal DST-I is applied as a product with
-  its p x p matrix, which BLAS does faster than a prime-length FFT.)
-* :class:`SparseLUSolver` (the cross-check): the matrices assembled by
-  scikit-fem, factorised by ``scipy.sparse.linalg.splu``, and the
-  nonlinear load vectors assembled by scikit-fem too.
+  ``scipy.fft.rfftn``).  Coefficients are the transformed fields, pencils
+  are diagonal: a solve is a division, for all trajectories at once.  (When
+  ``2(p+1)`` is not a fast FFT length -- p = 100 gives 202 = 2 x 101 -- the
+  same orthonormal DST-I is applied as a product with its p x p matrix,
+  which BLAS does faster than a prime-length FFT.)
+* :class:`SparseLUSolver` (the cross-check): coefficients are the nodal
+  values themselves; the matrices are assembled by scikit-fem and
+  factorised by ``scipy.sparse.linalg.splu``; the nonlinear load vectors
+  are assembled by scikit-fem too.
 """
 
 from __future__ import annotations
@@ -55,7 +59,7 @@ class Pencil:
 
 
 class Q1Solver:
-    """Apply / solve with pencils and assemble nonlinear loads, on batches (..., p, p)."""
+    """Pencils of Q1 matrices on batches of nodal fields (..., p, p), in a basis of coefficients."""
 
     name = "abstract"
 
@@ -64,24 +68,52 @@ class Q1Solver:
         self.p = check_grid_size(p)
         self.dx = float(self.bc.spacing(self.p))
 
-    def solve(self, lhs: Pencil, U: np.ndarray, rhs: Pencil | None = None) -> np.ndarray:
-        """``X`` with ``lhs X = rhs U`` (``rhs`` defaults to the identity), for every field of the batch."""
+    # -- what an implementation provides -------------------------------------------------
+    def forward(self, U: np.ndarray) -> np.ndarray:
+        """Nodal fields -> coefficients."""
         raise NotImplementedError
 
+    def inverse(self, V: np.ndarray) -> np.ndarray:
+        """Coefficients -> nodal fields."""
+        raise NotImplementedError
+
+    def apply_c(self, pencil: Pencil, V: np.ndarray) -> np.ndarray:
+        """Coefficients of ``pencil U`` from those of ``U``."""
+        raise NotImplementedError
+
+    def solve_c(self, pencil: Pencil, V: np.ndarray) -> np.ndarray:
+        """Coefficients of ``pencil^{-1} U`` from those of ``U``."""
+        raise NotImplementedError
+
+    def norm_c(self, V: np.ndarray) -> np.ndarray:
+        """Euclidean norm of each nodal field, from its coefficients (shape ``V.shape[:-2]``)."""
+        raise NotImplementedError
+
+    def product(self, U: np.ndarray, W: np.ndarray) -> np.ndarray:
+        """The load vector :math:`\\int U W \\phi_i` of two Q1 fields (nodal layout)."""
+        raise NotImplementedError
+
+    # -- built on it -------------------------------------------------------------------------
     def apply(self, pencil: Pencil, U: np.ndarray) -> np.ndarray:
         """``pencil U`` for every field of the batch."""
-        raise NotImplementedError
+        return self.inverse(self.apply_c(pencil, self.forward(self._check(U))))
 
-    def product(self, U: np.ndarray, V: np.ndarray) -> np.ndarray:
-        """The load vector :math:`\\int U V \\phi_i` of two Q1 fields (nodal layout)."""
-        raise NotImplementedError
+    def solve(self, lhs: Pencil, U: np.ndarray, rhs: Pencil | None = None) -> np.ndarray:
+        """``X`` with ``lhs X = rhs U`` (``rhs`` defaults to the identity), for every field of the batch."""
+        V = self.forward(self._check(U))
+        if rhs is not None:
+            V = self.apply_c(rhs, V)
+        return self.inverse(self.solve_c(lhs, V))
 
     def propagate(self, lhs: Pencil, rhs: Pencil, U0: np.ndarray, steps: int) -> Iterator[np.ndarray]:
-        """Yield ``U_1, ..., U_steps`` of the linear recursion ``lhs U_{j+1} = rhs U_j``."""
-        U = U0
+        """Yield ``U_1, ..., U_steps`` of the linear recursion ``lhs U_{j+1} = rhs U_j``.
+
+        Stays in coefficients between steps: one inverse map per snapshot.
+        """
+        V = self.forward(self._check(U0))
         for _ in range(steps):
-            U = self.solve(lhs, U, rhs)
-            yield U
+            V = self.solve_c(lhs, self.apply_c(rhs, V))
+            yield self.inverse(V)
 
     def _check(self, U: np.ndarray) -> np.ndarray:
         U = np.asarray(U, dtype=np.float64)
@@ -94,7 +126,7 @@ class SpectralSolver(Q1Solver):
     """Fast diagonalisation by DST-I (Dirichlet) or FFT (periodic); see the module docstring.
 
     ``transform`` is ``"auto"`` (scipy.fft when its length is fast, else the
-    dense orthonormal matrix), ``"fft"`` or ``"dense"``.
+    dense orthonormal matrix), ``"fft"`` or ``"dense"`` (Dirichlet only).
     """
 
     name = "fast"
@@ -112,26 +144,23 @@ class SpectralSolver(Q1Solver):
         self.transform = transform
         self.workers = workers
 
-    # -- the eigenvalues of the 1D closed forms ------------------------------------------
+    # -- eigenvalues of the 1D closed forms -----------------------------------------------
     @cached_property
     def _symbols_1d(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        """1D eigenvalues of M1, K1, G1 along axis -2 and axis -1 of the transformed array."""
+        """1D eigenvalues of M1, K1, G1 along axis -2 and axis -1 of the coefficient array."""
         p, h = self.p, self.dx
 
         def forms(theta):
-            mass = h * (4.0 + 2.0 * np.cos(theta)) / 6.0
-            stiff = (2.0 - 2.0 * np.cos(theta)) / h
-            return mass, stiff, 1j * np.sin(theta)
+            return h * (4.0 + 2.0 * np.cos(theta)) / 6.0, (2.0 - 2.0 * np.cos(theta)) / h, 1j * np.sin(theta)
 
         if self.bc is BoundaryCondition.DIRICHLET:
-            theta = np.pi * np.arange(1, p + 1) / (p + 1)
-            (m, k, _), (m2, k2, _) = forms(theta), forms(theta)
-            return {"M": (m, m2), "K": (k, k2), "G": (None, None)}
+            m, k, _ = forms(np.pi * np.arange(1, p + 1) / (p + 1))
+            return {"M": (m, m), "K": (k, k), "G": (None, None)}
         rows, cols = forms(2 * np.pi * np.arange(p) / p), forms(2 * np.pi * np.arange(p // 2 + 1) / p)
         return {"M": (rows[0], cols[0]), "K": (rows[1], cols[1]), "G": (rows[2], cols[2])}
 
     def symbol(self, pencil: Pencil) -> np.ndarray:
-        """Eigenvalues of the pencil on the transformed grid (real for DST-I, complex for the FFT)."""
+        """Eigenvalues of the pencil on the coefficient grid (real for DST-I, complex for the FFT)."""
         s = self._symbols_1d
         (mx, my), (kx, ky), (gx, gy) = s["M"], s["K"], s["G"]
         out = pencil.mass * np.multiply.outer(mx, my)
@@ -142,13 +171,24 @@ class SpectralSolver(Q1Solver):
             out = out + pencil.adv_x * np.multiply.outer(gx, my) + pencil.adv_y * np.multiply.outer(mx, gy)
         return out
 
+    @cached_property
+    def _parseval(self) -> np.ndarray | None:
+        """Weights w with ||U||^2 = sum w |V|^2 for the real FFT's half spectrum (None: orthonormal DST)."""
+        if self.bc is BoundaryCondition.DIRICHLET:
+            return None
+        w = np.full(self.p // 2 + 1, 2.0)
+        w[0] = 1.0
+        if self.p % 2 == 0:
+            w[-1] = 1.0
+        return w / self.p**2
+
     # -- transforms ---------------------------------------------------------------------
     @cached_property
     def _dst_matrix(self) -> np.ndarray:
         """The orthonormal DST-I matrix (symmetric and its own inverse)."""
         return sfft.dst(np.eye(self.p), type=1, norm="ortho", axis=0)
 
-    def forward(self, U: np.ndarray) -> np.ndarray:
+    def forward(self, U):
         if self.bc is BoundaryCondition.PERIODIC:
             return sfft.rfftn(U, axes=(-2, -1), workers=self.workers)
         if self.transform == "dense":
@@ -156,54 +196,29 @@ class SpectralSolver(Q1Solver):
             return np.matmul(S, U @ S)
         return sfft.dstn(U, type=1, axes=(-2, -1), norm="ortho", workers=self.workers)
 
-    def inverse(self, V: np.ndarray) -> np.ndarray:
+    def inverse(self, V):
         if self.bc is BoundaryCondition.PERIODIC:
             return sfft.irfftn(V, s=(self.p, self.p), axes=(-2, -1), workers=self.workers)
         return self.forward(V)  # DST-I (orthonormal) is an involution
 
-    def multiply(self, U: np.ndarray, factor: np.ndarray) -> np.ndarray:
-        """``T^{-1} (factor * T U)``: a function of the pencils applied to a batch."""
-        return self.inverse(factor * self.forward(self._check(U)))
+    def apply_c(self, pencil, V):
+        return self.symbol(pencil) * V
 
-    # -- the interface ------------------------------------------------------------------
-    def solve(self, lhs: Pencil, U: np.ndarray, rhs: Pencil | None = None) -> np.ndarray:
-        factor = 1.0 / self.symbol(lhs) if rhs is None else self.symbol(rhs) / self.symbol(lhs)
-        return self.multiply(U, factor)
+    def solve_c(self, pencil, V):
+        return V / self.symbol(pencil)
 
-    def apply(self, pencil: Pencil, U: np.ndarray) -> np.ndarray:
-        """``pencil U`` by the 1D closed-form stencils along each axis (no transform needed)."""
-        U = self._check(U)
+    def norm_c(self, V):
+        if self._parseval is None:
+            return np.sqrt(np.sum(V * V, axis=(-2, -1)))
+        return np.sqrt(np.sum(self._parseval * (V.real**2 + V.imag**2), axis=(-2, -1)))
 
-        def along(name, V, axis):
-            return q1.apply_1d(name, V, axis, self.bc)
-
-        ym = along("mass", U, -1)
-        inner = pencil.mass * ym
-        if pencil.stiffness:
-            inner = inner + pencil.stiffness * along("stiffness", U, -1)
-        if pencil.adv_y:
-            inner = inner + pencil.adv_y * along("derivative", U, -1)
-        out = along("mass", inner, -2)
-        if pencil.stiffness:
-            out += pencil.stiffness * along("stiffness", ym, -2)
-        if pencil.adv_x:
-            out += pencil.adv_x * along("derivative", ym, -2)
-        return out
-
-    def product(self, U: np.ndarray, V: np.ndarray) -> np.ndarray:
-        return q1.product(self._check(U), U if V is U else self._check(V), self.bc)
-
-    def propagate(self, lhs: Pencil, rhs: Pencil, U0: np.ndarray, steps: int) -> Iterator[np.ndarray]:
-        """As :meth:`Q1Solver.propagate`, staying in the eigenbasis: one inverse transform per snapshot."""
-        factor = self.symbol(rhs) / self.symbol(lhs)
-        V = self.forward(self._check(U0))
-        for _ in range(steps):
-            V = factor * V
-            yield self.inverse(V)
+    def product(self, U, W):
+        return q1.product(self._check(U), U if W is U else self._check(W), self.bc)
 
     def exact_flow(self, operator: Pencil, t: float, U: np.ndarray) -> np.ndarray:
         """The exact semi-discrete flow: ``U(t)`` for ``M U' = operator U``, ``U(0) = U``."""
-        return self.multiply(U, np.exp(t * self.symbol(operator) / self.symbol(Pencil(mass=1.0))))
+        factor = np.exp(t * self.symbol(operator) / self.symbol(Pencil(mass=1.0)))
+        return self.inverse(factor * self.forward(self._check(U)))
 
 
 class SparseLUSolver(Q1Solver):
@@ -220,26 +235,31 @@ class SparseLUSolver(Q1Solver):
         m = self.assembled.matrices
         return (pencil.mass * m["M"] + pencil.stiffness * m["K"] + pencil.adv_x * m["Cx"] + pencil.adv_y * m["Cy"]).tocsc()
 
-    def _columns(self, U: np.ndarray) -> tuple[np.ndarray, tuple]:
-        U = self._check(U)
-        return U.reshape(-1, self.p * self.p).T, U.shape
+    def forward(self, U):
+        return np.array(U, dtype=np.float64)
 
-    def solve(self, lhs: Pencil, U: np.ndarray, rhs: Pencil | None = None) -> np.ndarray:
-        cols, shape = self._columns(U)
-        if rhs is not None:
-            cols = self.matrix(rhs) @ cols
-        if lhs not in self._lu:
-            self._lu[lhs] = spla.splu(self.matrix(lhs))
-        return np.ascontiguousarray(self._lu[lhs].solve(np.ascontiguousarray(cols)).T).reshape(shape)
+    def inverse(self, V):
+        return np.array(V, dtype=np.float64)
 
-    def apply(self, pencil: Pencil, U: np.ndarray) -> np.ndarray:
-        cols, shape = self._columns(U)
-        return np.ascontiguousarray((self.matrix(pencil) @ cols).T).reshape(shape)
+    def _columns(self, V, operation) -> np.ndarray:
+        cols = np.ascontiguousarray(V.reshape(-1, self.p * self.p).T)
+        return np.ascontiguousarray(operation(cols).T).reshape(V.shape)
 
-    def product(self, U: np.ndarray, V: np.ndarray) -> np.ndarray:
-        U, V = self._check(U), self._check(V)
-        flatU, flatV = U.reshape(-1, self.p, self.p), V.reshape(-1, self.p, self.p)
-        out = np.stack([self.assembled.product(a, b) for a, b in zip(flatU, flatV)])
+    def apply_c(self, pencil, V):
+        return self._columns(V, lambda cols: self.matrix(pencil) @ cols)
+
+    def solve_c(self, pencil, V):
+        if pencil not in self._lu:
+            self._lu[pencil] = spla.splu(self.matrix(pencil))
+        return self._columns(V, self._lu[pencil].solve)
+
+    def norm_c(self, V):
+        return np.sqrt(np.sum(V * V, axis=(-2, -1)))
+
+    def product(self, U, W):
+        U, W = self._check(U), self._check(W)
+        flatU, flatW = U.reshape(-1, self.p, self.p), W.reshape(-1, self.p, self.p)
+        out = np.stack([self.assembled.product(a, b) for a, b in zip(flatU, flatW)])
         return out.reshape(U.shape)
 
 

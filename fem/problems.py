@@ -69,8 +69,8 @@ def _number(value: float) -> str:
     return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
 
 
-def _positive(params: dict, name: str) -> float:
-    value = params[name]
+def positive_number(value, name: str) -> float:
+    """``value`` as a positive finite float, or a one-line :class:`InputError` naming ``name``."""
     try:
         value = float(value)
     except (TypeError, ValueError):
@@ -225,7 +225,7 @@ class Heat(Problem):
     dt_rule = "section 4.2: dt = 0.24*dx**2/alpha with dx = 1/(p+1)"
 
     def check(self, params):
-        return {**params, "alpha": _positive(params, "alpha")}
+        return {**params, "alpha": positive_number(params["alpha"], "alpha")}
 
     def pde(self, params):
         return f"u_t = {_number(params['alpha'])}*(u_xx + u_yy)"
@@ -255,14 +255,14 @@ class Fisher(Heat):
 
     def check(self, params):
         params = super().check(params)
-        min_norm = float(params["min_norm"])
-        if not math.isfinite(min_norm) or min_norm < 0:
-            raise InputError(f"min_norm={params['min_norm']!r} must be a finite number >= 0")
-        tol = _positive(params, "tol")
+        min_norm = params["min_norm"]
+        if min_norm != 0:  # 0 switches the filter off
+            min_norm = positive_number(min_norm, "min_norm")
+        tol = positive_number(params["tol"], "tol")
         max_iter = params["max_iter"]
-        if isinstance(max_iter, bool) or int(max_iter) != max_iter or max_iter < 1:
+        if not isinstance(max_iter, (int, np.integer)) or isinstance(max_iter, bool) or max_iter < 1:
             raise InputError(f"max_iter={max_iter!r} must be a positive integer")
-        return {**params, "min_norm": min_norm, "tol": tol, "max_iter": int(max_iter)}
+        return {**params, "min_norm": float(min_norm), "tol": tol, "max_iter": int(max_iter)}
 
     def pde(self, params):
         return f"u_t = {_number(params['alpha'])}*(u_xx + u_yy) + u*(1 - u)"
@@ -270,47 +270,42 @@ class Fisher(Heat):
     def accept(self, U0, params):
         return np.linalg.norm(U0, axis=(-2, -1)) > params["min_norm"]
 
-    def residual(self, solver: Q1Solver, U1, U0, dt, alpha) -> np.ndarray:
-        """Eq. (42) (AVF form) tested against every basis function, divided by ``int phi_i = dx^2``.
+    def step(self, solver: Q1Solver, U0, V0, dt, params, guess=None):
+        """One step of (42) for a batch, in the solver's coefficients.
 
-        In the units of u_t; this is the residual the Newton iteration drives below ``tol``.
-        """
-        lhs = solver.apply(Pencil(mass=1 / dt - 0.5, stiffness=alpha / 2), U1)
-        rhs = solver.apply(Pencil(mass=1 / dt + 0.5, stiffness=-alpha / 2), U0)
-        W = U1 + 0.5 * U0  # U1^2 + U1 U0 + U0^2 = W^2 + (3/4) U0^2
-        load = solver.product(W, W) + 0.75 * solver.product(U0, U0)
-        return (lhs - rhs + load / 3) / solver.dx**2
-
-    def step(self, solver: Q1Solver, U0, dt, params, guess=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """One step of (42) for a batch: ``(U1, iterations, residuals)`` per trajectory.
-
-        Each trajectory is iterated until its own residual (:meth:`residual`,
-        max over nodes) is <= ``tol``, independently of the others in the
-        batch; an unconverged trajectory raises :class:`InputError`.
+        ``U0`` and its coefficients ``V0`` in, ``(U1, V1, iterations, residuals)``
+        out.  The residual of a trajectory is the Euclidean norm of the vector
+        ``r_i = R_i / dx^2``, where ``R_i`` is (42) tested against ``phi_i`` and
+        ``dx^2 = int phi_i``; it bounds ``max_i |r_i|``.  Each trajectory is
+        iterated until its own residual is <= ``tol``, independently of the
+        others in the batch; an unconverged trajectory raises :class:`InputError`.
         """
         alpha, tol, max_iter = params["alpha"], params["tol"], params["max_iter"]
         chord = Pencil(mass=1 / dt - 0.5, stiffness=alpha / 2)
-        # The U0-parts of the residual are constant during the iteration.
-        const = solver.apply(Pencil(mass=1 / dt + 0.5, stiffness=-alpha / 2), U0) - 0.25 * solver.product(U0, U0)
-        U1 = U0.copy() if guess is None else np.array(guess, dtype=np.float64)
+        # The U0-parts of the residual, constant during the iteration; U1^2 + U1 U0 + U0^2 = W^2 + (3/4) U0^2.
+        rhs = Pencil(mass=1 / dt + 0.5, stiffness=-alpha / 2)
+        const = solver.apply_c(rhs, V0) - 0.25 * solver.forward(solver.product(U0, U0))
+        if guess is None:
+            U1, V1 = U0.copy(), V0.copy()
+        else:
+            U1, V1 = solver.inverse(guess), guess.copy()
         n = U0.shape[0]
         iterations = np.zeros(n, dtype=np.int64)
         residuals = np.full(n, np.inf)
-        active = np.arange(n)
+        active = slice(None)  # all trajectories, then the index array of those not yet converged
         for iteration in range(max_iter + 1):
-            X = U1[active]
-            W = X + 0.5 * U0[active]
-            R = solver.apply(chord, X) - const[active] + solver.product(W, W) / 3
-            res = np.max(np.abs(R), axis=(-2, -1)) / solver.dx**2
+            W = U1[active] + 0.5 * U0[active]
+            R = solver.apply_c(chord, V1[active]) - const[active] + solver.forward(solver.product(W, W)) / 3
+            res = solver.norm_c(R) / solver.dx**2
             residuals[active] = res
             iterations[active] = iteration
-            todo = res > tol  # NaN compares False: caught below
-            if not np.all(np.isfinite(res)):
+            todo = ~(res <= tol)
+            if not todo.any() or not np.all(np.isfinite(res)) or iteration == max_iter:
                 break
-            if not todo.any() or iteration == max_iter:
-                break
-            active, R = active[todo], R[todo]
-            U1[active] -= solver.solve(chord, R)
+            if not todo.all():
+                active, R = np.arange(n)[active][todo], R[todo]
+            V1[active] -= solver.solve_c(chord, R)
+            U1[active] = solver.inverse(V1[active])
         bad = ~(residuals <= tol)
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
@@ -319,16 +314,21 @@ class Fisher(Heat):
                 f"(trajectory {i} of the batch: residual {residuals[i]:.3g}); the solution may be blowing up -- "
                 "use a smaller --dt or fewer --steps"
             )
-        return U1, iterations, residuals
+        return U1, V1, iterations, residuals
 
     def run(self, solver, U0, steps, dt, params, stats):
-        previous, U = None, U0
+        history, U = [solver.forward(U0)], U0  # coefficients of the last (up to) three snapshots
         for _ in range(steps):
-            guess = None if previous is None else 2.0 * U - previous  # linear extrapolation
-            U1, iterations, residuals = self.step(solver, U, dt, params, guess)
+            # initial guess: polynomial extrapolation of the previous snapshots (second order once possible)
+            guess = None
+            if len(history) == 2:
+                guess = 2.0 * history[-1] - history[-2]
+            elif len(history) == 3:
+                guess = 3.0 * history[-1] - 3.0 * history[-2] + history[-3]
+            U, V, iterations, residuals = self.step(solver, U, history[-1], dt, params, guess)
             stats.record(iterations, residuals)
-            previous, U = U, U1
-            yield U1
+            history = (history + [V])[-3:]
+            yield U
 
 
 PROBLEMS: dict[str, Problem] = {

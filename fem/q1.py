@@ -28,13 +28,15 @@ stencils ``dx/6 (1, 4, 1)``, ``(-1, 2, -1)/dx`` and ``(-1, 0, 1)/2``
 * :func:`assemble`: the same matrices assembled by scikit-fem on the mesh
   (the tests check one against the other),
 * :func:`product`: the trilinear form :math:`\int_\Omega U V \phi_i` of two
-  Q1 fields, exactly (closed-form moments of the 2 x 2 Gauss rule, which is
-  exact for the integrand of degree 3 per direction).
+  Q1 fields, exactly (the 2 x 2 Gauss rule, exact for the integrand of
+  degree 3 per direction, summed in closed form).
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+
 import numpy as np
 import scipy.sparse as sps
 
@@ -47,8 +49,6 @@ STENCILS_1D: dict[str, tuple[tuple[float, float, float], int]] = {
     "stiffness": ((-1.0, 2.0, -1.0), -1),
     "derivative": ((-0.5, 0.0, 0.5), 0),
 }
-
-
 
 
 def _tridiagonal_1d(name: str, bc, p: int) -> sps.csr_matrix:
@@ -76,26 +76,6 @@ def stiffness_1d(bc, p: int) -> sps.csr_matrix:
 def derivative_1d(bc, p: int) -> sps.csr_matrix:
     """1D P1 convection matrix :math:`\\int \\psi_j' \\psi_i` (``(-1, 0, 1)/2``), skew-symmetric when periodic."""
     return _tridiagonal_1d("derivative", bc, p)
-
-
-def apply_1d(name: str, U: np.ndarray, axis: int, bc) -> np.ndarray:
-    """Apply the 1D matrix ``name`` of :data:`STENCILS_1D` along ``axis`` of a batch of nodal fields.
-
-    ``(A u)_i = lo u_{i-1} + mid u_i + hi u_{i+1}``, the neighbours beyond the
-    ends being zero (Dirichlet) or wrapped around (periodic).
-    """
-    bc = BoundaryCondition.parse(bc)
-    (lo, mid, hi), power = STENCILS_1D[name]
-    scale = float(bc.spacing(U.shape[axis])) ** power
-    lo, mid, hi = scale * lo, scale * mid, scale * hi
-    out = mid * U
-    o, u = np.moveaxis(out, axis, -1), np.moveaxis(U, axis, -1)  # views
-    o[..., 1:] += lo * u[..., :-1]
-    o[..., :-1] += hi * u[..., 1:]
-    if bc is BoundaryCondition.PERIODIC:
-        o[..., 0] += lo * u[..., -1]
-        o[..., -1] += hi * u[..., 0]
-    return out
 
 
 def kronecker_forms(bc, p: int) -> dict[str, sps.csr_matrix]:
@@ -156,7 +136,13 @@ def assemble(bc, p: int) -> Assembled:
         lookup = {(int(a), int(b)): n for n, (a, b) in enumerate(index.T)}
         ix = np.flatnonzero((index[0] == cells) | (index[1] == cells))
         ix0 = np.array([lookup[(a % cells, b % cells)] for a, b in index[:, ix].T])
-        mesh = MeshQuad1DG.periodic(mesh, ix, ix0)
+        quiet = logging.getLogger("skfem.mesh.mesh")  # it warns that it copies arrays to C order
+        level = quiet.level
+        quiet.setLevel(logging.ERROR)
+        try:
+            mesh = MeshQuad1DG.periodic(mesh, ix, ix0)
+        finally:
+            quiet.setLevel(level)
     basis = Basis(mesh, ElementQuad1(), intorder=4)
     node = np.rint(basis.doflocs * cells).astype(np.int64)
     if bc is BoundaryCondition.PERIODIC:
@@ -183,65 +169,57 @@ def assemble(bc, p: int) -> Assembled:
 # The exact trilinear form int U V phi
 # ---------------------------------------------------------------------------
 #
-# On an element, a Q1 field is w(s, t) = A + B s + C t + D s t in the scaled
-# coordinates s, t in {-1, +1} of the 2 x 2 Gauss points (1/2 -+ DELTA on
-# [0, 1]); (A, B, C, D) are means and scaled differences of its four vertex
-# values (:func:`_split`).  The Gauss rule is exact for the cubic (per
-# direction) integrand U V phi, and its four moments have closed forms:
-#   sum w w'       = 4 (AA' + BB' + CC' + DD')
-#   sum w w' s     = 4 (AB' + BA' + CD' + DC')
-#   sum w w' t     = 4 (AC' + CA' + BD' + DB')
-#   sum w w' s t   = 4 (AD' + DA' + BC' + CB')
-# which :func:`_merge` (the transpose of :func:`_split`) sends back to the
-# vertices, weighted by the test functions (1/2 + DELTA s)(1/2 + DELTA t).
+# On an element with vertex values v00, v10, v01, v11 (first index x), let
+#   a = v00 + v10 + v01 + v11,   b = v00 - v10 + v01 - v11,
+#   c = v00 + v10 - v01 - v11,   d = v00 - v10 - v01 + v11
+# (sums and differences along x, then y).  At the 2 x 2 Gauss points
+# (1/2 -+ 1/(2 sqrt 3) on each side) a Q1 field is a/4 + s b/(4 sqrt 3)
+# + t c/(4 sqrt 3) + s t d/12 with s, t = +-1.  The Gauss rule is exact for
+# the integrand U V phi (degree 3 per direction); summing its four points
+# against the four vertex test functions gives, with the fields' (a, b, c, d)
+# and (a', b', c', d'),
+#   X1 = 9 aa' + 3 (bb' + cc') + dd'        Y1 = 3 (ac' + ca') + bd' + db'
+#   X2 = 3 (ab' + ba') + cd' + dc'          Y2 = ad' + da' + bc' + cb'
+# and the load at the vertices is dx^2/576 times
+#   merge_x(merge_y(X1, Y1), merge_y(X2, Y2)),
+# where merge(X, Y) adds X + Y to an element's first vertex and X - Y to its
+# second (:func:`_merge`), the transpose of the sums and differences.
 
-#: Gauss points 1/2 -+ DELTA on [0, 1]: a P1 function there is (mean) +- DELTA * (left - right).
-_DELTA = 0.5 / np.sqrt(3.0)
 #: Trajectories per block in :func:`product` (keeps the temporaries in cache).
 _BLOCK = 8
 
 
-def _pad(U: np.ndarray, bc: BoundaryCondition) -> np.ndarray:
-    """Values on all element vertices: zeros around (Dirichlet) or first row/column repeated (periodic)."""
-    if bc is BoundaryCondition.PERIODIC:
-        return np.pad(U, [(0, 0)] * (U.ndim - 2) + [(0, 1), (0, 1)], mode="wrap")
-    return np.pad(U, [(0, 0)] * (U.ndim - 2) + [(1, 1), (1, 1)])
+def _sums_and_differences(P: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(a, b, c, d) of every element from the vertex values P (..., e+1, e+1)."""
+    sx, dx = P[..., :-1, :] + P[..., 1:, :], P[..., :-1, :] - P[..., 1:, :]
+    return (
+        sx[..., :-1] + sx[..., 1:],
+        dx[..., :-1] + dx[..., 1:],
+        sx[..., :-1] - sx[..., 1:],
+        dx[..., :-1] - dx[..., 1:],
+    )
 
 
-def _split(V: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
-    """Vertex values along ``axis`` (-2 or -1; length e+1) -> per element (mean, DELTA * (left - right))."""
-    left, right = (V[..., :-1, :], V[..., 1:, :]) if axis == -2 else (V[..., :-1], V[..., 1:])
-    return 0.5 * (left + right), _DELTA * (left - right)
-
-
-def _merge(mean: np.ndarray, diff: np.ndarray, axis: int) -> np.ndarray:
-    """Transpose of :func:`_split`: per-element (mean, diff) moments -> sums at the e+1 vertices."""
-    shape = list(mean.shape)
+def _merge(X: np.ndarray, Y: np.ndarray, axis: int) -> np.ndarray:
+    """Element values (e along ``axis``) -> vertex sums (e+1): X + Y at the first vertex, X - Y at the second."""
+    shape = list(X.shape)
     shape[axis] += 1
     out = np.zeros(shape)
-    half, scaled = 0.5 * mean, _DELTA * diff
     if axis == -2:
-        out[..., :-1, :] += half + scaled
-        out[..., 1:, :] += half - scaled
+        out[..., :-1, :] += X + Y
+        out[..., 1:, :] += X - Y
     else:
-        out[..., :-1] += half + scaled
-        out[..., 1:] += half - scaled
+        out[..., :-1] += X + Y
+        out[..., 1:] += X - Y
     return out
-
-
-def _coefficients(V: np.ndarray) -> tuple[np.ndarray, ...]:
-    """(A, B, C, D) per element: w(s, t) = A + B s + C t + D s t at the Gauss points."""
-    mx, dx = _split(V, -2)
-    A, C = _split(mx, -1)
-    B, D = _split(dx, -1)
-    return A, B, C, D
 
 
 def product(U: np.ndarray, V: np.ndarray, bc) -> np.ndarray:
     """:math:`\\int_\\Omega U V \\phi_{hk}\\,dx` for Q1 fields of shape (..., p, p), exactly.
 
     The load vector of the product of two finite-element functions (the
-    trilinear form), in the nodal layout.  ``V is U`` is the square.
+    trilinear form), in the nodal layout; see the comment above for the
+    closed form.  ``V is U`` is the square (fewer operations).
     """
     bc = BoundaryCondition.parse(bc)
     U = np.asarray(U, dtype=np.float64)
@@ -249,24 +227,40 @@ def product(U: np.ndarray, V: np.ndarray, bc) -> np.ndarray:
     if U.shape != V.shape or U.ndim < 2 or U.shape[-1] != U.shape[-2]:
         raise InputError(f"product needs two fields of the same shape (..., p, p), got {U.shape} and {V.shape}")
     p = U.shape[-1]
-    scale = float(bc.spacing(p)) ** 2  # 4 Gauss weights dx^2/4 times the factor 4 of the moments
+    periodic = bc is BoundaryCondition.PERIODIC
     flatU, flatV = U.reshape(-1, p, p), V.reshape(-1, p, p)
     out = np.empty(flatU.shape)
-    for i in range(0, out.shape[0], _BLOCK):
-        A, B, C, D = _coefficients(_pad(flatU[i : i + _BLOCK], bc))
-        if V is U:
-            a, b, c, d = A, B, C, D
-            m0 = A * A + B * B + C * C + D * D
-            ms, mt, mst = 2.0 * (A * B + C * D), 2.0 * (A * C + B * D), 2.0 * (A * D + B * C)
+    n = p + 1 if periodic else p + 2  # vertices per axis
+    padU, padV = np.zeros((_BLOCK, n, n)), np.zeros((_BLOCK, n, n))
+
+    def vertices(pad, F):
+        if periodic:
+            pad[: len(F), :-1, :-1] = F
+            pad[: len(F), -1, :-1] = F[:, 0]
+            pad[: len(F), :, -1] = pad[: len(F), :, 0]
         else:
-            a, b, c, d = _coefficients(_pad(flatV[i : i + _BLOCK], bc))
-            m0 = A * a + B * b + C * c + D * d
-            ms, mt, mst = A * b + B * a + C * d + D * c, A * c + C * a + B * d + D * b, A * d + D * a + B * c + C * b
-        W = _merge(_merge(m0, mt, -1), _merge(ms, mst, -1), -2)
-        if bc is BoundaryCondition.PERIODIC:
+            pad[: len(F), 1:-1, 1:-1] = F
+        return pad[: len(F)]
+
+    for i in range(0, out.shape[0], _BLOCK):
+        a, b, c, d = _sums_and_differences(vertices(padU, flatU[i : i + _BLOCK]))
+        if V is U:
+            X1 = 9.0 * (a * a) + 3.0 * (b * b + c * c) + d * d
+            Y1 = 6.0 * (a * c) + 2.0 * (b * d)
+            X2 = 6.0 * (a * b) + 2.0 * (c * d)
+            Y2 = 2.0 * (a * d + b * c)
+        else:
+            a2, b2, c2, d2 = _sums_and_differences(vertices(padV, flatV[i : i + _BLOCK]))
+            X1 = 9.0 * (a * a2) + 3.0 * (b * b2 + c * c2) + d * d2
+            Y1 = 3.0 * (a * c2 + c * a2) + b * d2 + d * b2
+            X2 = 3.0 * (a * b2 + b * a2) + c * d2 + d * c2
+            Y2 = a * d2 + d * a2 + b * c2 + c * b2
+        W = _merge(_merge(X1, Y1, -1), _merge(X2, Y2, -1), -2)
+        if periodic:
             W[..., 0, :] += W[..., -1, :]
             W[..., :, 0] += W[..., :, -1]
-            out[i : i + _BLOCK] = scale * W[..., :-1, :-1]
+            out[i : i + _BLOCK] = W[..., :-1, :-1]
         else:
-            out[i : i + _BLOCK] = scale * W[..., 1:-1, 1:-1]
+            out[i : i + _BLOCK] = W[..., 1:-1, 1:-1]
+    out *= float(bc.spacing(p)) ** 2 / 576.0
     return out.reshape(U.shape)

@@ -98,6 +98,22 @@ class Integrator:
     def name(self) -> str:
         return f"projected-{self.method}" if self.projected else self.method
 
+    def stability_function(self, z):
+        r"""The amplification factor of the unprojected :math:`\Psi^{\delta t}` on :math:`\dot u = \lambda u`.
+
+        With :math:`z = \delta t\,\lambda`: Euler, Heun and classical RK4 have
+        as many stages as their order q, so R is the degree-q Taylor
+        polynomial of :math:`e^z`, :math:`R(z) = \sum_{k \le q} z^k / k!`;
+        ``substeps`` compositions give :math:`R(z/s)^s`.  Accepts complex
+        numbers or arrays.
+        """
+        h = z / self.substeps
+        term, total = 1.0, 1.0
+        for k in range(1, self.order + 1):
+            term = term * h / k
+            total = total + term
+        return total**self.substeps
+
     def step(self, F: VectorField, U: torch.Tensor, dt: float) -> torch.Tensor:
         """One step of size ``dt``: ``substeps`` compositions of the base method."""
         base = METHODS[self.method][0]
@@ -124,6 +140,13 @@ def get_integrator(name: str, substeps: int = 1) -> Integrator:
     return Integrator(key.removeprefix("projected-"), projected, substeps)
 
 
+def _grad_enabled(steps, grad: bool | None) -> bool:
+    """Check ``steps``; whether a rollout builds an autograd graph (``grad=None``: the global mode)."""
+    if isinstance(steps, bool) or int(steps) != steps or steps < 0:
+        raise InputError(f"steps={steps!r} must be a non-negative integer")
+    return torch.is_grad_enabled() if grad is None else bool(grad)
+
+
 def rollout(
     F: VectorField,
     U0: torch.Tensor,
@@ -139,9 +162,7 @@ def rollout(
     ``None`` while autograd is globally off) no graph is built at all; with
     gradients on, the graph of the whole rollout is kept for backpropagation.
     """
-    if isinstance(steps, bool) or int(steps) != steps or steps < 0:
-        raise InputError(f"steps={steps!r} must be a non-negative integer")
-    enabled = torch.is_grad_enabled() if grad is None else bool(grad)
+    enabled = _grad_enabled(steps, grad)
     with torch.set_grad_enabled(enabled):
         states = [U0]
         U = U0
@@ -150,3 +171,25 @@ def rollout(
             states.append(U if enabled else U.detach())
         axis = 0 if U0.ndim == 2 else 1
         return torch.stack(states, dim=axis)
+
+
+def advance(
+    F: VectorField,
+    U0: torch.Tensor,
+    dt: float,
+    steps: int,
+    integrator: Integrator,
+    grad: bool | None = None,
+) -> torch.Tensor:
+    r"""Only the last state :math:`\mathcal{N}^J(U_0)` of :func:`rollout` (eq. (26)).
+
+    Same arguments and the same arithmetic as :func:`rollout`, but only the
+    current state is kept, so memory does not grow with ``steps``
+    (convergence studies take thousands of steps on large grids).
+    """
+    enabled = _grad_enabled(steps, grad)
+    with torch.set_grad_enabled(enabled):
+        U = U0
+        for _ in range(int(steps)):
+            U = integrator.step(F, U, dt)
+        return U

@@ -23,6 +23,8 @@ def check_writable(path: str | os.PathLike) -> Path:
     parent = path.parent if str(path.parent) else Path(".")
     if path.is_dir():
         raise InputError(f"output path {str(path)!r} is a directory")
+    if parent.exists() and not parent.is_dir():
+        raise InputError(f"cannot write to {str(path)!r}: {str(parent)!r} is not a directory")
     if not parent.exists():
         try:
             parent.mkdir(parents=True, exist_ok=True)

@@ -22,6 +22,7 @@ COMMANDS = (
     "weights",
     "apply",
     "rhs",
+    "convergence",
     "simulate",
     "show",
     "train",

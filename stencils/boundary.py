@@ -14,8 +14,8 @@ Grids (stated once, used everywhere):
 Every convolution in the project, in constructed and learned networks alike,
 goes through :func:`conv2d`, which pads with :meth:`BoundaryCondition.pad`
 and then calls :func:`torch.nn.functional.conv2d` without padding.  The
-numpy reference of :mod:`stencils.semidiscrete` uses SciPy's independent
-implementation with the mode given by :attr:`BoundaryCondition.ndimage_mode`.
+numpy reference of :mod:`stencils.semidiscrete` pads independently with
+:func:`numpy.pad` in the mode :attr:`BoundaryCondition.numpy_mode`.
 """
 
 from __future__ import annotations
@@ -51,8 +51,9 @@ class BoundaryCondition(str, enum.Enum):
         return "circular" if self is BoundaryCondition.PERIODIC else "constant"
 
     @property
-    def ndimage_mode(self) -> str:
-        return "grid-wrap" if self is BoundaryCondition.PERIODIC else "constant"
+    def numpy_mode(self) -> str:
+        """The :func:`numpy.pad` mode of the same padding."""
+        return "wrap" if self is BoundaryCondition.PERIODIC else "constant"
 
     def pad(self, x, width: int):
         """Pad the last two axes of a 4-D tensor ``(N, C, r, s)`` by ``width``."""

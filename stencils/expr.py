@@ -11,7 +11,9 @@ that quotes the offending piece of text.  Nothing is passed to ``eval``,
 
 Numbers become exact rationals from their source text (``0.01`` is 1/100,
 not the nearest double), so stencils and weights can be stated exactly.
-``^`` is read as a power, as mathematicians write it.
+``^`` is read as a power, as mathematicians write it: it is replaced by ``**``
+before parsing, so it also binds like a power (in Python ``^`` would bind
+more loosely than ``+``, and ``u + u^2`` would mean ``(u + u)**2``).
 """
 
 from __future__ import annotations
@@ -91,7 +93,7 @@ def parse_expression(
         raise InputError(f"empty {what}")
     if len(text) > MAX_LENGTH:
         raise InputError(f"{what} is longer than {MAX_LENGTH} characters")
-    source = text.strip()
+    source = text.strip().replace("^", "**")
     try:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as exc:
@@ -129,7 +131,7 @@ class _Translator:
 
     def visit(self, node: ast.AST) -> sp.Expr:
         if isinstance(node, ast.BinOp):
-            if isinstance(node.op, (ast.Pow, ast.BitXor)):
+            if isinstance(node.op, ast.Pow):
                 return self._power(node)
             op = self._BINARY.get(type(node.op))
             if op is None:

@@ -7,9 +7,10 @@ r"""The semi-discrete system (11) and its reference evaluation.
 
 with k x k kernels acting by cross-correlation on ``U`` padded by the
 boundary condition (:mod:`stencils.boundary`).  :meth:`SemiDiscretePDE.rhs`
-evaluates X(U) directly with :func:`scipy.ndimage.correlate`, an
-implementation independent of the PyTorch networks that are checked
-against it.
+evaluates X(U) directly in NumPy, as the defining shifted sum on the padded
+array, an implementation independent of the PyTorch networks that are
+checked against it.  (Not :func:`scipy.ndimage.correlate`: it silently skips
+kernel weights smaller than machine epsilon.)
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 import numpy as np
-import scipy.ndimage as ndi
 import scipy.sparse as sps
 import sympy as sp
 
@@ -107,10 +107,18 @@ class SemiDiscretePDE:
         return U.astype(np.float64, copy=False)
 
     def correlate(self, K: np.ndarray, U: np.ndarray) -> np.ndarray:
-        """``K * U`` for a field of shape (..., r, s), padded by the boundary condition."""
+        """``(K * U)[h, k] = sum_{a,b} K[a, b] Upad[h + a, k + b]`` for U of shape (..., r, s),
+        ``Upad`` being U padded by ``c = k // 2`` as the boundary condition says."""
         K = np.asarray(K, dtype=np.float64)
-        kernel = K.reshape((1,) * (U.ndim - 2) + K.shape)
-        return ndi.correlate(U, kernel, mode=self.bc.ndimage_mode, cval=0.0)
+        c = K.shape[0] // 2
+        r, s = U.shape[-2:]
+        padded = np.pad(U, [(0, 0)] * (U.ndim - 2) + [(c, c), (c, c)], mode=self.bc.numpy_mode)
+        out = np.zeros(U.shape, dtype=np.float64)
+        for a in range(K.shape[0]):
+            for b in range(K.shape[1]):
+                if K[a, b] != 0.0:
+                    out += K[a, b] * padded[..., a : a + r, b : b + s]
+        return out
 
     def rhs(self, U) -> np.ndarray:
         """Reference X(U) of eq. (11) for ``U`` of shape (r, s) or (..., r, s), float64."""

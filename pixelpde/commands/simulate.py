@@ -55,5 +55,5 @@ def run(args) -> None:
     print(f"generator: {attrs['generator']}")
     if attrs["problem"] == "fisher":
         print(f"Newton: at most {attrs['newton_iterations_max']} iterations per step "
-              f"(mean {attrs['newton_iterations_mean']:.2f}), max residual {attrs['newton_residual_max']:.2e} "
+              f"(mean {attrs['newton_iterations_mean']:.2f}), max residual {attrs['newton_residual_max']:.3e} "
               f"<= tol {attrs['tol']:g}; norm filter ||U0|| > {attrs['min_norm']:g} rejected {attrs['ic_rejected']} draws")

@@ -8,15 +8,14 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from fem.dataset import FORMAT_VERSION, Simulation, dataset_writer
-from fem.linalg import get_solver
-from fem.problems import Problem, StepStats, get_problem
+from fem.linalg import SOLVERS, get_solver
+from fem.problems import Problem, StepStats, get_problem, positive_number
 from pixelpde import __version__
 from pixelpde.atomic import check_writable
 from pixelpde.errors import InputError
@@ -101,24 +100,22 @@ def plan(problem, n, steps, seed, p=100, dt=None, backend="embedded", solver="fa
     p = check_grid_size(p)
     if backend not in BACKENDS:
         raise InputError(f"unknown backend {backend!r} (use one of {', '.join(BACKENDS)})")
-    if solver not in ("fast", "lu"):
-        raise InputError(f"unknown linear solver {solver!r} (use fast or lu)")
+    if solver not in SOLVERS:
+        raise InputError(f"unknown linear solver {solver!r} (use one of {', '.join(SOLVERS)})")
     if dt is None:
         dt, rule = prob.default_dt(p, params), prob.dt_rule
     else:
-        try:
-            dt = float(dt)
-        except (TypeError, ValueError):
-            raise InputError(f"dt={dt!r} is not a number") from None
-        if not math.isfinite(dt) or dt <= 0:
-            raise InputError(f"dt={dt!r} must be a positive finite number")
-        rule = "given by the user"
+        dt, rule = positive_number(dt, "dt"), "given by the user"
     table, rejected = prob.draw(seed, n, p, params)
     return Plan(prob, params, n, steps, seed, p, dt, rule, backend, solver, table, rejected)
 
 
-def _run(pl: Plan, sink, progress: bool, batch: int | None) -> StepStats:
-    """Simulate ``pl`` in batches; ``sink(start, U_block)`` receives (b, M+1, p, p) arrays."""
+def _run(pl: Plan, sink, progress: bool, batch: int | None, out: np.ndarray | None = None) -> StepStats:
+    """Simulate ``pl`` in batches of trajectories.
+
+    Each batch is written into ``out[start:start+b]`` when ``out`` (N, M+1, p, p)
+    is given, else into one reused buffer handed to ``sink(start, block)``.
+    """
     from tqdm import tqdm
 
     per_trajectory = (pl.steps + 1) * pl.p * pl.p * 8
@@ -130,6 +127,7 @@ def _run(pl: Plan, sink, progress: bool, batch: int | None) -> StepStats:
         runner = FiredrakeRunner(pl.problem, pl.p, pl.dt, pl.params)
     else:
         solver = get_solver(pl.solver, pl.problem.bc, pl.p)
+    buffer = None if out is not None else np.empty((min(batch, pl.n), pl.steps + 1, pl.p, pl.p))
     bar = tqdm(
         total=pl.n * pl.steps, disable=not progress, unit=" traj-steps", desc=f"{pl.problem.name} ({pl.backend})",
         leave=False,
@@ -137,16 +135,23 @@ def _run(pl: Plan, sink, progress: bool, batch: int | None) -> StepStats:
     with bar:
         for start in range(0, pl.n, batch):
             U0 = pl.problem.initial_field(pl.table[start : start + batch], pl.p)
-            block = np.empty((len(U0), pl.steps + 1, pl.p, pl.p))
+            block = out[start : start + len(U0)] if out is not None else buffer[: len(U0)]
             block[:, 0] = U0
+            done = 0
             if pl.backend == "firedrake":
                 snapshots = runner.run(U0, pl.steps, stats)
             else:
                 snapshots = pl.problem.run(solver, U0, pl.steps, pl.dt, pl.params, stats)
-            for j, U in enumerate(snapshots, start=1):
-                block[:, j] = U
-                bar.update(len(U0))
-            sink(start, block)
+            try:
+                for U in snapshots:
+                    done += 1
+                    block[:, done] = U
+                    bar.update(len(U0))
+            except InputError as exc:
+                where = f"batch of trajectories {start}..{start + len(U0) - 1}, step {done + 1}"
+                raise InputError(f"{exc} [{where}]") from None
+            if sink is not None:
+                sink(start, block)
     return stats
 
 
@@ -167,11 +172,7 @@ def generate(problem, n, steps, seed, p=100, dt=None, backend="embedded", progre
     """
     pl = plan(problem, n, steps, seed, p, dt, backend, solver, **params)
     U = np.empty((pl.n, pl.steps + 1, pl.p, pl.p))
-
-    def sink(start, block):
-        U[start : start + len(block)] = block
-
-    stats = _run(pl, sink, progress, batch=pl.n if batch is None else batch)
+    stats = _run(pl, None, progress, batch=pl.n if batch is None else batch, out=U)
     return Simulation(U=U, t=pl.t, ic=pl.table, attrs=pl.attrs(stats))
 
 

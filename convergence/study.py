@@ -1,0 +1,170 @@
+r"""Convergence-order studies in :math:`\delta t` and :math:`\delta x` (Corollary 3.3).
+
+A study integrates :math:`\dot U = F(U)`, :math:`U(0) = U^0` (eq. (7)) to time
+T with :math:`\hat U^{j+1} = \Psi^{\delta t}_F(\hat U^j)` (section 2.2), F
+being the exact Theorem 3.2 network of the PDE (:math:`F_\theta = X`) or any
+saved network, on each level of the ladder of :mod:`convergence.plan`, and
+compares :math:`\hat U^{n_i}` with a reference:
+
+* time study: the semi-discrete solution :math:`\Phi^T_X(U^0)` of (11) --
+  the exact flow for linear PDEs, otherwise RK4 with a step ``factor``
+  times smaller than the finest of the study (or of an RK4 study of the
+  same problem, if that is larger: RK4 needs far fewer steps than Euler for
+  a far smaller error) (:mod:`convergence.reference`) -- so only the
+  "classical error estimate" of (15) is measured, :math:`O(\delta t^r)`;
+* space study: the exact PDE solution (:mod:`convergence.exact`) or the PDE
+  on a grid ``factor`` times finer: the total error of Corollary 3.3,
+  :math:`O(\delta x^q) + O(\delta t^r)` at a fixed ratio
+  :math:`\delta t / \delta x^k`.
+
+Errors at t = T in the norms of :mod:`convergence.norms`; the orders use one
+of them (``norm``, default the discrete L2 norm).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from typing import Callable
+
+import numpy as np
+import torch
+
+from convergence.grids import nodes_for_cells, restrict
+from convergence.norms import error_norms, fitted_order, observed_orders
+from convergence.plan import Plan, StudySpec, expected_order, make_plan, spatial_order
+from convergence.reference import fine_grid_solution, semidiscrete_solution
+from convergence.steps import default_steps
+from integrators import advance, get_integrator
+from pixelpde.errors import InputError
+
+#: Relative errors below this are round-off: reported, but left out of the fitted order.
+ROUNDOFF_FLOOR = 1e-12
+#: How :func:`run_study` describes its default vector field.
+CONSTRUCTED = "Theorem 3.2 network (exact weights, F_theta = X)"
+
+#: A vector-field factory: the semi-discrete system of one grid -> F acting on torch fields.
+FieldFactory = Callable[[object], Callable[[torch.Tensor], torch.Tensor]]
+
+__all__ = ["CONSTRUCTED", "ROUNDOFF_FLOOR", "StudySpec", "constructed_network", "run_study", "torch_threads"]
+
+
+def constructed_network(sd):
+    """The exact Theorem 3.2 network F_theta = X of ``sd`` (compact form), float64."""
+    from constructive import Theorem32Network
+
+    return Theorem32Network.from_system(sd, compact=True)
+
+
+@contextlib.contextmanager
+def torch_threads(n: int | None):
+    """Run the block with ``n`` intra-op torch threads (``None``: leave the setting alone).
+
+    A study steps one field at a time; on such grids, splitting each
+    convolution over threads costs more than it gains (several times slower
+    on a busy 2-core machine), so studies use one thread by default.
+    """
+    if n is None:
+        yield
+        return
+    old = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
+
+
+def run_study(
+    spec: StudySpec,
+    field: FieldFactory | None = None,
+    field_name: str = CONSTRUCTED,
+    progress: bool = False,
+    threads: int | None = 1,
+) -> dict:
+    """Run the study ``spec`` and return its JSON-ready record (:func:`record`).
+
+    ``field`` maps each level's semi-discrete system to the vector field F
+    to integrate (default: :func:`constructed_network`), ``field_name``
+    describes it in the record; ``progress`` shows a tqdm bar on stderr;
+    ``threads`` is the torch thread count while stepping.
+    """
+    from tqdm import tqdm
+
+    plan = make_plan(spec)
+    field = field or constructed_network
+    with torch_threads(threads), tqdm(
+        total=len(plan.steps) + 1, desc=f"{plan.vary}-study ({plan.integrator.name})", file=sys.stderr, disable=not progress
+    ) as bar:
+        reference, reference_info = _reference(plan)
+        bar.update(1)
+        errors = []
+        for sd, U0, n in zip(plan.systems, plan.U0s, plan.steps):
+            U = advance(field(sd), torch.from_numpy(U0), plan.T / n, n, plan.integrator, grad=False).numpy()
+            if not np.all(np.isfinite(U)):
+                raise InputError(
+                    f"the solution blew up with dt={plan.T / n:.3g} on the {U.shape[-1]}-node grid: "
+                    f"the step is beyond the stability limit of {plan.integrator.name}; use more --steps"
+                )
+            errors.append(error_norms(U, reference(U.shape[-1]), float(sd.dx)))
+            bar.update(1)
+    return record(plan, errors, reference_info, field_name)
+
+
+def _reference(plan: Plan):
+    """The reference at t = T as a function of the node count, and its description."""
+    if plan.vary == "dt":
+        sd, finest = plan.systems[0], plan.steps[-1]
+        if sd.n:  # RK4 reference: `factor` times smaller steps than this study's or an RK4 study's finest
+            rk4_finest = default_steps(plan.systems, plan.U0s, plan.T, get_integrator("rk4"), 2) * 2 ** (len(plan.steps) - 1)
+            finest = min(finest, rk4_finest)
+        U, info = semidiscrete_solution(sd, plan.U0s[0], plan.T, finest * plan.factor)
+        if "steps" in info:
+            info["factor"] = plan.factor
+        return (lambda p: U), info
+    if plan.exact is not None:
+        return (lambda p: plan.exact(plan.T, p)), plan.exact.describe()
+    U, info = fine_grid_solution(plan.pde, plan.bc, plan.ic, plan.T, plan.cells[-1], plan.steps[-1], plan.factor)
+    return (lambda p: restrict(U, plan.bc, p)), info
+
+
+def record(plan: Plan, errors, reference_info: dict, field_name: str) -> dict:
+    """The study as JSON: the keys of issue 3 (``vary, integrator, rows, fitted_order``), then context.
+
+    Each row is ``{delta, error_max, error_l2, error_rel, order}``, ``order``
+    being the observed order against the previous row (``None`` first) in
+    the norm ``norm``; ``fitted_order`` is the least-squares slope over the
+    rows ``fitted_rows`` (those whose relative error is above round-off,
+    :data:`ROUNDOFF_FLOOR`), ``None`` if fewer than two.
+    """
+    spec = plan.spec
+    deltas = plan.deltas
+    chosen = [e[spec.norm] for e in errors]
+    orders = observed_orders(deltas, chosen)
+    fitted = [i for i, e in enumerate(errors) if e.rel >= ROUNDOFF_FLOOR]
+    out = {
+        "vary": plan.vary,
+        "integrator": plan.integrator.name,
+        "rows": [
+            {"delta": d, "error_max": e.max, "error_l2": e.l2, "error_rel": e.rel, "order": o}
+            for d, e, o in zip(deltas, errors, orders)
+        ],
+        "fitted_order": fitted_order([deltas[i] for i in fitted], [chosen[i] for i in fitted]),
+        "expected_order": expected_order(plan),
+        "norm": spec.norm,
+        "fitted_rows": fitted,
+        "pde": str(plan.pde),
+        "bc": str(plan.bc),
+        "ic": plan.ic.text,
+        "T": plan.T,
+        "substeps": plan.integrator.substeps,
+        "stencils": {"size": plan.pde.size, "order": spatial_order(plan.pde)},
+        "field": field_name,
+        "cells": list(plan.cells),
+        "nodes": [nodes_for_cells(plan.bc, m) for m in plan.cells],
+        "steps": list(plan.steps),
+        "reference": reference_info,
+    }
+    if plan.vary == "dx":
+        out["ratio"] = {"k": plan.k, "dt_over_dx_k": (plan.T / plan.steps[0]) * plan.cells[0] ** plan.k}
+    return out

@@ -1,0 +1,59 @@
+"""Weights files: exact keys, float64, weights_only loading, sidecar checks; atomic writes."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from constructive import Theorem32Network, load_network, save_network
+from pixelpde.atomic import atomic_path
+from pixelpde.errors import InputError
+from stencils import parse_pde
+
+
+@pytest.mark.parametrize("text, keys", [("u_t = u_x + u_y", {"A1", "A2", "C"}), ("u_t = u_xx - u*u_x", {"A1", "A2", "B1", "B2", "C"})])
+def test_round_trip(tmp_path, text, keys):
+    sd = parse_pde(text).discretise("1/16", "periodic")
+    net = Theorem32Network.from_system(sd)
+    meta = save_network(tmp_path / "w.pt", net.compacted(), sd)  # saved in full form
+    state = torch.load(tmp_path / "w.pt", weights_only=True)
+    assert set(state) == keys and all(t.dtype == torch.float64 for t in state.values())
+    assert meta["parameters"] == net.num_parameters() and meta["n"] == sd.n
+    loaded, side = load_network(tmp_path / "w.pt")
+    for name, w in net.weights().items():
+        assert torch.equal(loaded.weights()[name], w)
+    assert side == json.loads((tmp_path / "w.json").read_text())
+    U = torch.from_numpy(np.random.default_rng(0).normal(size=(16, 16)))
+    with torch.no_grad():
+        assert torch.equal(loaded(U), net(U))
+
+
+def test_mismatched_sidecar_is_refused(tmp_path):
+    sd = parse_pde("u_xx").discretise("1/16", "periodic")
+    save_network(tmp_path / "a.pt", Theorem32Network.from_system(sd), sd)
+    sd2 = parse_pde("u_yy").discretise("1/16", "periodic")
+    save_network(tmp_path / "b.pt", Theorem32Network.from_system(sd2), sd2)
+    (tmp_path / "b.json").replace(tmp_path / "a.json")
+    with pytest.raises(InputError, match="checksum"):
+        load_network(tmp_path / "a.pt")
+
+
+def test_atomic_path_leaves_nothing_on_failure(tmp_path):
+    target = tmp_path / "out.json"
+    target.write_text("old")
+    with pytest.raises(RuntimeError):
+        with atomic_path(target) as tmp:
+            tmp.write_text("half")
+            raise RuntimeError("killed")
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
+
+
+def test_compact_refuses_non_identity_filters():
+    sd = parse_pde("u_xx").discretise("1/16", "periodic")
+    net = Theorem32Network.from_system(sd)
+    with torch.no_grad():
+        net.C[0, 0, 0, 0] = 1.0
+    with pytest.raises(ValueError, match="off-centre"):
+        net.compacted()

@@ -107,6 +107,8 @@ class TrainConfig:
         if self.device not in ("auto", "cpu", "cuda") and not self.device.startswith("cuda:"):
             raise InputError(f"device {self.device!r} must be auto, cpu or cuda")
         get_integrator(self.integrator, self.substeps)  # validates the name
+        if self.dt is not None and not (isinstance(self.dt, (int, float)) and math.isfinite(self.dt) and self.dt > 0):
+            raise InputError(f"dt={self.dt!r} must be a positive number")
         if self.name is None:
             self.name = "learned-constructive-init" if self.init == "constructive" else "learned"
 

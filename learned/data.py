@@ -10,7 +10,7 @@ spacing dt.  It is read from a finite-element dataset file
 Training cuts windows ``[U_i^s, ..., U_i^{s+M}]`` of length M+1 from every
 trajectory, starting at every ``stride``-th snapshot (all overlapping
 windows by default); :func:`window_index` lists them and
-:meth:`Trajectories.batch` gathers a batch on the training device.
+:func:`gather_windows` gathers a batch on the training device.
 """
 
 from __future__ import annotations

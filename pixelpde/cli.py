@@ -25,6 +25,9 @@ COMMANDS = (
     "convergence",
     "simulate",
     "show",
+    "train",
+    "evaluate",
+    "reproduce",
 )
 
 

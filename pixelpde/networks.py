@@ -15,6 +15,8 @@ from pixelpde.errors import InputError
 #: sidecar "network" value -> "module:function" returning (network, sidecar)
 LOADERS = {
     "theorem32": "constructive.io:load_network",
+    "algorithm2": "learned.io:load_network",
+    "algorithm1": "learned.io:load_network",
 }
 
 

@@ -61,3 +61,19 @@ def save_array(path, array: np.ndarray) -> None:
 def save_json(path, data) -> None:
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(data, indent=2) + "\n")
+
+
+def add_runtime_options(parser: argparse.ArgumentParser) -> None:
+    """``--device --threads --no-progress``: where and how long work runs."""
+    parser.add_argument("--device", default=None, help="auto (CUDA when present, else CPU; default), cpu, cuda")
+    parser.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's choice; 1 is faster on a busy machine)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def apply_runtime_options(args) -> None:
+    if args.threads is not None:
+        import torch
+
+        if args.threads < 1:
+            raise InputError(f"--threads {args.threads} must be >= 1")
+        torch.set_num_threads(args.threads)

@@ -1,0 +1,299 @@
+r"""The practical networks of section 4 (Algorithm 2, Tables 1-4) and Algorithm 1.
+
+Algorithm 2 evaluates :math:`F_\theta(U) = L(U) + Q(U)` with two branches that
+both read the input field ``U``:
+
+* the **ReLU chain** ``L``: 3 x 3 convolutions through the channel list of the
+  table's ReLU row (e.g. 1-8-16-16-8-1), ReLU after every convolution but the
+  last;
+* the **ReLU^2 branch** ``Q``: convolutions through the ReLU^2 row (e.g.
+  1-8-1), :math:`\sigma_2 = \mathrm{ReLU}^2` after every convolution but the
+  last.
+
+The last convolution of each branch has no bias; the hidden convolutions of
+a branch have biases when that branch's flag says so.  With the paper's
+tables this gives exactly its parameter counts:
+
+=========  =====================  ==========  =============  ==========
+preset     ReLU chain             ReLU^2      hidden biases  parameters
+=========  =====================  ==========  =============  ==========
+table1     1-8-16-8-1             1-8-1       both branches  2632
+table2     1-8-16-16-8-1          1-8-1       both branches  4952
+table3     1-8-16-8-1             1-8-1       ReLU^2 only    2600
+table4     1-8-16-16-8-1          1-16-1      both branches  5104
+=========  =====================  ==========  =============  ==========
+
+(Table 1 is the paper's illustration and has no stated count; with the bias
+placement of Tables 2 and 4 it has 2448 + 32 + 144 + 8 = 2632 parameters.
+Table 3 has the same shape, and the paper's "2600 parameters" for it is
+reached only without biases in the ReLU chain: 2448 + 144 + 8 = 2600.)
+
+Algorithm 1 (section 2.1) is
+:math:`L = \mathrm{Conv}_2(\mathrm{ReLU}(\mathrm{Conv}_1 U))`,
+:math:`F_\theta(U) = \mathrm{Conv}_4(\mathrm{ReLU}^2(\mathrm{Conv}_3 L)) + \mathrm{Conv}_5 L`;
+the network of Theorem 3.2 is Algorithm 1 with widths (4n+2, 2n+1, 6n) and no
+biases, and is used as :class:`constructive.Theorem32Network` itself.
+
+Every convolution goes through :func:`stencils.boundary.conv2d` (circular
+padding for periodic, zero padding for Dirichlet boundary conditions); the
+networks accept fields of shape (r, s), (N, r, s) or (N, 1, r, s) and return
+the same shape.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+
+import torch
+from torch import nn
+
+from constructive.lemma31 import relu2
+from pixelpde.errors import InputError
+from stencils.boundary import BoundaryCondition, conv2d, to_nchw
+
+
+class Conv(nn.Module):
+    """A k x k convolution (weight ``(out, in, k, k)``, optional bias) padded by the BC."""
+
+    def __init__(self, c_in: int, c_out: int, bc, size: int = 3, bias: bool = True, dtype=torch.float32):
+        super().__init__()
+        self.bc = BoundaryCondition.parse(bc)
+        self.weight = nn.Parameter(torch.zeros(c_out, c_in, size, size, dtype=dtype))
+        self.bias = nn.Parameter(torch.zeros(c_out, dtype=dtype)) if bias else None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return conv2d(x, self.weight, self.bc, self.bias)
+
+    def extra_repr(self) -> str:
+        c_out, c_in, k, _ = self.weight.shape
+        return f"{c_in}->{c_out}, {k}x{k}, bias={self.bias is not None}, bc={self.bc}"
+
+
+class Chain(nn.Module):
+    """Convolutions through ``channels``, ``activation`` after all but the last.
+
+    Hidden convolutions carry a bias when ``bias`` is true; the last never does.
+    """
+
+    def __init__(self, channels, activation, bc, size: int = 3, bias: bool = True, dtype=torch.float32):
+        super().__init__()
+        self.channels = tuple(int(c) for c in channels)
+        self.activation = activation
+        last = len(self.channels) - 2
+        self.convs = nn.ModuleList(
+            Conv(a, b, bc, size, bias=bias and i < last, dtype=dtype)
+            for i, (a, b) in enumerate(zip(self.channels[:-1], self.channels[1:]))
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for i, conv in enumerate(self.convs):
+            x = conv(x)
+            if i < len(self.convs) - 1:
+                x = self.activation(x)
+        return x
+
+
+def _channels(text_or_seq, what: str) -> tuple[int, ...]:
+    if isinstance(text_or_seq, str):
+        if not re.fullmatch(r"\d+(-\d+)+", text_or_seq.strip()):
+            raise InputError(f"{what} channel list {text_or_seq!r} must look like 1-8-16-8-1")
+        text_or_seq = text_or_seq.strip().split("-")
+    channels = tuple(int(c) for c in text_or_seq)
+    if len(channels) < 3 or channels[0] != 1 or channels[-1] != 1 or min(channels) < 1:
+        raise InputError(f"{what} channels {'-'.join(map(str, channels))} must start and end with 1 and have a hidden layer")
+    return channels
+
+
+@dataclass(frozen=True)
+class Algorithm2Spec:
+    """Channel lists and bias placement of an Algorithm 2 network."""
+
+    relu: tuple[int, ...]
+    relu2: tuple[int, ...]
+    relu_bias: bool = True
+    relu2_bias: bool = True
+    size: int = 3
+
+    kind = "algorithm2"
+
+    def __post_init__(self):
+        object.__setattr__(self, "relu", _channels(self.relu, "ReLU"))
+        object.__setattr__(self, "relu2", _channels(self.relu2, "ReLU^2"))
+        if self.size < 1 or self.size % 2 == 0:
+            raise InputError(f"kernel size {self.size} must be odd")
+
+    def num_parameters(self) -> int:
+        k2 = self.size**2
+        count = 0
+        for channels, bias in ((self.relu, self.relu_bias), (self.relu2, self.relu2_bias)):
+            count += k2 * sum(a * b for a, b in zip(channels[:-1], channels[1:]))
+            count += sum(channels[1:-1]) if bias else 0
+        return count
+
+    def describe(self) -> dict:
+        out = asdict(self)
+        out.update(kind=self.kind, relu="-".join(map(str, self.relu)), relu2="-".join(map(str, self.relu2)))
+        return out
+
+    def build(self, bc, dtype=torch.float32) -> "Algorithm2Network":
+        return Algorithm2Network(self, bc, dtype=dtype)
+
+
+@dataclass(frozen=True)
+class Algorithm1Spec:
+    """Widths ``(a, b, c)`` of Algorithm 1: Conv1 1->a, Conv2 a->b, Conv3 b->c, Conv4 c->1, Conv5 b->1."""
+
+    widths: tuple[int, int, int] = (6, 3, 6)
+    bias: bool = True
+    size: int = 3
+
+    kind = "algorithm1"
+
+    def __post_init__(self):
+        widths = tuple(int(w) for w in self.widths)
+        if len(widths) != 3 or min(widths) < 1:
+            raise InputError(f"Algorithm 1 needs three positive widths, got {self.widths!r}")
+        object.__setattr__(self, "widths", widths)
+
+    def num_parameters(self) -> int:
+        a, b, c = self.widths
+        weights = self.size**2 * a + 9 * (a * b + b * c + c + b)
+        return weights + ((a + b + c) if self.bias else 0)
+
+    def describe(self) -> dict:
+        return {"kind": self.kind, "widths": list(self.widths), "bias": self.bias, "size": self.size}
+
+    def build(self, bc, dtype=torch.float32) -> "Algorithm1Network":
+        return Algorithm1Network(self, bc, dtype=dtype)
+
+
+@dataclass(frozen=True)
+class Theorem32Spec:
+    """The Theorem 3.2 network for n quadratic interactions (no biases)."""
+
+    n: int
+    size: int = 3
+
+    kind = "theorem32"
+
+    def num_parameters(self) -> int:
+        from constructive.theorem32 import theorem32_shapes
+
+        return sum(int(torch.Size(s).numel()) for s in theorem32_shapes(self.n, self.size).values())
+
+    def describe(self) -> dict:
+        return {"kind": self.kind, "n": self.n, "size": self.size}
+
+    def build(self, bc, dtype=torch.float32):
+        from constructive.network import Theorem32Network
+
+        return Theorem32Network(self.n, bc, self.size, compact=False, dtype=dtype)
+
+
+class Algorithm2Network(nn.Module):
+    """Algorithm 2: ``F(U) = ReLU chain(U) + ReLU^2 branch(U)``."""
+
+    def __init__(self, spec: Algorithm2Spec, bc, dtype=torch.float32):
+        super().__init__()
+        self.spec = spec
+        self.bc = BoundaryCondition.parse(bc)
+        self.relu = Chain(spec.relu, torch.relu, self.bc, spec.size, spec.relu_bias, dtype)
+        self.relu2 = Chain(spec.relu2, relu2, self.bc, spec.size, spec.relu2_bias, dtype)
+
+    def forward(self, U: torch.Tensor) -> torch.Tensor:
+        x, restore = to_nchw(U)
+        return restore(self.relu(x) + self.relu2(x))
+
+    def num_parameters(self) -> int:
+        return sum(p.numel() for p in self.parameters())
+
+
+class Algorithm1Network(nn.Module):
+    """Algorithm 1: ``L = Conv2(ReLU(Conv1 U))``, ``F = Conv4(ReLU^2(Conv3 L)) + Conv5 L``."""
+
+    def __init__(self, spec: Algorithm1Spec, bc, dtype=torch.float32):
+        super().__init__()
+        self.spec = spec
+        self.bc = BoundaryCondition.parse(bc)
+        a, b, c = spec.widths
+        self.conv1 = Conv(1, a, self.bc, spec.size, spec.bias, dtype)
+        self.conv2 = Conv(a, b, self.bc, 3, spec.bias, dtype)
+        self.conv3 = Conv(b, c, self.bc, 3, spec.bias, dtype)
+        self.conv4 = Conv(c, 1, self.bc, 3, False, dtype)
+        self.conv5 = Conv(b, 1, self.bc, 3, False, dtype)
+
+    def forward(self, U: torch.Tensor) -> torch.Tensor:
+        x, restore = to_nchw(U)
+        L = self.conv2(torch.relu(self.conv1(x)))
+        return restore(self.conv4(relu2(self.conv3(L))) + self.conv5(L))
+
+    def num_parameters(self) -> int:
+        return sum(p.numel() for p in self.parameters())
+
+
+#: Named Algorithm 2 presets (Tables 1-4 of the paper) and Algorithm 1.
+PRESETS = {
+    "table1": Algorithm2Spec((1, 8, 16, 8, 1), (1, 8, 1)),
+    "table2": Algorithm2Spec((1, 8, 16, 16, 8, 1), (1, 8, 1)),
+    "table3": Algorithm2Spec((1, 8, 16, 8, 1), (1, 8, 1), relu_bias=False),
+    "table4": Algorithm2Spec((1, 8, 16, 16, 8, 1), (1, 16, 1)),
+    "algorithm1": Algorithm1Spec(),
+}
+
+ARCH_HELP = (
+    "table1..table4 (the paper's Algorithm 2 networks), algorithm1[:a-b-c], theorem32 "
+    "(its n from the PDE), or custom Algorithm 2 channel lists RELU/RELU2 such as 1-8-16-8-1/1-8-1"
+)
+
+
+def parse_arch(text: str, n: int | None = None, relu_bias: bool | None = None, relu2_bias: bool | None = None):
+    """An architecture spec from its CLI name (see :data:`ARCH_HELP`).
+
+    ``n`` (the PDE's number of quadratic interactions) is needed for
+    ``theorem32``.  ``relu_bias`` / ``relu2_bias`` override the bias
+    placement of Algorithm 2 specs when not ``None``.
+    """
+    text = str(text).strip()
+    if text == "theorem32":
+        if n is None:
+            raise InputError("architecture theorem32 needs the PDE (its number n of quadratic terms)")
+        return Theorem32Spec(int(n))
+    if text.startswith("algorithm1"):
+        rest = text[len("algorithm1") :]
+        if not rest:
+            return PRESETS["algorithm1"]
+        if not re.fullmatch(r":\d+-\d+-\d+", rest):
+            raise InputError(f"architecture {text!r}: write algorithm1 or algorithm1:a-b-c (e.g. algorithm1:6-3-6)")
+        return Algorithm1Spec(tuple(int(w) for w in rest[1:].split("-")))
+    if text in PRESETS:
+        spec = PRESETS[text]
+    elif "/" in text:
+        relu, _, relu2_ = text.partition("/")
+        spec = Algorithm2Spec(relu, relu2_)
+    else:
+        raise InputError(f"unknown architecture {text!r}; use {ARCH_HELP}")
+    if isinstance(spec, Algorithm2Spec) and (relu_bias is not None or relu2_bias is not None):
+        spec = Algorithm2Spec(
+            spec.relu,
+            spec.relu2,
+            spec.relu_bias if relu_bias is None else relu_bias,
+            spec.relu2_bias if relu2_bias is None else relu2_bias,
+            spec.size,
+        )
+    return spec
+
+
+def spec_from_description(desc: dict):
+    """Inverse of ``spec.describe()`` (used when loading saved networks)."""
+    try:
+        kind = desc["kind"]
+        if kind == "algorithm2":
+            return Algorithm2Spec(desc["relu"], desc["relu2"], bool(desc["relu_bias"]), bool(desc["relu2_bias"]), int(desc["size"]))
+        if kind == "algorithm1":
+            return Algorithm1Spec(tuple(desc["widths"]), bool(desc["bias"]), int(desc["size"]))
+        if kind == "theorem32":
+            return Theorem32Spec(int(desc["n"]), int(desc["size"]))
+    except (KeyError, TypeError, ValueError):
+        pass
+    raise InputError(f"cannot read architecture description {desc!r}")

@@ -1,0 +1,135 @@
+r"""Exact weights for the practical architectures, and the random initialisation.
+
+Constructive embedding (section 4.1, eqs. (28)-(29), and Theorem 3.2): for
+
+.. math::
+
+    X(U) = L * U + \sum_{i=1}^n \beta_i (D_{2i-1} * U) \odot (D_{2i} * U)
+
+an Algorithm 2 network represents X exactly with
+
+* **ReLU chain** (every hidden width >= 2): the first convolution puts
+  ``[L, -L]`` in channels 0, 1; each further hidden convolution maps
+  channels (0, 1) to ``[c_0 - c_1, c_1 - c_0]`` with identity filters, and the
+  last one to ``c_0 - c_1``.  Since ReLU(x) - ReLU(-x) = x (eq. (28)), every
+  hidden layer holds ``[ReLU(L*U), ReLU(-L*U)]`` and the chain returns L * U
+  (eq. (29), repeated).
+* **ReLU^2 branch** (one hidden layer of width >= 6n): channels 6i..6i+5 hold
+  Lemma 3.1 for interaction i acting on U, ``M1 = [D1+D2, -(D1+D2), D1, -D1,
+  D2, -D2]``, and the output filter is ``beta_i M2 = beta_i/2 [I, I, -I, -I,
+  -I, -I]`` (:func:`constructive.lemma31.product_weights`).
+
+All other weights and all biases are zero.  An Algorithm 1 network of widths
+(a, b, c) >= (4n+2, 2n+1, 6n) embeds the Theorem 3.2 weights
+(:func:`constructive.theorem32.theorem32_weights`) in the leading channels,
+and the Theorem 3.2 network takes them as they are.
+
+The filters of the first layers must have the stencils' size (3 x 3 for the
+paper's second-order stencils); the identity-filter layers are exact for any
+boundary condition because they read only the centre tap.
+
+Random initialisation (the paper's code): orthogonal weights
+(:func:`torch.nn.init.orthogonal_` on each ``(out, in*k*k)`` matrix, gain 1)
+and zero biases, drawn from a seeded generator.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from constructive.lemma31 import identity_filter, product_weights
+from constructive.theorem32 import theorem32_weights
+from pixelpde.errors import InputError
+from learned.architectures import Algorithm1Spec, Algorithm2Spec, Theorem32Spec
+
+
+def embedding_problem(spec, sd) -> str | None:
+    """Why ``spec`` cannot represent ``sd`` exactly, or ``None`` when it can."""
+    if spec.size != sd.size:
+        return f"the first filters are {spec.size}x{spec.size} but the stencils are {sd.size}x{sd.size}"
+    if isinstance(spec, Algorithm2Spec):
+        if min(spec.relu[1:-1]) < 2:
+            return f"every hidden ReLU width must be >= 2 (ReLU chain {'-'.join(map(str, spec.relu))})"
+        if sd.n and len(spec.relu2) != 3:
+            return f"the ReLU^2 branch must have one hidden layer for Lemma 3.1 (got {'-'.join(map(str, spec.relu2))})"
+        if spec.relu2[1] < 6 * sd.n:
+            return f"the ReLU^2 width {spec.relu2[1]} is below 6n = {6 * sd.n}"
+        return None
+    if isinstance(spec, Algorithm1Spec):
+        need = (4 * sd.n + 2, 2 * sd.n + 1, 6 * sd.n)
+        if any(w < m for w, m in zip(spec.widths, need)):
+            return f"Algorithm 1 widths {spec.widths} are below Theorem 3.2's (4n+2, 2n+1, 6n) = {need}"
+        return None
+    if isinstance(spec, Theorem32Spec):
+        return None if spec.n == sd.n else f"the Theorem 3.2 network has n={spec.n}, the PDE n={sd.n}"
+    return f"no construction for {type(spec).__name__}"
+
+
+def constructive_state(spec, sd) -> dict[str, torch.Tensor]:
+    """float64 state dict (names as in ``spec.build``) with F = X for ``sd``.
+
+    Raises :class:`~pixelpde.errors.InputError` when the widths do not allow it.
+    """
+    why = embedding_problem(spec, sd)
+    if why is not None:
+        raise InputError(f"cannot embed {sd.pde if sd.pde is not None else 'the PDE'} exactly: {why}")
+    if isinstance(spec, Theorem32Spec):
+        return theorem32_weights(sd)
+    state = {k: torch.zeros_like(v, dtype=torch.float64) for k, v in spec.build(sd.bc).state_dict().items()}
+    if isinstance(spec, Algorithm1Spec):
+        for layer, (name, w) in zip(("conv1", "conv2", "conv3", "conv4", "conv5"), _theorem32_items(sd)):
+            state[f"{layer}.weight"][tuple(slice(0, s) for s in w.shape)] = w
+        return state
+    _embed_relu_chain(state, spec, torch.as_tensor(sd.L, dtype=torch.float64))
+    for i, beta in enumerate(sd.betas):
+        M1, M2 = product_weights(sd.D[2 * i], sd.D[2 * i + 1])
+        state["relu2.convs.0.weight"][6 * i : 6 * i + 6] = M1
+        state["relu2.convs.1.weight"][:, 6 * i : 6 * i + 6] = beta * M2
+    return state
+
+
+def _theorem32_items(sd):
+    W = theorem32_weights(sd)
+    empty = torch.zeros(0, 0, 3, 3, dtype=torch.float64)
+    return [(name, W.get(name, empty)) for name in ("A1", "A2", "B1", "B2", "C")]
+
+
+def _embed_relu_chain(state, spec: Algorithm2Spec, L: torch.Tensor) -> None:
+    eye = identity_filter(3)
+    last = len(spec.relu) - 2
+    state["relu.convs.0.weight"][0, 0] = L
+    state["relu.convs.0.weight"][1, 0] = -L
+    for j in range(1, last):
+        w = state[f"relu.convs.{j}.weight"]
+        w[0, 0], w[0, 1], w[1, 0], w[1, 1] = eye, -eye, -eye, eye
+    w = state[f"relu.convs.{last}.weight"]
+    w[0, 0], w[0, 1] = eye, -eye
+
+
+def random_init_(model: nn.Module, generator: torch.Generator) -> nn.Module:
+    """Orthogonal weights, zero biases (in place), drawn from ``generator``."""
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if p.ndim >= 2:
+                flat = torch.empty(p.shape[0], p[0].numel(), dtype=torch.float64)
+                nn.init.orthogonal_(flat, generator=generator)
+                p.copy_(flat.reshape(p.shape))
+            else:
+                p.zero_()
+    return model
+
+
+def constructive_init_(model: nn.Module, spec, sd, noise: float = 0.0, generator: torch.Generator | None = None) -> nn.Module:
+    """Load :func:`constructive_state` into ``model``, then add ``noise`` * N(0, 1)
+    to every weight (not the biases) when ``noise > 0``."""
+    if not noise >= 0:
+        raise InputError(f"--init-noise must be >= 0, got {noise}")
+    state = constructive_state(spec, sd)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            value = state[name].clone()
+            if noise and p.ndim >= 2:
+                value += noise * torch.randn(value.shape, dtype=torch.float64, generator=generator)
+            p.copy_(value)
+    return model

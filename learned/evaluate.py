@@ -1,0 +1,157 @@
+r"""Test metrics (23)-(25) of section 4, for learned and constructed networks.
+
+For test initial conditions :math:`U_i^0` (i = 1..N, the paper's N = 30) with
+reference snapshots :math:`U_i^j` and predictions
+:math:`\mathcal{N}^j_\theta(U_i^0)` (j applications of one integrator step,
+eq. (26)), with :math:`E_i^j = \mathcal{N}^j_\theta(U_i^0) - U_i^j`:
+
+.. math::
+
+    \mathrm{maxE}(j) = \max_{i, h, k} |(E_i^j)_{hk}| \qquad (23)
+
+    \mathrm{mse}(j) = \frac1N \sum_i \frac{1}{p^2} \|E_i^j\|^2 \qquad (24)
+
+    \mathrm{rE}(j) = \frac1N \sum_i \frac{\|E_i^j\|}{\|U_i^j\|} \qquad (25)
+
+with the Frobenius norm, for j = 1..J (the paper's J = 40).  By default every
+network is evaluated in float64 (weights trained in float32 are exactly
+representable, so this is the trained function without rounding noise);
+``dtype=torch.float32`` is ~10x faster on a CPU (PyTorch's float64
+convolutions have no fast path) and differs by rounding only, ~1e-6 relative.
+
+Models compared (names are the keys of ``metrics.json``):
+
+* ``learned``, ``learned-constructive-init``, ... -- trained runs, each with the
+  integrator and dt it was trained with;
+* ``constructed`` -- the Theorem 3.2 network of the dataset's PDE with the
+  paper's 3 x 3 second-order stencils (F = X exactly);
+* ``constructed-5x5-order4`` -- the same construction with 5 x 5 fourth-order
+  stencils (a larger A1), the higher-order finite-difference scheme;
+
+the constructed ones stepped with the integrator of the first trained run
+(or the one given).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from dataclasses import dataclass
+
+import torch
+
+from integrators import rollout
+from learned.data import Trajectories
+from pixelpde.atomic import atomic_path
+from pixelpde.errors import InputError
+
+METRICS = ("maxE", "mse", "rE")
+
+
+@dataclass
+class Model:
+    """A vector field F with the step it is used with."""
+
+    name: str
+    F: torch.nn.Module
+    integrator: object
+    dt: float
+    info: dict
+
+
+def error_metrics(pred: torch.Tensor, true: torch.Tensor) -> dict[str, list[float]]:
+    """Eqs. (23)-(25) for j = 1..J from (N, J+1, p, q) predictions and references."""
+    if pred.shape != true.shape or pred.ndim != 4:
+        raise InputError(f"predictions {tuple(pred.shape)} and references {tuple(true.shape)} must both be (N, J+1, p, q)")
+    E = (pred[:, 1:] - true[:, 1:]).to(torch.float64)
+    T = true[:, 1:].to(torch.float64)
+    p2 = E.shape[-1] * E.shape[-2]
+    enorm = torch.linalg.vector_norm(E, dim=(-2, -1))
+    return {
+        "maxE": E.abs().amax(dim=(0, 2, 3)).tolist(),
+        "mse": (enorm.square() / p2).mean(dim=0).tolist(),
+        "rE": (enorm / torch.linalg.vector_norm(T, dim=(-2, -1))).mean(dim=0).tolist(),
+    }
+
+
+def predict(model: Model, U0: torch.Tensor, steps: int, device="cpu", dtype=torch.float64) -> torch.Tensor:
+    """``[U0, N(U0), ..., N^steps(U0)]``, (N, steps+1, p, p), computed in ``dtype``, returned float64 on the CPU."""
+    F = model.F.to(device=device, dtype=dtype)
+    with torch.no_grad():
+        out = rollout(F, U0.to(device=device, dtype=dtype), model.dt, steps, model.integrator, grad=False)
+    return out.to(device="cpu", dtype=torch.float64)
+
+
+def check_dt(model: Model, test: Trajectories, allow_mismatch: bool = False) -> None:
+    from learned.train import DT_RTOL
+
+    if abs(model.dt - test.dt) > DT_RTOL * test.dt and not allow_mismatch:
+        raise InputError(
+            f"model {model.name!r} steps dt={model.dt!r} but the test data have dt={test.dt!r}; "
+            "pass --allow-dt-mismatch if this is intended"
+        )
+
+
+def constructed_models(test: Trajectories, integrator, dt: float, higher_order: bool = True) -> list[Model]:
+    """The Theorem 3.2 networks of the test data's PDE (3 x 3, and 5 x 5 fourth order)."""
+    from constructive import Theorem32Network
+
+    out = []
+    variants = [("constructed", 3, 2)] + ([("constructed-5x5-order4", 5, 4)] if higher_order else [])
+    for name, size, order in variants:
+        sd = test.semidiscrete(size=size, order=order)
+        net = Theorem32Network.from_system(sd, compact=True)
+        info = {"pde": test.pde, "stencils": f"{size}x{size}, order {order}", "integrator": integrator.name, "substeps": integrator.substeps}
+        out.append(Model(name, net, integrator, dt, info))
+    return out
+
+
+def run_models(
+    models: list[Model], test: Trajectories, steps: int = 40, device="cpu", allow_dt_mismatch=False, progress=False, dtype=torch.float64
+):
+    """Metrics of every model on ``test``; returns ``(metrics, predictions)``.
+
+    ``metrics[name]`` holds the lists ``maxE``, ``mse``, ``rE`` (j = 1..steps);
+    ``predictions[name]`` the float64 rollouts (N, steps+1, p, p).
+    """
+    if steps > test.n_steps:
+        raise InputError(f"{steps} steps requested but the test trajectories have {test.n_steps}")
+    names = [m.name for m in models]
+    if len(set(names)) != len(names):
+        raise InputError(f"two models share a name: {names}")
+    for m in models:
+        check_dt(m, test, allow_dt_mismatch)
+    true = test.U[:, : steps + 1]
+    metrics, predictions = {}, {}
+    from tqdm import tqdm
+
+    for m in tqdm(models, desc="evaluate", disable=not progress, leave=False):
+        pred = predict(m, true[:, 0], steps, device, dtype)
+        metrics[m.name] = error_metrics(pred, true)
+        predictions[m.name] = pred
+    return metrics, predictions
+
+
+def _finite(x: float):
+    return x if math.isfinite(x) else None
+
+
+def write_metrics(out_dir, metrics: dict) -> None:
+    """``metrics.json`` ``{model: {"maxE": [...], "mse": [...], "rE": [...]}}``
+    (non-finite values as null) and ``metrics.csv`` (model, j, maxE, mse, rE)."""
+    from pathlib import Path
+
+    out_dir = Path(out_dir)
+    clean = {name: {k: [_finite(v) for v in m[k]] for k in METRICS} for name, m in metrics.items()}
+    with atomic_path(out_dir / "metrics.json") as tmp:
+        tmp.write_text(json.dumps(clean, indent=1) + "\n")
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(["model", "j", *METRICS])
+    for name, m in clean.items():
+        for j in range(len(m["rE"])):
+            writer.writerow([name, j + 1, *(m[k][j] for k in METRICS)])
+    with atomic_path(out_dir / "metrics.csv") as tmp:
+        tmp.write_text(buf.getvalue())

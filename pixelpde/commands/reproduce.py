@@ -1,0 +1,29 @@
+"""``pixelpde reproduce advection|heat|fisher [--quick] --out DIR``: the section 4 experiment end to end."""
+
+from __future__ import annotations
+
+from pixelpde.commands._common import add_runtime_options, apply_runtime_options
+
+
+def register(sub) -> None:
+    p = sub.add_parser("reproduce", help="simulate -> train -> evaluate -> compare for one problem of section 4")
+    p.add_argument("problem", choices=["advection", "heat", "fisher"])
+    p.add_argument("--quick", action="store_true", help="small grid, few trajectories and epochs (minutes on a CPU)")
+    p.add_argument("--out", required=True, help="output directory (data/, runs/, metrics.json, report.md, PNGs)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the data (test data: seed + 1) and of training")
+    p.add_argument("--no-constructive-init", action="store_true", help="skip the constructively initialised run")
+    add_runtime_options(p)
+    p.set_defaults(func=run)
+
+
+def run(args) -> None:
+    from learned.report import metrics_table
+    from learned.reproduce import reproduce
+
+    apply_runtime_options(args)
+    metrics = reproduce(
+        args.problem, args.out, quick=args.quick, seed=args.seed, progress=not args.no_progress,
+        device=args.device or "auto", constructive=not args.no_constructive_init,
+    )
+    print(metrics_table(metrics))
+    print(f"wrote {args.out}/report.md, metrics.json, metrics.csv and figures")

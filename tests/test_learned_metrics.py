@@ -1,0 +1,86 @@
+"""Metrics (23)-(25) by hand, metrics files, constructed models, the dt check at evaluation."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from constructive import Theorem32Network
+from integrators import get_integrator, rollout
+from learned.data import Trajectories
+from learned.evaluate import Model, error_metrics, run_models, write_metrics
+from pixelpde.errors import InputError
+
+pytestmark = pytest.mark.usefixtures("single_thread")
+
+
+def hand_case():
+    """N = 2 samples, J = 2 steps, 2 x 2 fields; errors E chosen by hand."""
+    true = torch.zeros(2, 3, 2, 2, dtype=torch.float64)
+    E = torch.zeros_like(true)
+    true[0, 1] = torch.tensor([[1.0, 0], [0, 0]])  # ||U|| = 1
+    E[0, 1] = torch.tensor([[0.0, 0], [0, 1]])  # ||E|| = 1
+    true[1, 1] = torch.tensor([[0.0, 4], [0, 0]])  # ||U|| = 4
+    E[1, 1] = torch.tensor([[0.0, 0], [3, 0]])  # ||E|| = 3
+    true[0, 2] = torch.tensor([[2.0, 0], [0, 0]])  # ||U|| = 2
+    E[0, 2] = torch.tensor([[0.5, -0.5], [0.5, -0.5]])  # ||E|| = 1
+    true[1, 2] = torch.tensor([[0.0, 0], [0, 3]])  # ||U|| = 3
+    E[1, 2] = torch.tensor([[-2.0, 0], [0, 0]])  # ||E|| = 2
+    true[:, 0] = 7.0  # j = 0 is not a metric step
+    return true + E, true
+
+
+def test_metrics_23_to_25_by_hand():
+    pred, true = hand_case()
+    m = error_metrics(pred, true)
+    # (23) max over samples and pixels
+    assert m["maxE"] == [3.0, 2.0]
+    # (24) mean over samples of ||E||^2 / p^2, p^2 = 4
+    assert m["mse"] == pytest.approx([(1 / 4 + 9 / 4) / 2, (1 / 4 + 4 / 4) / 2], rel=1e-15)
+    # (25) mean over samples of ||E|| / ||U||
+    assert m["rE"] == pytest.approx([(1 / 1 + 3 / 4) / 2, (1 / 2 + 2 / 3) / 2], rel=1e-15)
+
+
+def test_metrics_files(tmp_path):
+    pred, true = hand_case()
+    m = error_metrics(pred, true)
+    write_metrics(tmp_path, {"learned": m, "bad": {"maxE": [math.inf, 1.0], "mse": [math.nan, 1.0], "rE": [1.0, 2.0]}})
+    data = json.loads((tmp_path / "metrics.json").read_text())
+    assert set(data) == {"learned", "bad"} and set(data["learned"]) == {"maxE", "mse", "rE"}
+    assert data["learned"]["maxE"] == [3.0, 2.0] and data["bad"]["maxE"] == [None, 1.0]
+    rows = (tmp_path / "metrics.csv").read_text().splitlines()
+    assert rows[0] == "model,j,maxE,mse,rE" and rows[1].startswith("learned,1,3.0,")
+
+
+def fd_heat(p=8, n=2, steps=6, integrator=("euler", 3)):
+    """Heat trajectories produced by the constructed network itself with ``integrator``."""
+    pde = "u_t = 0.01*(u_xx + u_yy)"
+    dx = 1 / (p + 1)
+    dt = 0.24 * dx**2 / 0.01
+    sd = Trajectories(torch.zeros(1, 1, p, p), dt, dx, "dirichlet", pde).semidiscrete()
+    x = np.arange(1, p + 1) * dx
+    X, Y = np.meshgrid(x, x, indexing="ij")
+    U0 = torch.from_numpy(np.stack([(i + 1) * np.sin(np.pi * X) * np.sin((i + 1) * np.pi * Y) for i in range(n)]))
+    U = rollout(Theorem32Network.from_system(sd), U0, dt, steps, get_integrator(*integrator), grad=False)
+    return Trajectories(U, dt, dx, "dirichlet", pde, {"problem": "heat"})
+
+
+def test_constructed_network_has_zero_error_on_its_own_scheme():
+    from learned.evaluate import constructed_models
+
+    data = fd_heat()
+    models = constructed_models(data, get_integrator("euler", 3), data.dt)
+    metrics, _ = run_models(models, data, steps=6)
+    assert max(metrics["constructed"]["rE"]) < 1e-14
+    assert min(metrics["constructed-5x5-order4"]["rE"]) > 1e-6  # a different scheme
+
+
+def test_evaluation_refuses_a_dt_mismatch():
+    data = fd_heat()
+    net = Theorem32Network.from_system(data.semidiscrete())
+    model = Model("learned", net, get_integrator("euler", 3), data.dt * 2, {})
+    with pytest.raises(InputError, match="dt="):
+        run_models([model], data, steps=2)
+    run_models([model], data, steps=2, allow_dt_mismatch=True)

@@ -57,3 +57,15 @@ def test_compact_refuses_non_identity_filters():
         net.C[0, 0, 0, 0] = 1.0
     with pytest.raises(ValueError, match="off-centre"):
         net.compacted()
+
+
+def test_atomic_path_gives_ordinary_permissions(tmp_path):
+    import os
+
+    mask = os.umask(0o022)
+    try:
+        with atomic_path(tmp_path / "out.json") as tmp:
+            tmp.write_text("{}")
+    finally:
+        os.umask(mask)
+    assert (tmp_path / "out.json").stat().st_mode & 0o777 == 0o644

@@ -4,6 +4,7 @@
 problem    network   integrator               substeps  data selection
 =========  ========  =======================  ========  ==========================
 advection  table2    projected Euler (31)     2 (30)    all
+                     and Euler (30), Figure 3
 heat       table3    explicit Euler           3         all
 fisher     table4    explicit Euler           3         ||U^0|| > 10 at p = 100
 =========  ========  =======================  ========  ==========================
@@ -32,10 +33,14 @@ class ProblemPreset:
     substeps: int
     min_rms: float | None = None
     constructive_lr: float = 1e-4
+    #: further integrators that ``reproduce`` trains the same network with (random init,
+    #: same substeps), for the paper's comparisons: Figure 3 sets Psi_1 (Euler, eq. (30))
+    #: beside Psi_2 (projected Euler, eq. (31)) on the advection data.
+    also_integrators: tuple[str, ...] = ()
 
 
 PROBLEMS = {
-    "advection": ProblemPreset("table2", "projected-euler", 2, constructive_lr=1e-3),
+    "advection": ProblemPreset("table2", "projected-euler", 2, constructive_lr=1e-3, also_integrators=("euler",)),
     "heat": ProblemPreset("table3", "euler", 3),
     "fisher": ProblemPreset("table4", "euler", 3, min_rms=0.1),
 }

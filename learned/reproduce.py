@@ -5,8 +5,10 @@ network and integrator (:mod:`learned.presets`):
 
 1. simulate training and test trajectories with the finite-element
    generator (:func:`fem.generate`, Appendix A), written to ``OUT/data``;
-2. train the network from a random initialisation (``OUT/runs/learned``) and
-   from the constructive initialisation (``OUT/runs/learned-constructive-init``);
+2. train the network from a random initialisation (``OUT/runs/learned``),
+   from the constructive initialisation (``OUT/runs/learned-constructive-init``)
+   and, where the paper compares integrators (advection, Figure 3), from a
+   random initialisation with each other integrator (``OUT/runs/learned-euler``);
 3. evaluate both beside the constructed networks (3 x 3 second order and
    5 x 5 fourth order) on the test trajectories: ``OUT/metrics.json``,
    ``metrics.csv``, ``evaluation.json``, PNG figures and ``OUT/report.md``.
@@ -70,6 +72,8 @@ def reproduce(problem: str, out, quick: bool = False, seed: int = 0, progress: b
     configs = [TrainConfig(**common)]
     if constructive:
         configs.append(TrainConfig(**common, init="constructive", lr=pre.constructive_lr, init_noise=size.constructive_noise))
+    for name in pre.also_integrators:
+        configs.append(TrainConfig(**{**common, "integrator": name}, name=f"learned-{name}"))
     runs = []
     for config in configs:
         start = time.perf_counter()

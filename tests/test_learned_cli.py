@@ -77,3 +77,22 @@ def test_reproduce_pipeline_end_to_end(tmp_path, monkeypatch):
     assert setup["dt"] == pytest.approx(0.24 / 101**2 / 0.01)  # the time step of p = 100
     with pytest.raises(InputError, match="already holds"):
         rep.reproduce("fisher", out, quick=True, progress=False)
+
+
+def test_reproduce_advection_compares_euler_and_projected_euler(tmp_path, monkeypatch):
+    """Figure 3: on the advection data the network is trained with Psi_2 (projected
+    Euler, the paper's choice) and with Psi_1 (Euler), and both are evaluated."""
+    import learned.reproduce as rep
+    from learned.presets import SIZES, ReproduceSize
+
+    toy = ReproduceSize(p=8, n_train=2, train_steps=4, n_test=3, test_steps=5, stages=(2,), epochs=1, lr_step=30, batch_size=4, constructive_noise=0.0)
+    monkeypatch.setitem(SIZES, "quick", toy)
+    out = tmp_path / "advection"
+    rep.reproduce("advection", out, quick=True, progress=False, constructive=False, echo=lambda *a: None)
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert set(metrics) == {"learned", "learned-euler", "constructed", "constructed-5x5-order4"}
+    models = json.loads((out / "evaluation.json").read_text())["models"]
+    assert models["learned"]["integrator"] == "projected-euler"
+    assert models["learned-euler"]["integrator"] == "euler"
+    assert models["learned"]["substeps"] == models["learned-euler"]["substeps"] == 2
+    assert models["constructed"]["integrator"] == "projected-euler"

@@ -6,7 +6,7 @@
 * :func:`exact_solution` -- exact solutions of linear PDEs (advection by
   translation, Fourier / sine series) (:mod:`convergence.exact`).
 * :func:`linear_flow` -- the exact flow of the linear semi-discrete ODE (11)
-  (FFT or ``expm_multiply``) (:mod:`convergence.flow`).
+  (FFT, DST-I or ``expm_multiply``) (:mod:`convergence.flow`).
 * :func:`semidiscrete_solution`, :func:`fine_grid_solution` -- RK4 and
   fine-grid references for nonlinear PDEs (:mod:`convergence.reference`).
 * :func:`error_norms`, :func:`observed_orders`, :func:`fitted_order`,

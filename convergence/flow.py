@@ -10,14 +10,23 @@ this flow isolates the time error from the space error (section 3.1, the
   :math:`\widehat{L * U}(a, b) = \sigma(a, b)\,\hat U(a, b)` with
   :math:`\sigma(a, b) = \sum_{i,j} L[c+i, c+j]\, e^{2\pi \mathrm{i}(ai/r + bj/s)}`,
   so :math:`\Phi^t_X(U_0) = \mathcal{F}^{-1}(e^{t\sigma} \hat U_0)`;
-* Dirichlet (zero padding): :func:`scipy.sparse.linalg.expm_multiply` with
-  the sparse matrix :meth:`SemiDiscretePDE.linear_matrix` (any kernel size;
-  the sine transform would diagonalise only 3 x 3 kernels).
+* Dirichlet (zero padding), kernel of reach 1 and even in each axis
+  (:math:`L[c+i, c+j] = L[c-i, c+j] = L[c+i, c-j]`, e.g. the five-point
+  Laplacian): zero-padded correlation is then
+  :math:`\ell_{00} I + \ell_{10}\, T \otimes I + \ell_{01}\, I \otimes T + \ell_{11}\, T \otimes T`
+  with T the 0-1 tridiagonal matrix, and the orthonormal DST-I diagonalises it:
+  :math:`\lambda(a, b) = \ell_{00} + 2\ell_{10}\cos\theta_a + 2\ell_{01}\cos\theta_b
+  + 4\ell_{11}\cos\theta_a\cos\theta_b`, :math:`\theta_a = a\pi/(r+1)`, a = 1..r;
+* any other Dirichlet kernel (odd derivatives, u_xy, 5 x 5 stencils, whose
+  second ring sees the zero padding, not the odd reflection that DST-I
+  assumes): :func:`scipy.sparse.linalg.expm_multiply` with the sparse matrix
+  :meth:`SemiDiscretePDE.linear_matrix`.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import scipy.fft as sfft
 import scipy.sparse.linalg as spla
 
 from stencils.boundary import BoundaryCondition
@@ -36,6 +45,33 @@ def periodic_symbol(kernel: np.ndarray, r: int, s: int) -> np.ndarray:
     return np.fft.fft2(padded)
 
 
+def dirichlet_symbol(kernel: np.ndarray, r: int, s: int) -> np.ndarray | None:
+    r"""Eigenvalues :math:`\lambda(a, b)` of zero-padded cross-correlation with ``kernel``
+    on an r x s grid in the orthonormal DST-I basis (``scipy.fft.dstn(type=1)`` order),
+    or ``None`` when the sine transform does not diagonalise it (reach beyond one
+    node, or a kernel that is not even in each axis)."""
+    kernel = np.pad(kernel, 1) if kernel.shape[0] == 1 else kernel
+    c = kernel.shape[0] // 2
+    outer = np.ones(kernel.shape, dtype=bool)
+    outer[c - 1 : c + 2, c - 1 : c + 2] = False
+    if np.any(kernel[outer] != 0):
+        return None
+    K = kernel[c - 1 : c + 2, c - 1 : c + 2]
+    if not (np.array_equal(K[0], K[2]) and np.array_equal(K[:, 0], K[:, 2])):
+        return None
+    ca = 2 * np.cos(np.pi * np.arange(1, r + 1) / (r + 1))[:, None]
+    cb = 2 * np.cos(np.pi * np.arange(1, s + 1) / (s + 1))[None, :]
+    return K[1, 1] + K[0, 1] * ca + K[1, 0] * cb + K[0, 0] * ca * cb
+
+
+def flow_method(sd: SemiDiscretePDE, r: int, s: int) -> str:
+    """How :func:`linear_flow` computes the flow of ``sd`` on an r x s grid:
+    ``"FFT"``, ``"DST-I"`` or ``"expm_multiply"``."""
+    if sd.bc is BoundaryCondition.PERIODIC:
+        return "FFT"
+    return "expm_multiply" if dirichlet_symbol(sd.L, r, s) is None else "DST-I"
+
+
 def linear_flow(sd: SemiDiscretePDE, U0, t: float) -> np.ndarray:
     """:math:`\\Phi^t_X(U_0)` for the linear system ``sd`` (eq. (11) with n = 0), float64.
 
@@ -45,9 +81,13 @@ def linear_flow(sd: SemiDiscretePDE, U0, t: float) -> np.ndarray:
         raise ValueError(f"linear_flow needs a linear system; this one has n={sd.n} quadratic terms")
     U0 = sd.check_field(U0)
     r, s = U0.shape[-2:]
-    if sd.bc is BoundaryCondition.PERIODIC:
+    method = flow_method(sd, r, s)
+    if method == "FFT":
         sigma = periodic_symbol(sd.L, r, s)
         return np.fft.ifft2(np.exp(t * sigma) * np.fft.fft2(U0)).real
+    if method == "DST-I":
+        dst = dict(type=1, norm="ortho", axes=(-2, -1))
+        return sfft.idstn(np.exp(t * dirichlet_symbol(sd.L, r, s)) * sfft.dstn(U0, **dst), **dst)
     A = sd.linear_matrix(r, s)
     columns = U0.reshape(-1, r * s).T
     out = spla.expm_multiply(t * A, columns, traceA=t * A.diagonal().sum())

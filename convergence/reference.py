@@ -22,7 +22,7 @@ from fractions import Fraction
 import numpy as np
 import torch
 
-from convergence.flow import linear_flow
+from convergence.flow import flow_method, linear_flow
 from convergence.grids import nodes_for_cells
 from convergence.steps import spectrum_rectangle, stable_steps
 from integrators import advance, get_integrator
@@ -48,7 +48,7 @@ def numpy_field(sd):
 def semidiscrete_solution(sd, U0: np.ndarray, T: float, steps: int) -> tuple[np.ndarray, dict]:
     """:math:`\\Phi^T_X(U_0)`: exact for linear ``sd``, else RK4 with ``steps`` steps of T/steps."""
     if sd.n == 0:
-        how = "FFT" if str(sd.bc) == "periodic" else "expm_multiply"
+        how = flow_method(sd, *np.shape(U0)[-2:])
         return linear_flow(sd, U0, T), {"kind": f"exact semi-discrete flow ({how})"}
     U = advance(numpy_field(sd), torch.from_numpy(np.asarray(U0, dtype=np.float64)), T / steps, steps, get_integrator("rk4"))
     return U.numpy(), {"kind": "RK4 reference", "steps": int(steps), "dt": T / steps}

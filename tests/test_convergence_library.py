@@ -25,6 +25,7 @@ from convergence import (
     run_study,
 )
 from convergence.exact import ExactSolution
+from convergence.flow import dirichlet_symbol
 from convergence.grids import cells_for_nodes, nodes_for_cells, restrict
 from convergence.steps import spectrum_rectangle, stable_steps
 from integrators import get_integrator
@@ -163,6 +164,30 @@ def test_linear_flow_is_the_matrix_exponential(L, bc, t):
     A = sd.linear_matrix(6, 5).toarray()
     expected = np.stack([(scipy.linalg.expm(t * A) @ u.ravel()).reshape(6, 5) for u in U0])
     assert np.allclose(linear_flow(sd, U0, t), expected, rtol=1e-10, atol=1e-10)
+
+
+even_kernels = st.tuples(*[st.floats(-3, 3)] * 4, st.sampled_from([3, 5])).map(
+    lambda v: np.pad(np.array([[v[3], v[2], v[3]], [v[1], v[0], v[1]], [v[3], v[2], v[3]]]), (v[4] - 3) // 2)
+)
+
+
+@given(even_kernels, st.floats(0, 0.5), st.integers(5, 8), st.integers(5, 8))
+def test_dirichlet_sine_transform_flow_is_the_matrix_exponential(L, t, r, s):
+    """The DST-I fast path (kernels even in each axis, reach 1) against expm of the matrix."""
+    assert dirichlet_symbol(L, r, s) is not None
+    sd = SemiDiscretePDE(L=L, betas=(), D=(), bc=DIRICHLET)
+    U0 = np.random.default_rng(1).standard_normal((2, r, s))
+    A = sd.linear_matrix(r, s).toarray()
+    assert np.allclose(np.sort(np.linalg.eigvalsh(A)), np.sort(dirichlet_symbol(L, r, s).ravel()), rtol=1e-12, atol=1e-12)
+    expected = np.stack([(scipy.linalg.expm(t * A) @ u.ravel()).reshape(r, s) for u in U0])
+    assert np.abs(linear_flow(sd, U0, t) - expected).max() <= 1e-12 * max(1.0, np.abs(expected).max())
+
+
+def test_dirichlet_symbol_only_for_kernels_the_sine_transform_diagonalises():
+    laplacian = parse_pde("u_t = u_xx + u_yy").discretise("1/9", "dirichlet").L
+    assert dirichlet_symbol(laplacian, 8, 8) is not None
+    for text, kw in [("u_t = u_x", {}), ("u_t = u_xy", {}), ("u_t = u_xx + u_yy", {"size": 5, "order": 4})]:
+        assert dirichlet_symbol(parse_pde(text, **kw).discretise("1/9", "dirichlet").L, 8, 8) is None, text
 
 
 def test_linear_flow_refuses_nonlinear_systems():

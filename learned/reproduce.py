@@ -9,7 +9,7 @@ network and integrator (:mod:`learned.presets`):
    from the constructive initialisation (``OUT/runs/learned-constructive-init``)
    and, where the paper compares integrators (advection, Figure 3), from a
    random initialisation with each other integrator (``OUT/runs/learned-euler``);
-3. evaluate both beside the constructed networks (3 x 3 second order and
+3. evaluate them beside the constructed networks (3 x 3 second order and
    5 x 5 fourth order) on the test trajectories: ``OUT/metrics.json``,
    ``metrics.csv``, ``evaluation.json``, PNG figures and ``OUT/report.md``.
 

@@ -25,8 +25,9 @@ All other weights and all biases are zero.  An Algorithm 1 network of widths
 and the Theorem 3.2 network takes them as they are.
 
 The filters of the first layers must have the stencils' size (3 x 3 for the
-paper's second-order stencils); the identity-filter layers are exact for any
-boundary condition because they read only the centre tap.
+paper's second-order stencils, 5 x 5 for the fourth-order ones); the
+identity-filter layers are exact for any boundary condition and filter size
+because they read only the centre tap.
 
 Random initialisation (the paper's code): orthogonal weights
 (:func:`torch.nn.init.orthogonal_` on each ``(out, in*k*k)`` matrix, gain 1)
@@ -84,8 +85,9 @@ def constructive_state(spec, sd) -> dict[str, torch.Tensor]:
     _embed_relu_chain(state, spec, torch.as_tensor(sd.L, dtype=torch.float64))
     for i, beta in enumerate(sd.betas):
         M1, M2 = product_weights(sd.D[2 * i], sd.D[2 * i + 1])
+        pad = (spec.size - M2.shape[-1]) // 2  # M2's 3 x 3 identity filters, centred in the branch's k x k
         state["relu2.convs.0.weight"][6 * i : 6 * i + 6] = M1
-        state["relu2.convs.1.weight"][:, 6 * i : 6 * i + 6] = beta * M2
+        state["relu2.convs.1.weight"][:, 6 * i : 6 * i + 6] = beta * torch.nn.functional.pad(M2, [pad] * 4)
     return state
 
 
@@ -96,7 +98,7 @@ def _theorem32_items(sd):
 
 
 def _embed_relu_chain(state, spec: Algorithm2Spec, L: torch.Tensor) -> None:
-    eye = identity_filter(3)
+    eye = identity_filter(spec.size)
     last = len(spec.relu) - 2
     state["relu.convs.0.weight"][0, 0] = L
     state["relu.convs.0.weight"][1, 0] = -L

@@ -5,6 +5,8 @@ of class (8) with n <= 2 whose widths allow it, both boundary conditions.
 X(U) is evaluated by the independent SciPy reference ``SemiDiscretePDE.rhs``.
 """
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -44,13 +46,16 @@ def scale(sd, U):
     text=pdes(),
     bc=st.sampled_from(["periodic", "dirichlet"]),
     arch=st.sampled_from(ARCHS),
+    size=st.sampled_from([3, 5]),
     p=st.integers(5, 12),
     seed=st.integers(0, 2**31),
 )
-def test_embedding_reproduces_X(text, bc, arch, p, seed):
-    pde = parse_pde(text)
+def test_embedding_reproduces_X(text, bc, arch, size, p, seed):
+    """3 x 3 second-order stencils in the paper's architectures, and 5 x 5
+    fourth-order ones in the same architectures with 5 x 5 filters."""
+    pde = parse_pde(text, size=size, order=size - 1)
     sd = pde.discretise(f"1/{p if bc == 'periodic' else p + 1}", bc)
-    spec = parse_arch(arch, n=sd.n)
+    spec = dataclasses.replace(parse_arch(arch, n=sd.n), size=size)
     net = spec.build(bc, dtype=torch.float64)
     if embedding_problem(spec, sd) is not None:
         assert spec.relu2[1] < 6 * sd.n  # the only obstacle for these presets

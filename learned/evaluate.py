@@ -85,9 +85,9 @@ def predict(model: Model, U0: torch.Tensor, steps: int, device="cpu", dtype=torc
 
 
 def check_dt(model: Model, test: Trajectories, allow_mismatch: bool = False) -> None:
-    from learned.train import DT_RTOL
+    from learned.train import same_dt
 
-    if abs(model.dt - test.dt) > DT_RTOL * test.dt and not allow_mismatch:
+    if not same_dt(model.dt, test.dt) and not allow_mismatch:
         raise InputError(
             f"model {model.name!r} steps dt={model.dt!r} but the test data have dt={test.dt!r}; "
             "pass --allow-dt-mismatch if this is intended"

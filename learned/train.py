@@ -140,13 +140,18 @@ def pick_device(name: str = "auto") -> torch.device:
     return torch.device(name)
 
 
+def same_dt(a: float, b: float) -> bool:
+    """Whether time steps ``a`` and ``b`` agree to :data:`DT_RTOL` relative to ``b``."""
+    return abs(a - b) <= DT_RTOL * abs(b)
+
+
 def model_dt(config: TrainConfig, data_dt: float) -> float:
     """The network's dt: ``config.dt`` or the dataset's; a mismatch is refused
     unless ``allow_dt_mismatch`` (the paper's heat model was once trained with
     the wrong dt)."""
     if config.dt is None:
         return float(data_dt)
-    if abs(config.dt - data_dt) > DT_RTOL * abs(data_dt) and not config.allow_dt_mismatch:
+    if not same_dt(config.dt, data_dt) and not config.allow_dt_mismatch:
         raise InputError(
             f"the network's dt={config.dt!r} differs from the dataset's dt={data_dt!r}; "
             "drop --dt, or pass --allow-dt-mismatch if this is intended"
@@ -218,8 +223,8 @@ def train(
         torch.backends.cudnn.deterministic = True
         torch.backends.cudnn.benchmark = False
     integrator = get_integrator(config.integrator, config.substeps)
-    for M in config.stages:
-        window_index(data.n_trajectories, data.n_steps, M + 1, config.window_stride)  # fail early
+    indices = [window_index(data.n_trajectories, data.n_steps, M + 1, config.window_stride) for M in config.stages]
+    fingerprint = data.fingerprint()
 
     generator = torch.Generator().manual_seed(int(config.seed))
     spec, sd, model = build_model(config, data, generator)
@@ -230,7 +235,7 @@ def train(
     position, log = (0, 0), []
     checkpoint_path = out / CHECKPOINT
     if resume:
-        position, log = _load_checkpoint(checkpoint_path, config, data, model, optimizer, device)
+        position, log = _load_checkpoint(checkpoint_path, config, fingerprint, model, optimizer, device)
     elif checkpoint_path.exists():
         raise InputError(f"{str(out)!r} already holds a training run; pass --resume to continue it or choose another --out")
 
@@ -246,9 +251,8 @@ def train(
         "config": config.to_dict(),
         "data": data.describe(),
     }
-    per_epoch = [len(window_index(data.n_trajectories, data.n_steps, M + 1, config.window_stride)) for M in config.stages]
     remaining = sum(
-        math.ceil(per_epoch[k] / config.batch_size) * (config.epochs - (position[1] if k == position[0] else 0))
+        math.ceil(len(indices[k]) / config.batch_size) * (config.epochs - (position[1] if k == position[0] else 0))
         for k in range(position[0], len(config.stages))
     )
     from tqdm import tqdm
@@ -258,8 +262,7 @@ def train(
     finished = True
     try:
         for k in range(position[0], len(config.stages)):
-            M = config.stages[k]
-            index = window_index(data.n_trajectories, data.n_steps, M + 1, config.window_stride)
+            M, index = config.stages[k], indices[k]
             first = position[1] if k == position[0] else 0
             for e in range(first, config.epochs):
                 if max_epochs is not None and epochs_run >= max_epochs:
@@ -274,7 +277,7 @@ def train(
                 log.append(row)
                 epochs_run += 1
                 next_position = (k, e + 1) if e + 1 < config.epochs else (k + 1, 0)
-                _save_checkpoint(checkpoint_path, config, data, model, optimizer, next_position, log)
+                _save_checkpoint(checkpoint_path, config, fingerprint, model, optimizer, next_position, log)
                 write_log(out, log)
             if not finished:
                 break
@@ -351,12 +354,12 @@ def write_log(out: Path, log: list[dict]) -> None:
         tmp.write_text(buf.getvalue())
 
 
-def _save_checkpoint(path: Path, config, data, model, optimizer, position, log) -> None:
+def _save_checkpoint(path: Path, config, fingerprint: str, model, optimizer, position, log) -> None:
     state = {
         "format": "pixelpde-checkpoint",
         "version": 1,
         "config": config.to_dict(),
-        "data_sha256": data.fingerprint(),
+        "data_sha256": fingerprint,
         "position": list(position),
         "model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
         "optimizer": optimizer.state_dict(),
@@ -366,7 +369,10 @@ def _save_checkpoint(path: Path, config, data, model, optimizer, position, log) 
         torch.save(state, tmp)
 
 
-def _load_checkpoint(path: Path, config, data, model, optimizer, device):
+def read_checkpoint(path, device="cpu") -> dict:
+    """The state saved by a training run in ``path``; one-line errors for a
+    missing, unreadable or foreign file."""
+    path = Path(path)
     if not path.is_file():
         raise InputError(f"--resume: no checkpoint {str(path)!r} to resume from")
     try:
@@ -375,13 +381,18 @@ def _load_checkpoint(path: Path, config, data, model, optimizer, device):
         raise InputError(f"cannot read checkpoint {str(path)!r}: {type(exc).__name__}") from None
     if not isinstance(state, dict) or state.get("format") != "pixelpde-checkpoint":
         raise InputError(f"{str(path)!r} is not a pixelpde training checkpoint")
+    return state
+
+
+def _load_checkpoint(path: Path, config, fingerprint: str, model, optimizer, device):
+    state = read_checkpoint(path, device)
     saved = TrainConfig.from_dict(state["config"]).to_dict()
     now = config.to_dict()
     differ = [k for k in now if k not in RESUME_FREE and saved.get(k) != now[k]]
     if differ:
         key = differ[0]
         raise InputError(f"--resume: {key} was {saved.get(key)!r} in the checkpoint, now {now[key]!r}; resume with the same settings")
-    if state.get("data_sha256") != data.fingerprint():
+    if state.get("data_sha256") != fingerprint:
         raise InputError(f"--resume: the training data differ from those of the checkpoint {str(path)!r}")
     model.load_state_dict(state["model"])
     optimizer.load_state_dict(state["optimizer"])

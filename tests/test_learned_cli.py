@@ -49,6 +49,17 @@ def test_cli_refuses_dt_mismatch_and_wrong_problem(heat_files, tmp_path, capsys)
     assert "holds 'heat' data" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("content, message", [(None, "no checkpoint"), (b"garbage", "cannot read checkpoint")])
+def test_cli_resume_without_a_readable_checkpoint_is_one_line(heat_files, tmp_path, capsys, content, message):
+    run = tmp_path / "run"
+    if content is not None:
+        run.mkdir()
+        (run / "checkpoint.pt").write_bytes(content)
+    assert main(["train", "heat", "--data", str(heat_files / "train.h5"), "--out", str(run), "--resume", "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0]
+
+
 def test_cli_reports_divergence_and_keeps_going_nowhere(heat_files, tmp_path, capsys):
     run = tmp_path / "run"
     args = ["train", "heat", "--data", str(heat_files / "train.h5"), "--out", str(run), "--lr", "1e30", "--stages", "2", "--epochs", "3", "--batch-size", "2", "--no-progress"]

@@ -78,18 +78,13 @@ def run(args) -> int:
     import sys
     from pathlib import Path
 
-    import torch
-
     from learned.presets import preset
-    from learned.train import CHECKPOINT, TrainingDiverged, train
+    from learned.train import CHECKPOINT, TrainingDiverged, read_checkpoint, train
 
     apply_runtime_options(args)
     data = load_training_data(args)
     if args.resume:
-        path = Path(args.out) / CHECKPOINT
-        if not path.is_file():
-            raise InputError(f"--resume: no checkpoint {str(path)!r}")
-        base = torch.load(path, map_location="cpu", weights_only=True)["config"]
+        base = read_checkpoint(Path(args.out) / CHECKPOINT)["config"]
     else:
         pre = preset(args.problem)
         base = {"arch": pre.arch, "integrator": pre.integrator, "substeps": pre.substeps}

@@ -43,7 +43,7 @@ the same shape.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import torch
 from torch import nn
@@ -273,14 +273,9 @@ def parse_arch(text: str, n: int | None = None, relu_bias: bool | None = None, r
         spec = Algorithm2Spec(relu, relu2_)
     else:
         raise InputError(f"unknown architecture {text!r}; use {ARCH_HELP}")
-    if isinstance(spec, Algorithm2Spec) and (relu_bias is not None or relu2_bias is not None):
-        spec = Algorithm2Spec(
-            spec.relu,
-            spec.relu2,
-            spec.relu_bias if relu_bias is None else relu_bias,
-            spec.relu2_bias if relu2_bias is None else relu2_bias,
-            spec.size,
-        )
+    if isinstance(spec, Algorithm2Spec):
+        overrides = {k: v for k, v in (("relu_bias", relu_bias), ("relu2_bias", relu2_bias)) if v is not None}
+        spec = replace(spec, **overrides)
     return spec
 
 

@@ -13,8 +13,8 @@ import time
 import numpy as np
 import torch
 
-from constructive import Theorem32Network
-from stencils import parse_pde
+from pixelpde.constructive import Theorem32Network
+from pixelpde.stencils import parse_pde
 
 PDES = {
     "fisher (n=1)": "u_t = 0.01*(u_xx + u_yy) + u*(1 - u)",

@@ -15,11 +15,8 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout, not an installed copy
 
 
 def cpu_model() -> str:
@@ -43,7 +40,7 @@ def main() -> None:
 
     import torch
 
-    from convergence import StudySpec, run_study
+    from pixelpde.convergence import StudySpec, run_study
     from pixelpde.commands.convergence import format_table
 
     print(f"machine: {os.cpu_count()} CPUs (nproc), {cpu_model()}; torch {torch.__version__}, "

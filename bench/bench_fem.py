@@ -6,7 +6,7 @@
 For each problem it times, in the same run:
 
 * the fast path (fast diagonalisation, all trajectories at once), end to end
-  as ``fem.generate`` (in-memory result included), after a warm-up call,
+  as ``pixelpde.fem.generate`` (in-memory result included), after a warm-up call,
   median of ``--repeat`` runs; and the scheme alone, writing into a result
   array allocated beforehand (first-touching a 408 MB result costs this VM
   0.05-2 s, depending on the load);
@@ -27,16 +27,14 @@ import argparse
 import importlib.util
 import os
 import platform
-import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
 import scipy  # noqa: E402
 
-from fem import generate  # noqa: E402
+from pixelpde.fem import generate  # noqa: E402
 
 TARGETS = {"heat": 2.0, "fisher": 20.0}
 
@@ -110,7 +108,7 @@ def main() -> None:
 
 def scheme_only(n, **common) -> float:
     """Time the scheme alone: the (N, M+1, p, p) result is allocated and touched before the clock starts."""
-    from fem.generator import _run, plan
+    from pixelpde.fem.generator import _run, plan
 
     pl = plan(n=n, **common)
     out = np.zeros((pl.n, pl.steps + 1, pl.p, pl.p))

@@ -14,19 +14,16 @@ from __future__ import annotations
 
 import argparse
 import platform
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout, not an installed copy
 
 import torch  # noqa: E402
 
-from integrators import get_integrator  # noqa: E402
-from learned.architectures import PRESETS  # noqa: E402
-from learned.embedding import random_init_  # noqa: E402
-from learned.presets import PROBLEMS  # noqa: E402
-from learned.train import batch_loss  # noqa: E402
+from pixelpde.integrators import get_integrator  # noqa: E402
+from pixelpde.learned.architectures import PRESETS  # noqa: E402
+from pixelpde.learned.embedding import random_init_  # noqa: E402
+from pixelpde.learned.presets import PROBLEMS  # noqa: E402
+from pixelpde.learned.train import batch_loss  # noqa: E402
 
 
 def bench(problem: str, device: torch.device, p: int, M: int, batch: int, repeats: int, dtype=torch.float32) -> float:

@@ -1,15 +1,15 @@
 """constructive: exact network weights from a semi-discrete PDE (section 3.2).
 
-* :mod:`constructive.lemma31` -- Lemma 3.1 and eq. (19): products as networks.
-* :mod:`constructive.theorem32` -- the weights A1, A2, B1, B2, C of Theorem 3.2.
-* :mod:`constructive.network` -- F_theta as a :class:`torch.nn.Module` (and eq. (27)).
-* :mod:`constructive.io` -- save / load with a JSON sidecar.
+* :mod:`pixelpde.constructive.lemma31` -- Lemma 3.1 and eq. (19): products as networks.
+* :mod:`pixelpde.constructive.theorem32` -- the weights A1, A2, B1, B2, C of Theorem 3.2.
+* :mod:`pixelpde.constructive.network` -- F_theta as a :class:`torch.nn.Module` (and eq. (27)).
+* :mod:`pixelpde.constructive.io` -- save / load with a JSON sidecar.
 """
 
-from constructive.io import load_network, save_network
-from constructive.lemma31 import identity_filter, product_weights, relu2, square_weights, two_layer
-from constructive.network import LinearNetwork, Theorem32Network
-from constructive.theorem32 import WEIGHT_NAMES, linear_weights, theorem32_shapes, theorem32_weights
+from pixelpde.constructive.io import load_network, save_network
+from pixelpde.constructive.lemma31 import identity_filter, product_weights, relu2, square_weights, two_layer
+from pixelpde.constructive.network import LinearNetwork, Theorem32Network
+from pixelpde.constructive.theorem32 import WEIGHT_NAMES, linear_weights, theorem32_shapes, theorem32_weights
 
 __all__ = [
     "LinearNetwork",

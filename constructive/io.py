@@ -8,7 +8,7 @@ the PDE string, the boundary condition (which fixes the padding), dx, the
 stencils in exact rationals, n, the shapes, the parameter count and the
 SHA-256 of the ``.pt`` file, so a stale or mismatched pair is refused.
 
-Both files are written atomically (:mod:`pixelpde.atomic`), the sidecar
+Both files are written atomically (:mod:`pixelpde.ground.atomic`), the sidecar
 last: a killed run never leaves a pair that loads.
 """
 
@@ -20,8 +20,8 @@ from pathlib import Path
 
 import torch
 
-from pixelpde.atomic import atomic_path, check_writable
-from pixelpde.errors import InputError
+from pixelpde.ground.atomic import atomic_path, check_writable
+from pixelpde.ground.errors import InputError
 
 FORMAT = "pixelpde-weights"
 FORMAT_VERSION = 1
@@ -96,8 +96,8 @@ def load_tensors(path) -> tuple[dict[str, torch.Tensor], dict]:
 
 
 def save_network(path, network, sd=None) -> dict:
-    """Save a :class:`~constructive.network.Theorem32Network` (in full 3 x 3 form)."""
-    from constructive.network import Theorem32Network
+    """Save a :class:`~pixelpde.constructive.network.Theorem32Network` (in full 3 x 3 form)."""
+    from pixelpde.constructive.network import Theorem32Network
 
     if not isinstance(network, Theorem32Network):
         raise TypeError("save_network saves Theorem32Network instances")
@@ -110,7 +110,7 @@ def save_network(path, network, sd=None) -> dict:
 
 def load_network(path, compact: bool = False, dtype=torch.float64):
     """Load a Theorem 3.2 network saved by :func:`save_network`; returns ``(network, sidecar)``."""
-    from constructive.network import Theorem32Network
+    from pixelpde.constructive.network import Theorem32Network
 
     state, meta = load_tensors(path)
     if meta.get("network") != "theorem32":

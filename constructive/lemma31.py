@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from stencils.boundary import conv2d, to_nchw
+from pixelpde.stencils.boundary import conv2d, to_nchw
 
 
 def identity_filter(size: int = 3, dtype=torch.float64) -> torch.Tensor:

@@ -9,7 +9,7 @@ r"""The networks of Theorem 3.2 and eq. (27) as :class:`torch.nn.Module`.
     F_\theta(U) = \mathcal{C} * T_1(U) + T_2(T_1(U)),
 
 with :math:`\sigma_1 = \mathrm{ReLU}`, :math:`\sigma_2 = \mathrm{ReLU}^2`, and every
-convolution padded by the boundary condition (:func:`stencils.boundary.conv2d`).
+convolution padded by the boundary condition (:func:`pixelpde.stencils.boundary.conv2d`).
 Its weights are trainable parameters; :meth:`Theorem32Network.from_system`
 loads the exact ones.  In *compact* mode the identity-multiple layers A2, B1,
 B2, C are stored as 1 x 1 convolutions (the remark after Theorem 3.2): same
@@ -23,11 +23,11 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from constructive.lemma31 import relu2
-from constructive.theorem32 import WEIGHT_NAMES, linear_weights, theorem32_shapes, theorem32_weights
-from pixelpde.errors import InputError
-from stencils.boundary import BoundaryCondition, conv2d, to_nchw
-from stencils.semidiscrete import SemiDiscretePDE
+from pixelpde.constructive.lemma31 import relu2
+from pixelpde.constructive.theorem32 import WEIGHT_NAMES, linear_weights, theorem32_shapes, theorem32_weights
+from pixelpde.ground.errors import InputError
+from pixelpde.stencils.boundary import BoundaryCondition, conv2d, to_nchw
+from pixelpde.stencils.semidiscrete import SemiDiscretePDE
 
 
 class Theorem32Network(nn.Module):

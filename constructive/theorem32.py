@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import torch
 
-from constructive.lemma31 import identity_filter
-from stencils.semidiscrete import SemiDiscretePDE
+from pixelpde.constructive.lemma31 import identity_filter
+from pixelpde.stencils.semidiscrete import SemiDiscretePDE
 
 WEIGHT_NAMES = ("A1", "A2", "B1", "B2", "C")
 

@@ -2,27 +2,27 @@
 
 * :func:`run_study` / :class:`StudySpec` -- a time or space refinement study
   of a network F (default: the exact Theorem 3.2 network) integrated by any
-  method of :mod:`integrators`, as a JSON-ready record (:mod:`convergence.study`).
+  method of :mod:`pixelpde.integrators`, as a JSON-ready record (:mod:`pixelpde.convergence.study`).
 * :func:`exact_solution` -- exact solutions of linear PDEs (advection by
-  translation, Fourier / sine series) (:mod:`convergence.exact`).
+  translation, Fourier / sine series) (:mod:`pixelpde.convergence.exact`).
 * :func:`linear_flow` -- the exact flow of the linear semi-discrete ODE (11)
-  (FFT, DST-I or ``expm_multiply``) (:mod:`convergence.flow`).
+  (FFT, DST-I or ``expm_multiply``) (:mod:`pixelpde.convergence.flow`).
 * :func:`semidiscrete_solution`, :func:`fine_grid_solution` -- RK4 and
-  fine-grid references for nonlinear PDEs (:mod:`convergence.reference`).
+  fine-grid references for nonlinear PDEs (:mod:`pixelpde.convergence.reference`).
 * :func:`error_norms`, :func:`observed_orders`, :func:`fitted_order`,
   :func:`fit_error_model` -- norms, orders and the error model of
-  Corollary 3.3 (:mod:`convergence.norms`).
-* :func:`parse_initial_condition` -- u0(x, y) from text, safely (:mod:`convergence.initial`).
-* :func:`plot_study` -- the log-log plot of a study record (:mod:`convergence.plot`).
+  Corollary 3.3 (:mod:`pixelpde.convergence.norms`).
+* :func:`parse_initial_condition` -- u0(x, y) from text, safely (:mod:`pixelpde.convergence.initial`).
+* :func:`plot_study` -- the log-log plot of a study record (:mod:`pixelpde.convergence.plot`).
 """
 
-from convergence.exact import ExactSolution, exact_solution
-from convergence.flow import linear_flow, periodic_symbol
-from convergence.initial import InitialCondition, parse_initial_condition
-from convergence.norms import ErrorNorms, error_norms, fit_error_model, fitted_order, observed_orders
-from convergence.plan import StudySpec, make_plan
-from convergence.reference import fine_grid_solution, numpy_field, semidiscrete_solution
-from convergence.study import constructed_network, run_study
+from pixelpde.convergence.exact import ExactSolution, exact_solution
+from pixelpde.convergence.flow import linear_flow, periodic_symbol
+from pixelpde.convergence.initial import InitialCondition, parse_initial_condition
+from pixelpde.convergence.norms import ErrorNorms, error_norms, fit_error_model, fitted_order, observed_orders
+from pixelpde.convergence.plan import StudySpec, make_plan
+from pixelpde.convergence.reference import fine_grid_solution, numpy_field, semidiscrete_solution
+from pixelpde.convergence.study import constructed_network, run_study
 
 __all__ = [
     "ErrorNorms",
@@ -49,7 +49,7 @@ __all__ = [
 
 def __getattr__(name):
     if name == "plot_study":  # matplotlib only when plotting
-        from convergence.plot import plot_study
+        from pixelpde.convergence.plot import plot_study
 
         return plot_study
     raise AttributeError(name)

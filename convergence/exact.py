@@ -33,9 +33,9 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.fft as sfft
 
-from convergence.grids import cells_for_nodes, nodes_for_cells, restrict
-from convergence.initial import InitialCondition
-from stencils.boundary import BoundaryCondition
+from pixelpde.convergence.grids import cells_for_nodes, nodes_for_cells, restrict
+from pixelpde.convergence.initial import InitialCondition
+from pixelpde.stencils.boundary import BoundaryCondition
 
 #: Default number of cells per axis on which u0 is expanded (rounded up to a multiple of the target's).
 RESOLUTION = 256

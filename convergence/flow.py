@@ -29,8 +29,8 @@ import numpy as np
 import scipy.fft as sfft
 import scipy.sparse.linalg as spla
 
-from stencils.boundary import BoundaryCondition
-from stencils.semidiscrete import SemiDiscretePDE
+from pixelpde.stencils.boundary import BoundaryCondition
+from pixelpde.stencils.semidiscrete import SemiDiscretePDE
 
 
 def periodic_symbol(kernel: np.ndarray, r: int, s: int) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Grid ladders for refinement studies, on the grids of :mod:`stencils.boundary`.
+"""Grid ladders for refinement studies, on the grids of :mod:`pixelpde.stencils.boundary`.
 
 A study refines by halving :math:`\\delta x = 1/m`, m the number of cells per
 axis.  The node count p follows the project's one grid rule
@@ -13,8 +13,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from pixelpde.errors import InputError
-from stencils.boundary import BoundaryCondition
+from pixelpde.ground.errors import InputError
+from pixelpde.stencils.boundary import BoundaryCondition
 
 
 def nodes_for_cells(bc, m: int) -> int:

@@ -1,11 +1,11 @@
 r"""Initial conditions :math:`u_0(x, y)` from user text, parsed safely.
 
 The text (e.g. ``"sin(2*pi*x)*sin(2*pi*y)"``) goes through the project's one
-parser, :func:`stencils.expr.parse_expression`, with the names ``x, y, pi``
+parser, :func:`pixelpde.stencils.expr.parse_expression`, with the names ``x, y, pi``
 and a whitelist of functions; nothing is evaluated as Python.  The SymPy
 expression it returns is turned into a vectorised numpy function by
 :func:`sympy.lambdify`.  ``(U^0)_{hk} = u_0(x_h, y_k)`` (eq. (9)) on the grids
-of :class:`stencils.boundary.BoundaryCondition`.
+of :class:`pixelpde.stencils.boundary.BoundaryCondition`.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import sympy as sp
 
-from pixelpde.errors import InputError
-from stencils.boundary import BoundaryCondition
-from stencils.expr import parse_expression
+from pixelpde.ground.errors import InputError
+from pixelpde.stencils.boundary import BoundaryCondition
+from pixelpde.stencils.expr import parse_expression
 
 _X, _Y = sp.symbols("x y", real=True)
 NAMES = {"x": _X, "y": _Y, "pi": sp.pi}

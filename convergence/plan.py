@@ -28,15 +28,15 @@ from fractions import Fraction
 
 import numpy as np
 
-from convergence.exact import ExactSolution, exact_solution
-from convergence.grids import cells_for_nodes, nodes_for_cells
-from convergence.initial import DEFAULT_IC, InitialCondition, parse_initial_condition
-from convergence.norms import NORMS
-from convergence.steps import default_steps
-from integrators import Integrator, get_integrator
-from pixelpde.errors import InputError
-from stencils import parse_pde
-from stencils.boundary import BoundaryCondition
+from pixelpde.convergence.exact import ExactSolution, exact_solution
+from pixelpde.convergence.grids import cells_for_nodes, nodes_for_cells
+from pixelpde.convergence.initial import DEFAULT_IC, InitialCondition, parse_initial_condition
+from pixelpde.convergence.norms import NORMS
+from pixelpde.convergence.steps import default_steps
+from pixelpde.integrators import Integrator, get_integrator
+from pixelpde.ground.errors import InputError
+from pixelpde.stencils import parse_pde
+from pixelpde.stencils.boundary import BoundaryCondition
 
 DEFAULT_T = 0.5
 DEFAULT_GRID_DT = 32  #: nodes per axis of a time study's grid

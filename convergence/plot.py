@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from pixelpde.atomic import atomic_path
+from pixelpde.ground.atomic import atomic_path
 
 _LABELS = {"max": "max error", "l2": "discrete L2 error", "rel": "relative error"}
 _KEYS = {"max": "error_max", "l2": "error_l2", "rel": "error_rel"}
 
 
 def plot_study(study: dict, path) -> None:
-    """Write the plot of ``study`` (a :func:`convergence.run_study` record) to ``path`` (PNG)."""
+    """Write the plot of ``study`` (a :func:`pixelpde.convergence.run_study` record) to ``path`` (PNG)."""
     import matplotlib
 
     matplotlib.use("Agg")

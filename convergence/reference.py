@@ -2,7 +2,7 @@ r"""Reference solutions that are not closed formulas.
 
 * :func:`semidiscrete_solution` -- the solution of the semi-discrete system
   (11) at time T: the exact flow :math:`\Phi^T_X` for linear systems
-  (:mod:`convergence.flow`), otherwise classical RK4 with the given number
+  (:mod:`pixelpde.convergence.flow`), otherwise classical RK4 with the given number
   of steps.  A time study's reference for a nonlinear PDE (Fisher, any user
   PDE) is this RK4 solution at a step ``factor`` times smaller than the
   study's smallest.
@@ -22,11 +22,11 @@ from fractions import Fraction
 import numpy as np
 import torch
 
-from convergence.flow import flow_method, linear_flow
-from convergence.grids import nodes_for_cells
-from convergence.steps import spectrum_rectangle, stable_steps
-from integrators import advance, get_integrator
-from pixelpde.errors import InputError
+from pixelpde.convergence.flow import flow_method, linear_flow
+from pixelpde.convergence.grids import nodes_for_cells
+from pixelpde.convergence.steps import spectrum_rectangle, stable_steps
+from pixelpde.integrators import advance, get_integrator
+from pixelpde.ground.errors import InputError
 
 
 def numpy_field(sd):
@@ -60,7 +60,7 @@ def fine_grid_solution(pde, bc, ic, T: float, cells: int, steps: int, factor: in
     ``steps`` is the number of steps of the study's finest grid.  The fine
     solve is exact in time for linear PDEs; otherwise it takes RK4 steps,
     as many as the study's finest grid or the fewest that keep RK4 stable
-    on the fine grid (:func:`convergence.steps.stable_steps`), whichever is
+    on the fine grid (:func:`pixelpde.convergence.steps.stable_steps`), whichever is
     more, so its time error is below the study's.
     """
     fine_cells = cells * factor

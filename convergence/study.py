@@ -3,21 +3,21 @@ r"""Convergence-order studies in :math:`\delta t` and :math:`\delta x` (Corollar
 A study integrates :math:`\dot U = F(U)`, :math:`U(0) = U^0` (eq. (7)) to time
 T with :math:`\hat U^{j+1} = \Psi^{\delta t}_F(\hat U^j)` (section 2.2), F
 being the exact Theorem 3.2 network of the PDE (:math:`F_\theta = X`) or any
-saved network, on each level of the ladder of :mod:`convergence.plan`, and
+saved network, on each level of the ladder of :mod:`pixelpde.convergence.plan`, and
 compares :math:`\hat U^{n_i}` with a reference:
 
 * time study: the semi-discrete solution :math:`\Phi^T_X(U^0)` of (11) --
   the exact flow for linear PDEs, otherwise RK4 with a step ``factor``
   times smaller than the finest of the study (or of an RK4 study of the
   same problem, if that is larger: RK4 needs far fewer steps than Euler for
-  a far smaller error) (:mod:`convergence.reference`) -- so only the
+  a far smaller error) (:mod:`pixelpde.convergence.reference`) -- so only the
   "classical error estimate" of (15) is measured, :math:`O(\delta t^r)`;
-* space study: the exact PDE solution (:mod:`convergence.exact`) or the PDE
+* space study: the exact PDE solution (:mod:`pixelpde.convergence.exact`) or the PDE
   on a grid ``factor`` times finer: the total error of Corollary 3.3,
   :math:`O(\delta x^q) + O(\delta t^r)` at a fixed ratio
   :math:`\delta t / \delta x^k`.
 
-Errors at t = T in the norms of :mod:`convergence.norms`; the orders use one
+Errors at t = T in the norms of :mod:`pixelpde.convergence.norms`; the orders use one
 of them (``norm``, default the discrete L2 norm).
 """
 
@@ -30,13 +30,13 @@ from typing import Callable
 import numpy as np
 import torch
 
-from convergence.grids import nodes_for_cells, restrict
-from convergence.norms import error_norms, fitted_order, observed_orders
-from convergence.plan import Plan, StudySpec, expected_order, make_plan, spatial_order
-from convergence.reference import fine_grid_solution, semidiscrete_solution
-from convergence.steps import default_steps
-from integrators import advance, get_integrator
-from pixelpde.errors import InputError
+from pixelpde.convergence.grids import nodes_for_cells, restrict
+from pixelpde.convergence.norms import error_norms, fitted_order, observed_orders
+from pixelpde.convergence.plan import Plan, StudySpec, expected_order, make_plan, spatial_order
+from pixelpde.convergence.reference import fine_grid_solution, semidiscrete_solution
+from pixelpde.convergence.steps import default_steps
+from pixelpde.integrators import advance, get_integrator
+from pixelpde.ground.errors import InputError
 
 #: Relative errors below this are round-off: reported, but left out of the fitted order.
 ROUNDOFF_FLOOR = 1e-12
@@ -51,7 +51,7 @@ __all__ = ["CONSTRUCTED", "ROUNDOFF_FLOOR", "StudySpec", "constructed_network", 
 
 def constructed_network(sd):
     """The exact Theorem 3.2 network F_theta = X of ``sd`` (compact form), float64."""
-    from constructive import Theorem32Network
+    from pixelpde.constructive import Theorem32Network
 
     return Theorem32Network.from_system(sd, compact=True)
 

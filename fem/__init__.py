@@ -10,15 +10,15 @@ advection, (37) heat and (42) Fisher with the random initial conditions
 >>> sim.U.shape
 (4, 6, 16, 16)
 
-Modules: :mod:`fem.q1` (elements, matrices, the trilinear form),
-:mod:`fem.linalg` (fast diagonalisation and sparse LU), :mod:`fem.problems`
-(schemes and initial conditions), :mod:`fem.generator`, :mod:`fem.dataset`
-(HDF5 files, torch windows), :mod:`fem.firedrake_backend` (optional).
+Modules: :mod:`pixelpde.fem.q1` (elements, matrices, the trilinear form),
+:mod:`pixelpde.fem.linalg` (fast diagonalisation and sparse LU), :mod:`pixelpde.fem.problems`
+(schemes and initial conditions), :mod:`pixelpde.fem.generator`, :mod:`pixelpde.fem.dataset`
+(HDF5 files, torch windows), :mod:`pixelpde.fem.firedrake_backend` (optional).
 """
 
-from fem.dataset import FORMAT_VERSION, Dataset, Simulation, write_dataset
-from fem.generator import generate, simulate_to_file
-from fem.problems import PROBLEMS, get_problem
+from pixelpde.fem.dataset import FORMAT_VERSION, Dataset, Simulation, write_dataset
+from pixelpde.fem.generator import generate, simulate_to_file
+from pixelpde.fem.problems import PROBLEMS, get_problem
 
 __all__ = [
     "FORMAT_VERSION",

@@ -15,11 +15,11 @@ One file per dataset (h5py):
   ``solver``, ``scheme``, ``ic_formula``, ``dt_rule``, and for Fisher the
   Newton statistics and the number of draws the norm filter rejected).
 
-Files are written through :func:`pixelpde.atomic.atomic_path` (temporary
+Files are written through :func:`pixelpde.ground.atomic.atomic_path` (temporary
 file, then rename) and the attributes are written last, so neither a killed
 run nor a half-written temporary file looks like a complete dataset.
 :meth:`Dataset.open` refuses missing, corrupt, truncated, incomplete and
-mislabelled files with a one-line :class:`~pixelpde.errors.InputError`.
+mislabelled files with a one-line :class:`~pixelpde.ground.errors.InputError`.
 """
 
 from __future__ import annotations
@@ -34,10 +34,10 @@ from typing import Iterator
 
 import numpy as np
 
-from fem.problems import get_problem
-from pixelpde.atomic import atomic_path
-from pixelpde.errors import InputError
-from stencils.boundary import BoundaryCondition
+from pixelpde.fem.problems import get_problem
+from pixelpde.ground.atomic import atomic_path
+from pixelpde.ground.errors import InputError
+from pixelpde.stencils.boundary import BoundaryCondition
 
 #: Version of the file layout described in this module's docstring.
 FORMAT_VERSION = 1
@@ -280,8 +280,8 @@ class Dataset:
         return tuple(_from_attr(c) for c in self._file["ic"].attrs["columns"])
 
     def semidiscrete(self, size: int = 3, order: int = 2):
-        """``stencils.parse_pde(pde).discretise(dx, bc)``: the system (11) the data approximate."""
-        from stencils import parse_pde
+        """``pixelpde.stencils.parse_pde(pde).discretise(dx, bc)``: the system (11) the data approximate."""
+        from pixelpde.stencils import parse_pde
 
         return parse_pde(self.pde, size=size, order=order).discretise(self.dx_exact, self.bc)
 
@@ -325,7 +325,7 @@ def read_block(U, path, i: int, steps: slice) -> np.ndarray:
 
 
 def _windows_class():
-    """``TrajectoryWindows``, created on first use so that importing :mod:`fem` does not import torch."""
+    """``TrajectoryWindows``, created on first use so that importing :mod:`pixelpde.fem` does not import torch."""
     cls = globals().get("TrajectoryWindows")
     if cls is None:
         import torch.utils.data
@@ -345,7 +345,7 @@ def __getattr__(name):
 class _Windows:
     """Windows of consecutive snapshots from a dataset file, as torch tensors (see :meth:`Dataset.windows`).
 
-    The class used is ``fem.dataset.TrajectoryWindows``, this with :class:`torch.utils.data.Dataset`.
+    The class used is ``pixelpde.fem.dataset.TrajectoryWindows``, this with :class:`torch.utils.data.Dataset`.
     """
 
     def __init__(self, path, n: int, steps: int, length: int, indices=None, dtype=None, stride: int = 1):

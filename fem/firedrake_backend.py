@@ -1,7 +1,7 @@
 r"""Optional backend: the same three schemes in Firedrake (the paper's own generator).
 
 ``pixelpde simulate ... --backend firedrake`` runs schemes (33), (37) and
-(42) -- with the sign decisions of :mod:`fem.problems` -- as UFL forms on
+(42) -- with the sign decisions of :mod:`pixelpde.fem.problems` -- as UFL forms on
 Firedrake's ``UnitSquareMesh(p+1, p+1, quadrilateral=True)`` (Dirichlet) or
 ``PeriodicUnitSquareMesh(p, p, quadrilateral=True)`` (periodic) with the
 continuous Q1 space, from the same initial conditions and with the same
@@ -24,9 +24,9 @@ import sys
 
 import numpy as np
 
-from fem.problems import Problem, StepStats
-from pixelpde.errors import InputError
-from stencils.boundary import BoundaryCondition
+from pixelpde.fem.problems import Problem, StepStats
+from pixelpde.ground.errors import InputError
+from pixelpde.stencils.boundary import BoundaryCondition
 
 
 def import_firedrake():

@@ -1,6 +1,6 @@
 """Generating datasets: seeded initial conditions -> scheme -> snapshots.
 
-:func:`generate` returns an in-memory :class:`~fem.dataset.Simulation`;
+:func:`generate` returns an in-memory :class:`~pixelpde.fem.dataset.Simulation`;
 :func:`simulate_to_file` streams batches of trajectories into an HDF5 file
 (atomically), so a dataset need not fit in memory.  Both run the same
 :func:`_run` and give the same numbers for the same arguments.
@@ -13,13 +13,13 @@ from pathlib import Path
 
 import numpy as np
 
-from fem.dataset import FORMAT_VERSION, Simulation, dataset_writer
-from fem.linalg import SOLVERS, get_solver
-from fem.problems import Problem, StepStats, get_problem, positive_number
+from pixelpde.fem.dataset import FORMAT_VERSION, Simulation, dataset_writer
+from pixelpde.fem.linalg import SOLVERS, get_solver
+from pixelpde.fem.problems import Problem, StepStats, get_problem, positive_number
 from pixelpde import __version__
-from pixelpde.atomic import check_writable
-from pixelpde.errors import InputError
-from stencils.boundary import check_grid_size
+from pixelpde.ground.atomic import check_writable
+from pixelpde.ground.errors import InputError
+from pixelpde.stencils.boundary import check_grid_size
 
 BACKENDS = ("embedded", "firedrake")
 #: Output buffer per batch when streaming to a file (the batch size is derived from it).
@@ -75,7 +75,7 @@ class Plan:
 
 def _generator(backend: str, solver: str) -> str:
     if backend == "firedrake":
-        from fem.firedrake_backend import firedrake_version
+        from pixelpde.fem.firedrake_backend import firedrake_version
 
         return f"pixelpde {__version__} fem/firedrake (Firedrake {firedrake_version()})"
     import skfem
@@ -122,7 +122,7 @@ def _run(pl: Plan, sink, progress: bool, batch: int | None, out: np.ndarray | No
     batch = max(1, min(pl.n, BATCH_BYTES // per_trajectory)) if batch is None else _count(batch, "batch", 1)
     stats = StepStats()
     if pl.backend == "firedrake":
-        from fem.firedrake_backend import FiredrakeRunner
+        from pixelpde.fem.firedrake_backend import FiredrakeRunner
 
         runner = FiredrakeRunner(pl.problem, pl.p, pl.dt, pl.params)
     else:
@@ -167,7 +167,7 @@ def generate(problem, n, steps, seed, p=100, dt=None, backend="embedded", progre
     (fast diagonalisation) or ``'lu'`` (scikit-fem matrices + sparse LU);
     ``backend='firedrake'`` runs the same schemes in Firedrake.
 
-    Returns a :class:`~fem.dataset.Simulation` with ``U`` (n, steps+1, p, p)
+    Returns a :class:`~pixelpde.fem.dataset.Simulation` with ``U`` (n, steps+1, p, p)
     float64, ``t``, ``ic`` and ``attrs`` (those of the HDF5 file).
     """
     pl = plan(problem, n, steps, seed, p, dt, backend, solver, **params)

@@ -1,7 +1,7 @@
 r"""Linear algebra of the Q1 schemes: one interface, two implementations.
 
 Every implicit step of Appendix A solves a system whose matrix is a
-*pencil* of the four Q1 matrices of :mod:`fem.q1`,
+*pencil* of the four Q1 matrices of :mod:`pixelpde.fem.q1`,
 
 .. math::
 
@@ -11,12 +11,12 @@ for a batch of trajectories at once.  A :class:`Q1Solver` works in a basis
 of *coefficients* of its choice: :meth:`~Q1Solver.forward` maps nodal fields
 to coefficients and :meth:`~Q1Solver.inverse` back; pencils act on
 coefficients (:meth:`~Q1Solver.apply_c`, :meth:`~Q1Solver.solve_c`).  The
-schemes (:mod:`fem.problems`) are written once against this interface:
+schemes (:mod:`pixelpde.fem.problems`) are written once against this interface:
 
 * :class:`SpectralSolver` (the default, "fast diagonalisation"): on the
   uniform tensor mesh M, K, C_x, C_y are Kronecker products of 1D
   tridiagonal (Dirichlet) or circulant (periodic) matrices with the closed
-  forms of :mod:`fem.q1`, all diagonalised by the orthonormal DST-I
+  forms of :mod:`pixelpde.fem.q1`, all diagonalised by the orthonormal DST-I
   (Dirichlet; ``scipy.fft.dstn``) or the 2D real FFT (periodic;
   ``scipy.fft.rfftn``).  Coefficients are the transformed fields, pencils
   are diagonal: a solve is a division, for all trajectories at once.  (When
@@ -39,14 +39,14 @@ import numpy as np
 import scipy.fft as sfft
 import scipy.sparse.linalg as spla
 
-from fem import q1
-from pixelpde.errors import InputError
-from stencils.boundary import BoundaryCondition, check_grid_size
+from pixelpde.fem import q1
+from pixelpde.ground.errors import InputError
+from pixelpde.stencils.boundary import BoundaryCondition, check_grid_size
 
 
 @dataclass(frozen=True)
 class Pencil:
-    """The matrix ``mass*M + stiffness*K + adv_x*Cx + adv_y*Cy`` (see :mod:`fem.q1`)."""
+    """The matrix ``mass*M + stiffness*K + adv_x*Cx + adv_y*Cy`` (see :mod:`pixelpde.fem.q1`)."""
 
     mass: float = 0.0
     stiffness: float = 0.0

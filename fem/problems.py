@@ -1,6 +1,6 @@
 r"""The three problems of Appendix A: schemes, initial conditions, parameters.
 
-All three are Q1 Galerkin in space (:mod:`fem.q1`) and second order,
+All three are Q1 Galerkin in space (:mod:`pixelpde.fem.q1`) and second order,
 implicit, in time.  ``U_0``, ``U_1`` are consecutive snapshots and
 :math:`U_{1/2} = (U_0 + U_1)/2`.
 
@@ -53,9 +53,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from fem.linalg import Pencil, Q1Solver
-from pixelpde.errors import InputError
-from stencils.boundary import BoundaryCondition
+from pixelpde.fem.linalg import Pencil, Q1Solver
+from pixelpde.ground.errors import InputError
+from pixelpde.stencils.boundary import BoundaryCondition
 
 #: Trajectories per block of random draws.
 DRAW_BLOCK = 64
@@ -128,7 +128,7 @@ class Problem:
         return params
 
     def pde(self, params: dict) -> str:
-        """The PDE solved, in the syntax of ``stencils.parse_pde`` / ``pixelpde weights --pde``."""
+        """The PDE solved, in the syntax of ``pixelpde.stencils.parse_pde`` / ``pixelpde weights --pde``."""
         raise NotImplementedError
 
     def default_dt(self, p: int, params: dict) -> float:

@@ -3,7 +3,7 @@ r"""Bilinear (Q1) finite elements on the uniform quadrilateral mesh of [0, 1]^2.
 Appendix A of the paper meshes the unit square with regular quadrilaterals
 so that the degrees of freedom of the continuous Q1 space :math:`\mathbb V`
 *are* the entries of the snapshot matrix.  The grids are those of
-:class:`stencils.boundary.BoundaryCondition` (never re-derived here):
+:class:`pixelpde.stencils.boundary.BoundaryCondition` (never re-derived here):
 
 * periodic: p nodes ``x_h = h/p`` per axis, ``dx = 1/p``, p elements;
 * Dirichlet: p interior nodes ``x_h = h/(p+1)``, ``dx = 1/(p+1)``, p + 1
@@ -40,8 +40,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sps
 
-from pixelpde.errors import InputError
-from stencils.boundary import BoundaryCondition, check_grid_size
+from pixelpde.ground.errors import InputError
+from pixelpde.stencils.boundary import BoundaryCondition, check_grid_size
 
 #: 1D P1 stencils (sub-, main, super-diagonal) times dx**power: mass dx^1, stiffness dx^-1, derivative dx^0.
 STENCILS_1D: dict[str, tuple[tuple[float, float, float], int]] = {

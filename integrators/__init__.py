@@ -6,7 +6,7 @@ state alone (``advance``).  Used by the convergence studies and by the
 training of learned networks alike.
 """
 
-from integrators.methods import (
+from pixelpde.integrators.methods import (
     INTEGRATOR_NAMES,
     METHODS,
     Integrator,

@@ -28,7 +28,7 @@ from typing import Callable
 
 import torch
 
-from pixelpde.errors import InputError
+from pixelpde.ground.errors import InputError
 
 VectorField = Callable[[torch.Tensor], torch.Tensor]
 

@@ -32,9 +32,9 @@ Algorithm 1 (section 2.1) is
 :math:`L = \mathrm{Conv}_2(\mathrm{ReLU}(\mathrm{Conv}_1 U))`,
 :math:`F_\theta(U) = \mathrm{Conv}_4(\mathrm{ReLU}^2(\mathrm{Conv}_3 L)) + \mathrm{Conv}_5 L`;
 the network of Theorem 3.2 is Algorithm 1 with widths (4n+2, 2n+1, 6n) and no
-biases, and is used as :class:`constructive.Theorem32Network` itself.
+biases, and is used as :class:`pixelpde.constructive.Theorem32Network` itself.
 
-Every convolution goes through :func:`stencils.boundary.conv2d` (circular
+Every convolution goes through :func:`pixelpde.stencils.boundary.conv2d` (circular
 padding for periodic, zero padding for Dirichlet boundary conditions); the
 networks accept fields of shape (r, s), (N, r, s) or (N, 1, r, s) and return
 the same shape.
@@ -48,9 +48,9 @@ from dataclasses import asdict, dataclass, replace
 import torch
 from torch import nn
 
-from constructive.lemma31 import relu2
-from pixelpde.errors import InputError
-from stencils.boundary import BoundaryCondition, conv2d, to_nchw
+from pixelpde.constructive.lemma31 import relu2
+from pixelpde.ground.errors import InputError
+from pixelpde.stencils.boundary import BoundaryCondition, conv2d, to_nchw
 
 
 class Conv(nn.Module):
@@ -178,7 +178,7 @@ class Theorem32Spec:
     kind = "theorem32"
 
     def num_parameters(self) -> int:
-        from constructive.theorem32 import theorem32_shapes
+        from pixelpde.constructive.theorem32 import theorem32_shapes
 
         return sum(int(torch.Size(s).numel()) for s in theorem32_shapes(self.n, self.size).values())
 
@@ -186,7 +186,7 @@ class Theorem32Spec:
         return {"kind": self.kind, "n": self.n, "size": self.size}
 
     def build(self, bc, dtype=torch.float32):
-        from constructive.network import Theorem32Network
+        from pixelpde.constructive.network import Theorem32Network
 
         return Theorem32Network(self.n, bc, self.size, compact=False, dtype=dtype)
 

@@ -4,8 +4,8 @@ r"""Trajectories for training and testing, and the windows of Algorithm 3.
 (N, M+1, p, p), float64, in memory) with what training needs from the
 dataset's attributes: the PDE text, boundary condition, dx and the snapshot
 spacing dt.  It is read from a finite-element dataset file
-(:class:`fem.Dataset`, via ``trajectory(i)``), from the arrays returned by
-:func:`fem.generate`, or built from tensors (tests).
+(:class:`pixelpde.fem.Dataset`, via ``trajectory(i)``), from the arrays returned by
+:func:`pixelpde.fem.generate`, or built from tensors (tests).
 
 Training cuts windows ``[U_i^s, ..., U_i^{s+M}]`` of length M+1 from every
 trajectory, starting at every ``stride``-th snapshot (all overlapping
@@ -23,9 +23,9 @@ from fractions import Fraction
 import numpy as np
 import torch
 
-from pixelpde.errors import InputError
-from stencils.boundary import BoundaryCondition
-from stencils.expr import positive_fraction
+from pixelpde.ground.errors import InputError
+from pixelpde.stencils.boundary import BoundaryCondition
+from pixelpde.stencils.expr import positive_fraction
 
 
 @dataclass
@@ -61,7 +61,7 @@ class Trajectories:
     # -- construction -----------------------------------------------------------
     @classmethod
     def from_dataset(cls, ds, indices=None, source: str | None = None) -> "Trajectories":
-        """Read trajectories ``indices`` (default all) from an open :class:`fem.Dataset`."""
+        """Read trajectories ``indices`` (default all) from an open :class:`pixelpde.fem.Dataset`."""
         n = ds.n_trajectories
         indices = range(n) if indices is None else list(indices)
         bad = [i for i in indices if not 0 <= i < n]
@@ -72,15 +72,15 @@ class Trajectories:
 
     @classmethod
     def open(cls, path, indices=None) -> "Trajectories":
-        """Read a dataset file written by :func:`fem.write_dataset`."""
-        from fem import Dataset
+        """Read a dataset file written by :func:`pixelpde.fem.write_dataset`."""
+        from pixelpde.fem import Dataset
 
         with Dataset.open(path) as ds:
             return cls.from_dataset(ds, indices, source=str(path))
 
     @classmethod
     def from_arrays(cls, arrays, source: str = "memory") -> "Trajectories":
-        """From the result of :func:`fem.generate` (``.U``, ``.attrs``)."""
+        """From the result of :func:`pixelpde.fem.generate` (``.U``, ``.attrs``)."""
         a = arrays.attrs
         try:
             return cls(torch.as_tensor(np.asarray(arrays.U)), a["dt"], a["dx"], a["bc"], a["pde"], dict(a), source)
@@ -107,7 +107,7 @@ class Trajectories:
 
     def semidiscrete(self, size: int = 3, order: int = 2):
         """The semi-discrete system (11) of the dataset's PDE on its grid."""
-        from stencils import parse_pde
+        from pixelpde.stencils import parse_pde
 
         return parse_pde(self.pde, size=size, order=order).discretise(self.dx, self.bc)
 

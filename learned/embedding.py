@@ -17,11 +17,11 @@ an Algorithm 2 network represents X exactly with
 * **ReLU^2 branch** (one hidden layer of width >= 6n): channels 6i..6i+5 hold
   Lemma 3.1 for interaction i acting on U, ``M1 = [D1+D2, -(D1+D2), D1, -D1,
   D2, -D2]``, and the output filter is ``beta_i M2 = beta_i/2 [I, I, -I, -I,
-  -I, -I]`` (:func:`constructive.lemma31.product_weights`).
+  -I, -I]`` (:func:`pixelpde.constructive.lemma31.product_weights`).
 
 All other weights and all biases are zero.  An Algorithm 1 network of widths
 (a, b, c) >= (4n+2, 2n+1, 6n) embeds the Theorem 3.2 weights
-(:func:`constructive.theorem32.theorem32_weights`) in the leading channels,
+(:func:`pixelpde.constructive.theorem32.theorem32_weights`) in the leading channels,
 and the Theorem 3.2 network takes them as they are.
 
 The filters of the first layers must have the stencils' size (3 x 3 for the
@@ -39,10 +39,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from constructive.lemma31 import identity_filter, product_weights
-from constructive.theorem32 import theorem32_weights
-from pixelpde.errors import InputError
-from learned.architectures import Algorithm1Spec, Algorithm2Spec, Theorem32Spec
+from pixelpde.constructive.lemma31 import identity_filter, product_weights
+from pixelpde.constructive.theorem32 import theorem32_weights
+from pixelpde.ground.errors import InputError
+from pixelpde.learned.architectures import Algorithm1Spec, Algorithm2Spec, Theorem32Spec
 
 
 def embedding_problem(spec, sd) -> str | None:
@@ -70,7 +70,7 @@ def embedding_problem(spec, sd) -> str | None:
 def constructive_state(spec, sd) -> dict[str, torch.Tensor]:
     """float64 state dict (names as in ``spec.build``) with F = X for ``sd``.
 
-    Raises :class:`~pixelpde.errors.InputError` when the widths do not allow it.
+    Raises :class:`~pixelpde.ground.errors.InputError` when the widths do not allow it.
     """
     why = embedding_problem(spec, sd)
     if why is not None:

@@ -21,7 +21,7 @@ convolutions have no fast path) and differs by rounding only, ~1e-6 relative.
 
 Models compared (names are the keys of ``metrics.json``):
 
-* ``learned``, ``learned-constructive-init``, ... -- trained runs, each with the
+* ``pixelpde.learned``, ``learned-constructive-init``, ... -- trained runs, each with the
   integrator and dt it was trained with;
 * ``constructed`` -- the Theorem 3.2 network of the dataset's PDE with the
   paper's 3 x 3 second-order stencils (F = X exactly);
@@ -42,10 +42,10 @@ from dataclasses import dataclass
 
 import torch
 
-from integrators import rollout
-from learned.data import Trajectories
-from pixelpde.atomic import atomic_path
-from pixelpde.errors import InputError
+from pixelpde.integrators import rollout
+from pixelpde.learned.data import Trajectories
+from pixelpde.ground.atomic import atomic_path
+from pixelpde.ground.errors import InputError
 
 METRICS = ("maxE", "mse", "rE")
 
@@ -85,7 +85,7 @@ def predict(model: Model, U0: torch.Tensor, steps: int, device="cpu", dtype=torc
 
 
 def check_dt(model: Model, test: Trajectories, allow_mismatch: bool = False) -> None:
-    from learned.train import same_dt
+    from pixelpde.learned.train import same_dt
 
     if not same_dt(model.dt, test.dt) and not allow_mismatch:
         raise InputError(
@@ -96,7 +96,7 @@ def check_dt(model: Model, test: Trajectories, allow_mismatch: bool = False) -> 
 
 def constructed_models(test: Trajectories, integrator, dt: float, higher_order: bool = True) -> list[Model]:
     """The Theorem 3.2 networks of the test data's PDE (3 x 3, and 5 x 5 fourth order)."""
-    from constructive import Theorem32Network
+    from pixelpde.constructive import Theorem32Network
 
     out = []
     variants = [("constructed", 3, 2)] + ([("constructed-5x5-order4", 5, 4)] if higher_order else [])

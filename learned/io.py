@@ -1,12 +1,12 @@
 """Loading trained networks and training runs.
 
 A run directory (``pixelpde train --out DIR``) holds ``model.pt`` with its
-JSON sidecar (written by :func:`learned.train.save_model` through
-:func:`constructive.io.save_tensors`), ``checkpoint.pt``, ``log.csv`` and
+JSON sidecar (written by :func:`pixelpde.learned.train.save_model` through
+:func:`pixelpde.constructive.io.save_tensors`), ``checkpoint.pt``, ``log.csv`` and
 ``log.json``.  The sidecar's ``network`` field is ``algorithm2``,
 ``algorithm1`` or ``theorem32``; the first two are loaded here (and
 registered in :data:`pixelpde.networks.LOADERS`), the last by
-:func:`constructive.io.load_network`.
+:func:`pixelpde.constructive.io.load_network`.
 """
 
 from __future__ import annotations
@@ -16,15 +16,15 @@ from pathlib import Path
 
 import torch
 
-from pixelpde.errors import InputError
+from pixelpde.ground.errors import InputError
 
 KINDS = ("algorithm2", "algorithm1")
 
 
 def load_network(path, dtype=torch.float64):
     """An Algorithm 2 / Algorithm 1 network saved by training; returns ``(network, sidecar)``."""
-    from constructive.io import load_tensors
-    from learned.architectures import spec_from_description
+    from pixelpde.constructive.io import load_tensors
+    from pixelpde.learned.architectures import spec_from_description
 
     state, meta = load_tensors(path)
     if meta.get("network") not in KINDS:
@@ -58,14 +58,14 @@ class Run:
         return float(self.meta["dt"])
 
     def integrator(self):
-        from integrators import get_integrator
+        from pixelpde.integrators import get_integrator
 
         return get_integrator(self.meta["integrator"], int(self.meta["substeps"]))
 
 
 def load_run(directory, dtype=torch.float64) -> Run:
     """Open ``DIR/model.pt`` of a finished run (an unfinished one has only a checkpoint)."""
-    from learned.train import CHECKPOINT, MODEL
+    from pixelpde.learned.train import CHECKPOINT, MODEL
 
     directory = Path(directory)
     path = directory / MODEL
@@ -73,11 +73,11 @@ def load_run(directory, dtype=torch.float64) -> Run:
         if (directory / CHECKPOINT).is_file():
             raise InputError(f"run {str(directory)!r} has not finished (only a checkpoint); continue it with --resume")
         raise InputError(f"{str(directory)!r} is not a training run (no {MODEL})")
-    from constructive.io import load_tensors
+    from pixelpde.constructive.io import load_tensors
 
     _, meta = load_tensors(path)
     if meta.get("network") == "theorem32":
-        from constructive.io import load_network as load_theorem32
+        from pixelpde.constructive.io import load_network as load_theorem32
 
         model, meta = load_theorem32(path, dtype=dtype)
     else:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from pixelpde.atomic import atomic_path
+from pixelpde.ground.atomic import atomic_path
 
 
 def _pyplot():

@@ -9,7 +9,7 @@ heat       table3    explicit Euler           3         all
 fisher     table4    explicit Euler           3         ||U^0|| > 10 at p = 100
 =========  ========  =======================  ========  ==========================
 
-The Fisher filter is applied by the data generator (:func:`fem.generate`,
+The Fisher filter is applied by the data generator (:func:`pixelpde.fem.generate`,
 parameter ``min_norm``); ``reproduce`` keeps it scale-free on other grids as
 ``||U^0|| > 0.1 p`` (:func:`min_norm`), so the same fields pass it at every
 resolution (||beta sin sin|| ~ |beta| p / 2).
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pixelpde.errors import InputError
+from pixelpde.ground.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ class ReproduceSize:
         for the default of the grid itself."""
         if self.dt_grid is None:
             return None
-        from fem import get_problem
+        from pixelpde.fem import get_problem
 
         prob = get_problem(problem)
         return prob.default_dt(self.dt_grid, prob.parameters({}))

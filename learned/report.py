@@ -19,10 +19,10 @@ import json
 import math
 from pathlib import Path
 
-from learned.data import Trajectories
-from learned.evaluate import Model, constructed_models, run_models, write_metrics
-from pixelpde.atomic import atomic_path
-from pixelpde.errors import InputError
+from pixelpde.learned.data import Trajectories
+from pixelpde.learned.evaluate import Model, constructed_models, run_models, write_metrics
+from pixelpde.ground.atomic import atomic_path
+from pixelpde.ground.errors import InputError
 
 
 def evaluate_runs(
@@ -37,8 +37,8 @@ def evaluate_runs(
     progress: bool = True,
     dtype: str = "float64",
 ) -> dict:
-    """Metrics and figures for trained ``runs`` (:class:`learned.io.Run`) on ``test``."""
-    from learned.plots import error_curves, prediction_panel
+    """Metrics and figures for trained ``runs`` (:class:`pixelpde.learned.io.Run`) on ``test``."""
+    from pixelpde.learned.plots import error_curves, prediction_panel
 
     out = Path(out)
     models = []
@@ -57,7 +57,7 @@ def evaluate_runs(
         models += constructed_models(test, integrator, test.dt)
     if not models:
         raise InputError("nothing to evaluate")
-    from learned.train import DTYPES
+    from pixelpde.learned.train import DTYPES
 
     metrics, predictions = run_models(models, test, steps, device, allow_dt_mismatch, progress, DTYPES[dtype])
     write_metrics(out, metrics)

@@ -1,10 +1,10 @@
 """``pixelpde reproduce``: simulate -> train -> evaluate -> compare, end to end.
 
 For one problem of section 4 (advection, heat, fisher) with the paper's
-network and integrator (:mod:`learned.presets`):
+network and integrator (:mod:`pixelpde.learned.presets`):
 
 1. simulate training and test trajectories with the finite-element
-   generator (:func:`fem.generate`, Appendix A), written to ``OUT/data``;
+   generator (:func:`pixelpde.fem.generate`, Appendix A), written to ``OUT/data``;
 2. train the network from a random initialisation (``OUT/runs/learned``),
    from the constructive initialisation (``OUT/runs/learned-constructive-init``)
    and, where the paper compares integrators (advection, Figure 3), from a
@@ -13,7 +13,7 @@ network and integrator (:mod:`learned.presets`):
    5 x 5 fourth order) on the test trajectories: ``OUT/metrics.json``,
    ``metrics.csv``, ``evaluation.json``, PNG figures and ``OUT/report.md``.
 
-``quick`` uses :data:`learned.presets.SIZES` ``["quick"]`` (a coarse grid, few
+``quick`` uses :data:`pixelpde.learned.presets.SIZES` ``["quick"]`` (a coarse grid, few
 trajectories and epochs: minutes on a 2-core CPU); otherwise the paper's
 sizes (p = 100, Algorithm 3 in full), which want a GPU.
 """
@@ -25,18 +25,18 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from learned.data import Trajectories
-from learned.presets import SIZES, min_norm, preset
-from pixelpde.atomic import atomic_path
-from pixelpde.errors import InputError
+from pixelpde.learned.data import Trajectories
+from pixelpde.learned.presets import SIZES, min_norm, preset
+from pixelpde.ground.atomic import atomic_path
+from pixelpde.ground.errors import InputError
 
 
 def simulate(problem: str, n: int, steps: int, seed: int, p: int, path: Path, progress: bool, min_norm_value=None, dt=None) -> Trajectories:
-    """Generate ``n`` trajectories with :func:`fem.generate` and write them to ``path``.
+    """Generate ``n`` trajectories with :func:`pixelpde.fem.generate` and write them to ``path``.
 
     For Fisher the generator keeps only initial conditions with
     ``||U^0|| > min_norm_value`` (section 4.3)."""
-    from fem import generate, write_dataset
+    from pixelpde.fem import generate, write_dataset
 
     params = {} if min_norm_value is None else {"min_norm": min_norm_value}
     arrays = generate(problem, n, steps, seed, p=p, dt=dt, progress=progress, **params)
@@ -46,9 +46,9 @@ def simulate(problem: str, n: int, steps: int, seed: int, p: int, path: Path, pr
 
 def reproduce(problem: str, out, quick: bool = False, seed: int = 0, progress: bool = True, device: str = "auto", constructive: bool = True, echo=print) -> dict:
     """Run the whole pipeline into ``out``; returns the metrics."""
-    from learned.io import load_run
-    from learned.report import evaluate_runs, write_report
-    from learned.train import TrainConfig, pick_device, train
+    from pixelpde.learned.io import load_run
+    from pixelpde.learned.report import evaluate_runs, write_report
+    from pixelpde.learned.train import TrainConfig, pick_device, train
 
     pre = preset(problem)
     size = SIZES["quick" if quick else "full"]

@@ -9,8 +9,8 @@ The loss of a batch of b windows :math:`[U_i^0, \dots, U_i^M]` is
 
 :math:`\|\cdot\|` the Frobenius norm (a sum over pixels, not a mean), and
 :math:`\mathcal{N}_\theta = \Psi^{\delta t}_{F_\theta}` one step of the shared
-integrator (:mod:`integrators`: Euler, projected Euler, RK, with substeps);
-the rollout :math:`\mathcal{N}^j_\theta` is :func:`integrators.rollout`.
+integrator (:mod:`pixelpde.integrators`: Euler, projected Euler, RK, with substeps);
+the rollout :math:`\mathcal{N}^j_\theta` is :func:`pixelpde.integrators.rollout`.
 
 Algorithm 3 (all numbers are :class:`TrainConfig` fields, defaults the
 paper's): stages M = 3, 4, 5; 100 epochs per stage; Adam; batch 32; the
@@ -46,10 +46,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from integrators import get_integrator, rollout
-from learned.data import Trajectories, gather_windows, window_index
-from pixelpde.atomic import atomic_path
-from pixelpde.errors import InputError
+from pixelpde.integrators import get_integrator, rollout
+from pixelpde.learned.data import Trajectories, gather_windows, window_index
+from pixelpde.ground.atomic import atomic_path
+from pixelpde.ground.errors import InputError
 
 CHECKPOINT = "checkpoint.pt"
 MODEL = "model.pt"
@@ -161,8 +161,8 @@ def model_dt(config: TrainConfig, data_dt: float) -> float:
 
 def build_model(config: TrainConfig, data: Trajectories, generator: torch.Generator):
     """The architecture of ``config.arch``, initialised (float64, CPU); returns (spec, sd, model)."""
-    from learned.architectures import parse_arch
-    from learned.embedding import constructive_init_, random_init_
+    from pixelpde.learned.architectures import parse_arch
+    from pixelpde.learned.embedding import constructive_init_, random_init_
 
     sd = data.semidiscrete()
     spec = parse_arch(config.arch, n=sd.n, relu_bias=config.relu_bias, relu2_bias=config.relu2_bias)
@@ -400,13 +400,13 @@ def _load_checkpoint(path: Path, config, fingerprint: str, model, optimizer, dev
 
 
 def save_model(path: Path, model, spec, meta: dict) -> dict:
-    """``model.pt`` + sidecar via :func:`constructive.io.save_tensors` (float64).
+    """``model.pt`` + sidecar via :func:`pixelpde.constructive.io.save_tensors` (float64).
 
     Theorem 3.2 architectures are saved as kind ``theorem32`` (loadable by
-    :func:`constructive.io.load_network`), the others as ``algorithm2`` /
-    ``algorithm1`` (loaded by :func:`learned.io.load_network`).
+    :func:`pixelpde.constructive.io.load_network`), the others as ``algorithm2`` /
+    ``algorithm1`` (loaded by :func:`pixelpde.learned.io.load_network`).
     """
-    from constructive.io import save_tensors
+    from pixelpde.constructive.io import save_tensors
 
     desc = spec.describe()
     extra = {"size": spec.size, "n": spec.n} if desc["kind"] == "theorem32" else {}

@@ -3,10 +3,13 @@
 Reference implementation of Celledoni, Jackaman, Murari & Owren, "Predictions
 based on pixel data: insights from PDEs and finite differences".
 
-This package holds only what every layer shares (errors, atomic file writing)
-and the command-line interface (:mod:`pixelpde.cli`, which imports the rest
-lazily).  The mathematics lives in the top-level packages, and data flows one
-way through them::
+This is the one import package the install provides.  The repository's
+top-level folders are its subpackages (``stencils/`` is :mod:`pixelpde.stencils`,
+and so on; see ``package_dir`` in setup.cfg).  This file imports nothing, so
+importing any subpackage never drags in another.  :mod:`pixelpde.ground`
+(errors, atomic writes) sits below everything, the command-line interface
+(:mod:`pixelpde.cli`, :mod:`pixelpde.commands`) on top, and data flows one
+way through the layers between::
 
     stencils  ->  constructive  ->  integrators / convergence  ->  learned
     (PDE text     (Theorem 3.2       (time stepping, order          (Algorithm 2

@@ -2,7 +2,7 @@
 
 Each subcommand lives in its own module under :mod:`pixelpde.commands`, which
 defines ``register(subparsers)``; this file only assembles them and applies
-the error contract: bad input (an :class:`~pixelpde.errors.InputError`, an
+the error contract: bad input (an :class:`~pixelpde.ground.errors.InputError`, an
 unreadable or unwritable file, a bad option) prints one line on stderr and
 exits with code 2, never a traceback.
 """
@@ -14,7 +14,7 @@ import importlib
 import sys
 
 from pixelpde import __version__
-from pixelpde.errors import InputError
+from pixelpde.ground.errors import InputError
 
 #: Subcommand modules, in the order ``pixelpde --help`` lists them.
 COMMANDS = (

@@ -10,20 +10,20 @@ from __future__ import annotations
 
 import torch
 
-from pixelpde.errors import InputError
+from pixelpde.ground.errors import InputError
 
 #: sidecar "network" value -> "module:function" returning (network, sidecar)
 LOADERS = {
-    "theorem32": "constructive.io:load_network",
-    "algorithm2": "learned.io:load_network",
-    "algorithm1": "learned.io:load_network",
+    "theorem32": "pixelpde.constructive.io:load_network",
+    "algorithm2": "pixelpde.learned.io:load_network",
+    "algorithm1": "pixelpde.learned.io:load_network",
 }
 
 
 def load_any_network(path, dtype=torch.float64):
     from importlib import import_module
 
-    from constructive.io import load_tensors
+    from pixelpde.constructive.io import load_tensors
 
     _, meta = load_tensors(path)
     kind = meta.get("network")

@@ -6,10 +6,10 @@
 * :class:`BoundaryCondition` -- periodic / Dirichlet grids and the one padding rule.
 """
 
-from stencils.boundary import BoundaryCondition, conv2d, to_nchw
-from stencils.finite_difference import Stencil, derivative_name, derive_stencil, parse_derivative
-from stencils.pde import PDE, QuadraticTerm, parse_pde
-from stencils.semidiscrete import SemiDiscretePDE
+from pixelpde.stencils.boundary import BoundaryCondition, conv2d, to_nchw
+from pixelpde.stencils.finite_difference import Stencil, derivative_name, derive_stencil, parse_derivative
+from pixelpde.stencils.pde import PDE, QuadraticTerm, parse_pde
+from pixelpde.stencils.semidiscrete import SemiDiscretePDE
 
 __all__ = [
     "BoundaryCondition",

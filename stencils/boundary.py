@@ -14,7 +14,7 @@ Grids (stated once, used everywhere):
 Every convolution in the project, in constructed and learned networks alike,
 goes through :func:`conv2d`, which pads with :meth:`BoundaryCondition.pad`
 and then calls :func:`torch.nn.functional.conv2d` without padding.  The
-numpy reference of :mod:`stencils.semidiscrete` pads independently with
+numpy reference of :mod:`pixelpde.stencils.semidiscrete` pads independently with
 :func:`numpy.pad` in the mode :attr:`BoundaryCondition.numpy_mode`.
 """
 
@@ -25,7 +25,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from pixelpde.errors import InputError
+from pixelpde.ground.errors import InputError
 
 
 class BoundaryCondition(str, enum.Enum):

@@ -5,7 +5,7 @@ User strings (PDE right-hand sides, initial conditions) are parsed with
 runs anything, and the tree is translated node by node into SymPy.  Only a
 whitelist of node types, names and functions is accepted; anything else
 (attribute access, subscripts, calls to unknown functions, strings, lambdas,
-comprehensions...) is refused with an :class:`~pixelpde.errors.InputError`
+comprehensions...) is refused with an :class:`~pixelpde.ground.errors.InputError`
 that quotes the offending piece of text.  Nothing is passed to ``eval``,
 ``exec`` or :func:`sympy.sympify`.
 
@@ -25,7 +25,7 @@ from typing import Callable, Mapping
 
 import sympy as sp
 
-from pixelpde.errors import InputError
+from pixelpde.ground.errors import InputError
 
 #: Longest accepted expression; longer text is refused before parsing.
 MAX_LENGTH = 2000

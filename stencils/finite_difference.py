@@ -41,8 +41,8 @@ import numpy as np
 import sympy as sp
 from sympy.calculus.finite_diff import finite_diff_weights
 
-from pixelpde.errors import InputError
-from stencils.expr import positive_fraction
+from pixelpde.ground.errors import InputError
+from pixelpde.stencils.expr import positive_fraction
 
 #: The grid spacing symbol used in truncation-error terms.
 DX = sp.Symbol("dx", positive=True)
@@ -207,7 +207,7 @@ def truncation_error(weights: sp.MatrixBase, alpha: tuple[int, int]) -> tuple[in
     """Check the moment conditions of ``weights`` for ``d^alpha`` and return
     ``(order, leading error term)``; ``(None, 0)`` for an exact stencil.
 
-    Raises :class:`~pixelpde.errors.InputError` if the kernel is not a
+    Raises :class:`~pixelpde.ground.errors.InputError` if the kernel is not a
     consistent approximation of ``d^alpha``.
     """
     size = weights.rows

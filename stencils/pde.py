@@ -11,7 +11,7 @@ as a string such as ``"u_t = 0.01*(u_xx + u_yy) + u*(1 - u)"`` (the
 ``u_t =`` is optional).  Allowed: the names ``u, u_x, u_y, u_xx, u_xy
 (= u_yx), u_yy`` (and higher ``u_xxx...`` when the kernel reaches them),
 numbers, ``+ - * /``, parentheses and non-negative integer powers.  The text is
-parsed by :func:`stencils.expr.parse_expression` (no ``eval``), expanded as a
+parsed by :func:`pixelpde.stencils.expr.parse_expression` (no ``eval``), expanded as a
 polynomial in the derivatives, and sorted into
 
 * the linear part :math:`\mathcal{L} u = \sum_\alpha c_\alpha \partial_\alpha u`,
@@ -20,7 +20,7 @@ polynomial in the derivatives, and sorted into
   ``beta = -1`` on ``(u, u)``).
 
 Constant source terms, cubic and higher products, unknown names and functions
-are refused with a one-line :class:`~pixelpde.errors.InputError` naming the
+are refused with a one-line :class:`~pixelpde.ground.errors.InputError` naming the
 term.  :meth:`PDE.discretise` turns the result into the semi-discrete system
 (11) on a grid.
 """
@@ -33,9 +33,9 @@ from fractions import Fraction
 
 import sympy as sp
 
-from pixelpde.errors import InputError
-from stencils.expr import parse_expression
-from stencils.finite_difference import Stencil, derivative_name, derive_stencil, parse_derivative
+from pixelpde.ground.errors import InputError
+from pixelpde.stencils.expr import parse_expression
+from pixelpde.stencils.finite_difference import Stencil, derivative_name, derive_stencil, parse_derivative
 
 #: The names listed in error messages (higher derivatives are accepted too).
 BASIC_NAMES = ("u", "u_x", "u_y", "u_xx", "u_xy", "u_yy")
@@ -123,7 +123,7 @@ class PDE:
 
     def discretise(self, dx, bc):
         """The semi-discrete system (11) on a grid of spacing ``dx`` with boundary condition ``bc``."""
-        from stencils.semidiscrete import SemiDiscretePDE
+        from pixelpde.stencils.semidiscrete import SemiDiscretePDE
 
         return SemiDiscretePDE.from_pde(self, dx, bc)
 

@@ -6,7 +6,7 @@ r"""The semi-discrete system (11) and its reference evaluation.
         (D_{2i-1} * U) \odot (D_{2i} * U) \qquad (11)
 
 with k x k kernels acting by cross-correlation on ``U`` padded by the
-boundary condition (:mod:`stencils.boundary`).  :meth:`SemiDiscretePDE.rhs`
+boundary condition (:mod:`pixelpde.stencils.boundary`).  :meth:`SemiDiscretePDE.rhs`
 evaluates X(U) directly in NumPy, as the defining shifted sum on the padded
 array, an implementation independent of the PyTorch networks that are
 checked against it.  (Not :func:`scipy.ndimage.correlate`: it silently skips
@@ -22,10 +22,10 @@ import numpy as np
 import scipy.sparse as sps
 import sympy as sp
 
-from pixelpde.errors import InputError
-from stencils.boundary import BoundaryCondition
-from stencils.expr import positive_fraction
-from stencils.finite_difference import matrix_to_array
+from pixelpde.ground.errors import InputError
+from pixelpde.stencils.boundary import BoundaryCondition
+from pixelpde.stencils.expr import positive_fraction
+from pixelpde.stencils.finite_difference import matrix_to_array
 
 
 @dataclass(frozen=True, eq=False)
@@ -67,7 +67,7 @@ class SemiDiscretePDE:
 
     @classmethod
     def from_pde(cls, pde, dx, bc) -> "SemiDiscretePDE":
-        """Discretise a :class:`~stencils.pde.PDE` on a grid of spacing ``dx``."""
+        """Discretise a :class:`~pixelpde.stencils.pde.PDE` on a grid of spacing ``dx``."""
         dx = positive_fraction(dx, "dx")
         k = pde.size
         L = sp.zeros(k, k)

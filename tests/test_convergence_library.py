@@ -12,7 +12,7 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from convergence import (
+from pixelpde.convergence import (
     StudySpec,
     error_norms,
     exact_solution,
@@ -24,15 +24,15 @@ from convergence import (
     plot_study,
     run_study,
 )
-from convergence.exact import ExactSolution
-from convergence.flow import dirichlet_symbol
-from convergence.grids import cells_for_nodes, nodes_for_cells, restrict
-from convergence.steps import spectrum_rectangle, stable_steps
-from integrators import get_integrator
-from pixelpde.errors import InputError
-from stencils import parse_pde
-from stencils.boundary import BoundaryCondition
-from stencils.semidiscrete import SemiDiscretePDE
+from pixelpde.convergence.exact import ExactSolution
+from pixelpde.convergence.flow import dirichlet_symbol
+from pixelpde.convergence.grids import cells_for_nodes, nodes_for_cells, restrict
+from pixelpde.convergence.steps import spectrum_rectangle, stable_steps
+from pixelpde.integrators import get_integrator
+from pixelpde.ground.errors import InputError
+from pixelpde.stencils import parse_pde
+from pixelpde.stencils.boundary import BoundaryCondition
+from pixelpde.stencils.semidiscrete import SemiDiscretePDE
 
 PERIODIC, DIRICHLET = BoundaryCondition.PERIODIC, BoundaryCondition.DIRICHLET
 
@@ -232,7 +232,7 @@ def test_default_steps_keep_a_wide_dirichlet_ladder_stable():
 def test_a_network_with_F_not_X_shows_its_error_floor():
     """Eq. (17): a network 1e-4 away from X converges to its own flow; against the
     flow of X the error stops at ~ T ||F - X||, and the fitted order collapses."""
-    from constructive import Theorem32Network
+    from pixelpde.constructive import Theorem32Network
 
     def perturbed(sd):
         net = Theorem32Network.from_system(sd, compact=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from fem import Dataset
+from pixelpde.fem import Dataset
 from pixelpde.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,12 +7,12 @@ that environment's python); skipped with the reason otherwise.
 import numpy as np
 import pytest
 
-from fem import generate
-from pixelpde.errors import InputError
+from pixelpde.fem import generate
+from pixelpde.ground.errors import InputError
 
 
 def _firedrake_or_skip():
-    from fem.firedrake_backend import import_firedrake
+    from pixelpde.fem.firedrake_backend import import_firedrake
 
     try:
         return import_firedrake()

@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 import torch
 
-from fem import Dataset, generate, get_problem, simulate_to_file, write_dataset
-from fem.dataset import REQUIRED_ATTRS
-from pixelpde.errors import InputError
-from stencils import parse_pde
+from pixelpde.fem import Dataset, generate, get_problem, simulate_to_file, write_dataset
+from pixelpde.fem.dataset import REQUIRED_ATTRS
+from pixelpde.ground.errors import InputError
+from pixelpde.stencils import parse_pde
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = dict(p=12, progress=False)
@@ -159,12 +159,12 @@ def test_killed_write_leaves_no_complete_looking_file(tmp_path):
     out = tmp_path / "killed.h5"
     script = textwrap.dedent(f"""
         import os, signal
-        import fem.dataset
+        import pixelpde.fem.dataset
         def die(self, *a, **k):
             self.file.flush()
             os.kill(os.getpid(), signal.SIGKILL)
-        fem.dataset.DatasetWriter.finish = die
-        from fem import simulate_to_file
+        pixelpde.fem.dataset.DatasetWriter.finish = die
+        from pixelpde.fem import simulate_to_file
         simulate_to_file({str(out)!r}, "heat", 4, 3, seed=0, p=12, progress=False)
     """)
     proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True)
@@ -184,7 +184,7 @@ def test_failed_write_keeps_the_previous_file(heat_file, tmp_path, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("fem.dataset.DatasetWriter.finish", boom)
+    monkeypatch.setattr("pixelpde.fem.dataset.DatasetWriter.finish", boom)
     with pytest.raises(RuntimeError, match="disk full"):
         simulate_to_file(target, "heat", 2, 2, seed=0, **SMALL)
     assert _sha(target) == before

@@ -7,10 +7,10 @@ import scipy.sparse as sps
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fem import q1
-from fem.linalg import Pencil, SparseLUSolver, SpectralSolver, get_solver
-from pixelpde.errors import InputError
-from stencils.boundary import BoundaryCondition
+from pixelpde.fem import q1
+from pixelpde.fem.linalg import Pencil, SparseLUSolver, SpectralSolver, get_solver
+from pixelpde.ground.errors import InputError
+from pixelpde.stencils.boundary import BoundaryCondition
 
 BCS = ["periodic", "dirichlet"]
 grids = st.tuples(st.sampled_from(BCS), st.integers(3, 11))

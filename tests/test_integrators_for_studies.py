@@ -1,10 +1,10 @@
-"""What the convergence studies need from ``integrators``: ``advance`` and the stability function."""
+"""What the convergence studies need from ``pixelpde.integrators``: ``advance`` and the stability function."""
 
 import pytest
 import torch
 
-from integrators import advance, get_integrator, rollout
-from pixelpde.errors import InputError
+from pixelpde.integrators import advance, get_integrator, rollout
+from pixelpde.ground.errors import InputError
 
 
 def _field(U):

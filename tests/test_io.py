@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from constructive import Theorem32Network, load_network, save_network
-from pixelpde.atomic import atomic_path
-from pixelpde.errors import InputError
-from stencils import parse_pde
+from pixelpde.constructive import Theorem32Network, load_network, save_network
+from pixelpde.ground.atomic import atomic_path
+from pixelpde.ground.errors import InputError
+from pixelpde.stencils import parse_pde
 
 
 @pytest.mark.parametrize("text, keys", [("u_t = u_x + u_y", {"A1", "A2", "C"}), ("u_t = u_xx - u*u_x", {"A1", "A2", "B1", "B2", "C"})])

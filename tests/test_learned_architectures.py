@@ -3,9 +3,9 @@
 import pytest
 import torch
 
-from learned.architectures import PRESETS, Algorithm2Spec, parse_arch
-from pixelpde.errors import InputError
-from stencils.boundary import conv2d
+from pixelpde.learned.architectures import PRESETS, Algorithm2Spec, parse_arch
+from pixelpde.ground.errors import InputError
+from pixelpde.stencils.boundary import conv2d
 
 # The paper's counts (Tables 2, 3, 4) and table1's (same bias placement as 2 and 4).
 COUNTS = {"table1": 2632, "table2": 4952, "table3": 2600, "table4": 5104, "algorithm1": 474}
@@ -32,7 +32,7 @@ def test_last_convolution_of_each_branch_has_no_bias():
 
 
 def test_theorem32_arch_uses_the_constructive_module():
-    from constructive import Theorem32Network
+    from pixelpde.constructive import Theorem32Network
 
     spec = parse_arch("theorem32", n=1)
     net = spec.build("periodic")

@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 
 from pixelpde.cli import main
-from pixelpde.errors import InputError
+from pixelpde.ground.errors import InputError
 
 pytestmark = pytest.mark.usefixtures("single_thread")
 
 @pytest.fixture(scope="module")
 def heat_files(tmp_path_factory):
-    from fem import generate, write_dataset
+    from pixelpde.fem import generate, write_dataset
 
     root = tmp_path_factory.mktemp("heat")
     write_dataset(root / "train.h5", generate("heat", 3, 5, 0, p=8, progress=False))
@@ -71,8 +71,8 @@ def test_cli_reports_divergence_and_keeps_going_nowhere(heat_files, tmp_path, ca
 
 def test_reproduce_pipeline_end_to_end(tmp_path, monkeypatch):
     """``reproduce`` with a toy size (the real --quick size takes minutes)."""
-    import learned.reproduce as rep
-    from learned.presets import SIZES, ReproduceSize
+    import pixelpde.learned.reproduce as rep
+    from pixelpde.learned.presets import SIZES, ReproduceSize
 
     toy = ReproduceSize(p=8, n_train=2, train_steps=4, n_test=3, test_steps=5, stages=(2,), epochs=1, lr_step=30, batch_size=4, constructive_noise=0.0, dt_grid=100)
     monkeypatch.setitem(SIZES, "quick", toy)
@@ -93,8 +93,8 @@ def test_reproduce_pipeline_end_to_end(tmp_path, monkeypatch):
 def test_reproduce_advection_compares_euler_and_projected_euler(tmp_path, monkeypatch):
     """Figure 3: on the advection data the network is trained with Psi_2 (projected
     Euler, the paper's choice) and with Psi_1 (Euler), and both are evaluated."""
-    import learned.reproduce as rep
-    from learned.presets import SIZES, ReproduceSize
+    import pixelpde.learned.reproduce as rep
+    from pixelpde.learned.presets import SIZES, ReproduceSize
 
     toy = ReproduceSize(p=8, n_train=2, train_steps=4, n_test=3, test_steps=5, stages=(2,), epochs=1, lr_step=30, batch_size=4, constructive_noise=0.0)
     monkeypatch.setitem(SIZES, "quick", toy)

@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 import torch
 
-from constructive import Theorem32Network
-from integrators import get_integrator, rollout
-from learned.data import Trajectories
-from learned.evaluate import Model, error_metrics, run_models, write_metrics
-from pixelpde.errors import InputError
+from pixelpde.constructive import Theorem32Network
+from pixelpde.integrators import get_integrator, rollout
+from pixelpde.learned.data import Trajectories
+from pixelpde.learned.evaluate import Model, error_metrics, run_models, write_metrics
+from pixelpde.ground.errors import InputError
 
 pytestmark = pytest.mark.usefixtures("single_thread")
 
@@ -68,7 +68,7 @@ def fd_heat(p=8, n=2, steps=6, integrator=("euler", 3)):
 
 
 def test_constructed_network_has_zero_error_on_its_own_scheme():
-    from learned.evaluate import constructed_models
+    from pixelpde.learned.evaluate import constructed_models
 
     data = fd_heat()
     models = constructed_models(data, get_integrator("euler", 3), data.dt)

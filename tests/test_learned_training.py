@@ -7,14 +7,14 @@ import numpy as np
 import pytest
 import torch
 
-import learned.train as train_module
-from constructive import Theorem32Network
-from integrators import get_integrator, rollout
-from learned.architectures import PRESETS
-from learned.data import Trajectories, gather_windows, window_index
-from learned.embedding import random_init_
-from learned.train import CHECKPOINT, TrainConfig, TrainingDiverged, batch_loss, train
-from pixelpde.errors import InputError
+import pixelpde.learned.train as train_module
+from pixelpde.constructive import Theorem32Network
+from pixelpde.integrators import get_integrator, rollout
+from pixelpde.learned.architectures import PRESETS
+from pixelpde.learned.data import Trajectories, gather_windows, window_index
+from pixelpde.learned.embedding import random_init_
+from pixelpde.learned.train import CHECKPOINT, TrainConfig, TrainingDiverged, batch_loss, train
+from pixelpde.ground.errors import InputError
 
 pytestmark = pytest.mark.usefixtures("single_thread")
 
@@ -167,7 +167,7 @@ def test_saved_model_loads_through_the_registry(tmp_path):
 
 @pytest.mark.parametrize("arch", ["theorem32", "algorithm1"])
 def test_algorithm1_and_theorem32_train_save_and_load(tmp_path, arch):
-    from learned.io import load_run
+    from pixelpde.learned.io import load_run
 
     data = fisher_data()
     config = TrainConfig(**{**SMALL, "arch": arch, "epochs": 1, "stages": (2,)}, init="constructive", lr=1e-5)

@@ -5,9 +5,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pixelpde.errors import InputError
-from stencils import parse_pde
-from stencils.expr import parse_expression, positive_fraction
+from pixelpde.ground.errors import InputError
+from pixelpde.stencils import parse_pde
+from pixelpde.stencils.expr import parse_expression, positive_fraction
 
 
 def test_fisher_normal_form():

@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from stencils import SemiDiscretePDE
+from pixelpde.stencils import SemiDiscretePDE
 
 BCS = ("periodic", "dirichlet")
 

@@ -6,9 +6,9 @@ import pytest
 import sympy as sp
 import torch
 
-from constructive import Theorem32Network
-from stencils import BoundaryCondition, parse_pde
-from stencils.finite_difference import derivative_name
+from pixelpde.constructive import Theorem32Network
+from pixelpde.stencils import BoundaryCondition, parse_pde
+from pixelpde.stencils.finite_difference import derivative_name
 from verification.smooth import U_EXACT, derivative, fitted_order, on_grid
 
 PDES = [

@@ -29,11 +29,11 @@ import numpy as np
 import pytest
 import torch
 
-from convergence import constructed_network, error_norms, fit_error_model
-from convergence.study import torch_threads
-from integrators import advance, get_integrator
-from stencils import parse_pde
-from stencils.boundary import BoundaryCondition
+from pixelpde.convergence import constructed_network, error_norms, fit_error_model
+from pixelpde.convergence.study import torch_threads
+from pixelpde.integrators import advance, get_integrator
+from pixelpde.stencils import parse_pde
+from pixelpde.stencils.boundary import BoundaryCondition
 
 T = 0.5
 OMEGA = 4 * math.pi

@@ -2,7 +2,7 @@
 track the PDE their ``pde`` attribute names (Corollary 3.3's measurement error).
 
 All residuals and identities are evaluated with the matrices assembled by
-scikit-fem (:func:`fem.q1.assemble`), independently of the closed forms the
+scikit-fem (:func:`pixelpde.fem.q1.assemble`), independently of the closed forms the
 fast solver uses.
 """
 
@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 import torch
 
-from constructive import Theorem32Network
-from fem import generate, get_problem
-from fem import q1
-from fem.linalg import Pencil, SparseLUSolver, SpectralSolver
-from fem.problems import StepStats
-from integrators import get_integrator
-from stencils import parse_pde
+from pixelpde.constructive import Theorem32Network
+from pixelpde.fem import generate, get_problem
+from pixelpde.fem import q1
+from pixelpde.fem.linalg import Pencil, SparseLUSolver, SpectralSolver
+from pixelpde.fem.problems import StepStats
+from pixelpde.integrators import get_integrator
+from pixelpde.stencils import parse_pde
 
 
 def _quad(A, U, V=None):

@@ -13,10 +13,10 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from learned.architectures import Algorithm1Spec, parse_arch
-from learned.embedding import constructive_init_, embedding_problem
-from pixelpde.errors import InputError
-from stencils import parse_pde
+from pixelpde.learned.architectures import Algorithm1Spec, parse_arch
+from pixelpde.learned.embedding import constructive_init_, embedding_problem
+from pixelpde.ground.errors import InputError
+from pixelpde.stencils import parse_pde
 
 NAMES = ["u", "u_x", "u_y", "u_xx", "u_xy", "u_yy"]
 PAIRS = [(a, b) for i, a in enumerate(NAMES) for b in NAMES[i:]]

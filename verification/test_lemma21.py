@@ -14,11 +14,11 @@ projected-euler: 1) and below on this very run.
 import numpy as np
 import torch
 
-from convergence import constructed_network, fitted_order, linear_flow, periodic_symbol
-from convergence.study import torch_threads
-from integrators import advance, get_integrator, rollout
-from stencils import parse_pde
-from stencils.boundary import BoundaryCondition
+from pixelpde.convergence import constructed_network, fitted_order, linear_flow, periodic_symbol
+from pixelpde.convergence.study import torch_threads
+from pixelpde.integrators import advance, get_integrator, rollout
+from pixelpde.stencils import parse_pde
+from pixelpde.stencils.boundary import BoundaryCondition
 
 STEPS = 1000
 DT = 1e-3

@@ -33,11 +33,11 @@ import numpy as np
 import pytest
 import torch
 
-from convergence import constructed_network, fitted_order, linear_flow
-from convergence.study import torch_threads
-from integrators import advance, get_integrator
-from stencils import parse_pde
-from stencils.boundary import BoundaryCondition
+from pixelpde.convergence import constructed_network, fitted_order, linear_flow
+from pixelpde.convergence.study import torch_threads
+from pixelpde.integrators import advance, get_integrator
+from pixelpde.stencils import parse_pde
+from pixelpde.stencils.boundary import BoundaryCondition
 
 EPSILONS = (0.0, 1.0, 10.0, 30.0)
 DTS = [1e-3 / 2**j for j in range(4)]

@@ -5,8 +5,8 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from constructive.lemma31 import product_weights, relu2, square_weights, two_layer
-from stencils import SemiDiscretePDE
+from pixelpde.constructive.lemma31 import product_weights, relu2, square_weights, two_layer
+from pixelpde.stencils import SemiDiscretePDE
 from verification.strategies import BCS, assert_matches, fields, kernels
 
 

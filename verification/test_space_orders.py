@@ -14,7 +14,7 @@ import math
 
 import pytest
 
-from convergence import StudySpec, run_study
+from pixelpde.convergence import StudySpec, run_study
 
 ADVECTION = dict(pde="u_t = u_x + u_y", bc="periodic", ic="sin(2*pi*x)*sin(2*pi*y)", T=0.5)
 HEAT_D = dict(pde="u_t = 0.1*(u_xx + u_yy)", bc="dirichlet", ic="sin(pi*x)*sin(2*pi*y) + 0.5*sin(3*pi*x)*sin(pi*y)", T=0.25)

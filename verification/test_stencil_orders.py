@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from stencils import BoundaryCondition, derive_stencil
-from stencils.finite_difference import DX
+from pixelpde.stencils import BoundaryCondition, derive_stencil
+from pixelpde.stencils.finite_difference import DX
 from verification.smooth import derivative, fitted_order, on_grid
 
 ALPHAS = [(0, 0), (1, 0), (0, 1), (2, 0), (1, 1), (0, 2)]
@@ -61,7 +61,7 @@ def test_observed_order_under_refinement(key):
     alpha, size, order = key
     bc = BoundaryCondition.PERIODIC
     st = derive_stencil(alpha, size, order)
-    from stencils import SemiDiscretePDE
+    from pixelpde.stencils import SemiDiscretePDE
 
     deltas, errors = [], []
     for p in (32, 64, 128):
@@ -77,7 +77,7 @@ def test_identity_stencil_is_exact():
     bc = BoundaryCondition.PERIODIC
     st = derive_stencil((0, 0))
     U = on_grid(derivative((0, 0)), 16, bc)
-    from stencils import SemiDiscretePDE
+    from pixelpde.stencils import SemiDiscretePDE
 
     np.testing.assert_array_equal(SemiDiscretePDE(L=st.array(1), betas=(), D=(), bc=bc).rhs(U), U)
 

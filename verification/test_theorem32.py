@@ -5,8 +5,8 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from constructive import Theorem32Network, theorem32_shapes, theorem32_weights
-from stencils import SemiDiscretePDE, parse_pde
+from pixelpde.constructive import Theorem32Network, theorem32_shapes, theorem32_weights
+from pixelpde.stencils import SemiDiscretePDE, parse_pde
 from verification.strategies import BCS, assert_matches, fields, systems
 
 
@@ -105,7 +105,7 @@ def test_float32_network_agrees_to_single_precision():
 @given(sd=systems(max_n=0), U=fields())
 def test_linear_form_eq27(sd, U):
     """For linear systems (n = 0), F(U) = A2 * ReLU(A1 * U) of eq. (27) equals L * U."""
-    from constructive import LinearNetwork
+    from pixelpde.constructive import LinearNetwork
 
     net = LinearNetwork.from_system(sd)
     assert net.A1.shape == (2, 1, 3, 3) and net.A2.shape == (1, 2, 1, 1)

@@ -6,7 +6,7 @@ flow of the semi-discrete ODE (11) (advection, heat) or RK4 at an 8 times
 smaller step (Fisher): only the time error is measured.  Every observed
 order (between consecutive refinements) and the least-squares slope must be
 within 0.1 of the declared order below; the default step counts of
-:mod:`convergence.steps` are used, so a change there that leaves the
+:mod:`pixelpde.convergence.steps` are used, so a change there that leaves the
 asymptotic regime fails here too.
 
 Projected methods only appear with advection: central differences give a
@@ -16,7 +16,7 @@ Fisher the projection changes the limit (Lemma 2.2).
 
 import pytest
 
-from convergence import StudySpec, run_study
+from pixelpde.convergence import StudySpec, run_study
 
 PROBLEMS = {
     # u_t = b . grad u, b = (1, 1) (eq. (32)), periodic

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from pixelpde.atomic import atomic_path
-from pixelpde.errors import InputError
+from pixelpde.ground.atomic import atomic_path
+from pixelpde.ground.errors import InputError
 
 
 def add_pde_options(parser: argparse.ArgumentParser, dx: bool = True) -> None:
@@ -27,7 +27,7 @@ def add_stencil_options(parser: argparse.ArgumentParser) -> None:
 
 
 def semidiscrete_from_args(args):
-    from stencils import parse_pde
+    from pixelpde.stencils import parse_pde
 
     return parse_pde(args.pde, size=args.size, order=args.order).discretise(args.dx, args.bc)
 

@@ -22,7 +22,7 @@ def run(args) -> None:
     U = load_field(args.input)
     size = meta.get("size", 3)
     if min(U.shape[-2:]) < size:
-        from pixelpde.errors import InputError
+        from pixelpde.ground.errors import InputError
 
         raise InputError(f"grid {U.shape[-2]}x{U.shape[-1]} is smaller than the {size}x{size} kernel")
     with torch.no_grad():

@@ -16,11 +16,11 @@ from fractions import Fraction
 from pathlib import Path
 
 from pixelpde.commands._common import add_pde_options, save_json
-from pixelpde.errors import InputError
+from pixelpde.ground.errors import InputError
 
 
 def register(sub) -> None:
-    from integrators import INTEGRATOR_NAMES
+    from pixelpde.integrators import INTEGRATOR_NAMES
 
     p = sub.add_parser("convergence", help="order study in dt or dx of a network integrated in time (Corollary 3.3)")
     add_pde_options(p, dx=False)
@@ -42,9 +42,9 @@ def register(sub) -> None:
 
 
 def run(args) -> None:
-    from convergence.plan import DEFAULT_T, StudySpec
-    from convergence.study import CONSTRUCTED, run_study
-    from pixelpde.atomic import check_writable
+    from pixelpde.convergence.plan import DEFAULT_T, StudySpec
+    from pixelpde.convergence.study import CONSTRUCTED, run_study
+    from pixelpde.ground.atomic import check_writable
 
     if args.plot is not None and Path(args.plot).suffix.lower() != ".png":
         raise InputError(f"plot file {args.plot!r} must end in .png")
@@ -76,7 +76,7 @@ def run(args) -> None:
     for line in notes(study):
         print(f"note: {line}", file=sys.stderr)
     if args.plot is not None:
-        from convergence.plot import plot_study
+        from pixelpde.convergence.plot import plot_study
 
         plot_study(study, args.plot)
         print(f"wrote {args.plot}")
@@ -87,7 +87,7 @@ def run(args) -> None:
 
 def _saved_network(args):
     """(field factory, description, grid) for ``--weights``; the grid follows the network's dx."""
-    from convergence.grids import nodes_for_cells
+    from pixelpde.convergence.grids import nodes_for_cells
     from pixelpde.networks import load_any_network
 
     if args.vary != "dt":

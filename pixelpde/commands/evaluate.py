@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pixelpde.commands._common import add_runtime_options, apply_runtime_options
-from pixelpde.errors import InputError
+from pixelpde.ground.errors import InputError
 
 
 def register(sub) -> None:
@@ -28,10 +28,10 @@ def register(sub) -> None:
 
 
 def run(args) -> None:
-    from learned.data import Trajectories
-    from learned.io import load_run
-    from learned.report import evaluate_runs, metrics_table
-    from learned.train import pick_device
+    from pixelpde.learned.data import Trajectories
+    from pixelpde.learned.io import load_run
+    from pixelpde.learned.report import evaluate_runs, metrics_table
+    from pixelpde.learned.train import pick_device
 
     apply_runtime_options(args)
     if args.steps < 1 or args.n_test < 1:
@@ -50,7 +50,7 @@ def run(args) -> None:
     device = pick_device(args.device or "auto")
     integrator = None
     if args.integrator is not None or args.substeps is not None:
-        from integrators import get_integrator
+        from pixelpde.integrators import get_integrator
 
         first = runs[0].integrator() if runs else None
         integrator = get_integrator(

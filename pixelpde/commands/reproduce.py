@@ -17,8 +17,8 @@ def register(sub) -> None:
 
 
 def run(args) -> None:
-    from learned.report import metrics_table
-    from learned.reproduce import reproduce
+    from pixelpde.learned.report import metrics_table
+    from pixelpde.learned.reproduce import reproduce
 
     apply_runtime_options(args)
     metrics = reproduce(

@@ -21,9 +21,9 @@ def run(args) -> None:
     import matplotlib.pyplot as plt
     import numpy as np
 
-    from fem import Dataset
-    from pixelpde.atomic import atomic_path, check_writable
-    from pixelpde.errors import InputError
+    from pixelpde.fem import Dataset
+    from pixelpde.ground.atomic import atomic_path, check_writable
+    from pixelpde.ground.errors import InputError
 
     if Path(args.out).suffix.lower() not in (".png", ".pdf", ".svg"):
         raise InputError(f"figure file {args.out!r} must end in .png, .pdf or .svg")

@@ -38,7 +38,7 @@ def register(sub) -> None:
 
 
 def run(args) -> None:
-    from fem import simulate_to_file
+    from pixelpde.fem import simulate_to_file
 
     names = {"alpha": args.alpha, "b": args.b, "min_norm": args.min_norm, "tol": args.tol, "max_iter": args.max_iter}
     params = {k: v for k, v in names.items() if v is not None}

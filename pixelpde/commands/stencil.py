@@ -12,6 +12,6 @@ def register(sub) -> None:
 
 
 def run(args) -> None:
-    from stencils import derive_stencil, parse_derivative
+    from pixelpde.stencils import derive_stencil, parse_derivative
 
     print(derive_stencil(parse_derivative(args.derivative), args.size, args.order))

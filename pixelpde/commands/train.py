@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pixelpde.commands._common import add_runtime_options, apply_runtime_options
-from pixelpde.errors import InputError
+from pixelpde.ground.errors import InputError
 
 #: CLI option -> TrainConfig field; every one defaults to None so that the
 #: problem's preset, the paper's defaults or (with --resume) the checkpoint fill it.
@@ -46,7 +46,7 @@ def register(sub) -> None:
 
 
 def config_from_args(args, base: dict):
-    from learned.train import TrainConfig
+    from pixelpde.learned.train import TrainConfig
 
     given = {key: getattr(args, key) for key in OPTIONS if getattr(args, key) is not None}
     if args.stages is not None:
@@ -66,7 +66,7 @@ def config_from_args(args, base: dict):
 
 
 def load_training_data(args):
-    from learned.data import Trajectories
+    from pixelpde.learned.data import Trajectories
 
     data = Trajectories.open(args.data)
     if data.problem is not None and data.problem != args.problem:
@@ -78,8 +78,8 @@ def run(args) -> int:
     import sys
     from pathlib import Path
 
-    from learned.presets import preset
-    from learned.train import CHECKPOINT, TrainingDiverged, read_checkpoint, train
+    from pixelpde.learned.presets import preset
+    from pixelpde.learned.train import CHECKPOINT, TrainingDiverged, read_checkpoint, train
 
     apply_runtime_options(args)
     data = load_training_data(args)

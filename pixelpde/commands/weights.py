@@ -13,7 +13,7 @@ def register(sub) -> None:
 
 
 def run(args) -> None:
-    from constructive import Theorem32Network, save_network
+    from pixelpde.constructive import Theorem32Network, save_network
 
     sd = semidiscrete_from_args(args)
     net = Theorem32Network.from_system(sd)

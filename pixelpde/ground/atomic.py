@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
-from pixelpde.errors import InputError
+from pixelpde.ground.errors import InputError
 
 
 def check_writable(path: str | os.PathLike) -> Path:

@@ -75,6 +75,20 @@ def check_writable(path: str | os.PathLike) -> Path:
     return path
 
 
+def check_distinct(output, inputs, what: str = "output") -> None:
+    """Refuse an output path that names one of the ``inputs`` (it would be overwritten while read)."""
+    out = Path(output)
+    for item in inputs:
+        if item is None:
+            continue
+        item = Path(item)
+        same = out.resolve() == item.resolve()
+        if not same and out.exists() and item.exists():
+            same = os.path.samefile(out, item)
+        if same:
+            raise InputError(f"{what} {str(out)!r} is also an input ({str(item)!r}); choose another name")
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)

@@ -39,9 +39,11 @@ trajectories n                         1..:data:`MAX_COUNT` = 10**6
 time steps (simulate, evaluate, ...)   1..:data:`MAX_STEPS` = 10**6
 dataset n*(steps+1)*p^2*bytes          <= free disk space at the output; one batch <= half the free memory
 substeps                               1..:data:`MAX_SUBSTEPS` = 1000
+Newton iterations per step (Fisher)    1..:data:`MAX_NEWTON_ITERATIONS` = 1000
 time steps of a study in total         <= :data:`MAX_STEPS`
 final time T                           0 < T <= :data:`MAX_TIME` = 1e6
 network width (channels)               1..:data:`MAX_WIDTH` = 1024
+network channel list                   at most :data:`MAX_LAYERS` = 64 entries
 network parameters                     <= :data:`MAX_PARAMETERS` = 10**7
 quadratic terms n of a network         0..:data:`MAX_TERMS`
 epochs, batch size, window stride      1..:data:`MAX_COUNT`
@@ -69,8 +71,10 @@ MAX_NODES_PER_AXIS = 4096
 MAX_COUNT = 10**6
 MAX_STEPS = 10**6
 MAX_SUBSTEPS = 1000
+MAX_NEWTON_ITERATIONS = 1000
 MAX_TIME = 1e6
 MAX_WIDTH = 1024
+MAX_LAYERS = 64
 MAX_PARAMETERS = 10**7
 MAX_SEED = 2**63 - 1
 MAX_THREADS = 1024
@@ -98,6 +102,19 @@ def check_positive_int(value, what: str, high: int | None = None) -> int:
     return check_int(value, what, 1, high)
 
 
+def check_kernel_size(size, what: str = "kernel size") -> int:
+    """An odd kernel size k in 1..:data:`MAX_KERNEL_SIZE`."""
+    size = check_int(size, what, 1, MAX_KERNEL_SIZE)
+    if size % 2 == 0:
+        raise InputError(f"{what} {size} must be odd (3, 5, 7, ...)")
+    return size
+
+
+def check_stencil(size, order) -> tuple[int, int]:
+    """Kernel size (odd, 1..:data:`MAX_KERNEL_SIZE`) and order of accuracy (1..:data:`MAX_ORDER`)."""
+    return check_kernel_size(size), check_int(order, "order of accuracy", 1, MAX_ORDER)
+
+
 def check_seed(value, what: str = "seed") -> int:
     """A seed: an integer in 0..2**63 - 1."""
     return check_int(value, what, 0, MAX_SEED)
@@ -118,7 +135,11 @@ def check_float(value, what: str, low: float | None = None, high: float | None =
 
 def check_positive(value, what: str, high: float | None = None) -> float:
     """A finite number > 0 (and <= ``high``)."""
-    return check_float(value, what, 0.0, high, low_open=True)
+    try:
+        return check_float(value, what, 0.0, high, low_open=True)
+    except InputError:
+        bound = "" if high is None else f" <= {high:g}"
+        raise InputError(f"{what}={value!r} must be a positive finite number{bound}") from None
 
 
 def check_magnitude(value, what: str) -> None:

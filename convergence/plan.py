@@ -34,7 +34,7 @@ from pixelpde.convergence.norms import NORMS
 from pixelpde.convergence.steps import default_steps
 from pixelpde.integrators import Integrator, get_integrator
 from pixelpde.ground.errors import InputError
-from pixelpde.ground.validate import MAX_STEPS, MAX_TIME, check_int, check_positive
+from pixelpde.ground.validate import MAX_STEPS, MAX_STUDY_STEPS, MAX_STUDY_WORK, MAX_TIME, check_int, check_positive
 from pixelpde.stencils import parse_pde
 from pixelpde.stencils.boundary import BoundaryCondition
 
@@ -184,10 +184,12 @@ def make_plan(spec: StudySpec) -> Plan:
     growth = 2 if spec.vary == "dt" else 2**k
     n0 = check_int(default_steps(systems, U0s, T, integ, growth) if spec.steps is None else spec.steps, "steps", 1, MAX_STEPS)
     steps = tuple(n0 * growth**i for i in range(refinements + 1))
-    total = sum(steps) + (steps[-1] * factor if exact is None and spec.vary == "dx" else 0)
-    if total > MAX_STEPS:
+    total = sum(steps)
+    work = sum(n * nodes_for_cells(bc, m) ** 2 for n, m in zip(steps, cells))
+    if total > MAX_STUDY_STEPS or work > MAX_STUDY_WORK:
         raise InputError(
-            f"the study would take {total} time steps (T={T:g}, {n0} on the coarsest level, {refinements} refinements); "
-            f"at most {MAX_STEPS} are accepted: a smaller T, --steps or fewer --refinements"
+            f"the study would take {total} time steps ({work:.3g} node-steps; T={T:g}, {n0} steps on the coarsest "
+            f"level, {refinements} refinements); at most {MAX_STUDY_STEPS} steps and {MAX_STUDY_WORK:.0e} node-steps are "
+            "accepted: a smaller T, --steps, --grid or fewer --refinements"
         )
     return Plan(spec, pde, bc, ic, integ, T, tuple(cells), steps, systems, U0s, k, factor, exact)

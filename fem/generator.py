@@ -85,8 +85,12 @@ def _generator(backend: str, solver: str) -> str:
     return f"pixelpde {__version__} fem/embedded ({how}; scikit-fem {skfem.__version__})"
 
 
-def plan(problem, n, steps, seed, p=100, dt=None, backend="embedded", solver="fast", **params) -> Plan:
-    """Validate the arguments and draw the initial conditions (see :func:`generate`)."""
+def plan(problem, n, steps, seed, p=100, dt=None, backend="embedded", solver="fast", before_draw=None,
+         **params) -> Plan:
+    """Validate the arguments and draw the initial conditions (see :func:`generate`).
+
+    ``before_draw(n, steps, p)``, if given, runs after validation and before any work
+    (the callers check memory or disk for the whole dataset there)."""
     prob = get_problem(problem)
     params = prob.parameters(params)
     n = check_int(n, "n", 1, MAX_COUNT)
@@ -102,6 +106,8 @@ def plan(problem, n, steps, seed, p=100, dt=None, backend="embedded", solver="fa
         dt, rule = prob.default_dt(p, params), prob.dt_rule
     else:
         dt, rule = positive_number(dt, "dt"), "given by the user"
+    if before_draw is not None:
+        before_draw(n, steps, p)
     table, rejected = prob.draw(seed, n, p, params)
     return Plan(prob, params, n, steps, seed, p, dt, rule, backend, solver, table, rejected)
 
@@ -166,8 +172,10 @@ def generate(problem, n, steps, seed, p=100, dt=None, backend="embedded", progre
     Returns a :class:`~pixelpde.fem.dataset.Simulation` with ``U`` (n, steps+1, p, p)
     float64, ``t``, ``ic`` and ``attrs`` (those of the HDF5 file).
     """
-    pl = plan(problem, n, steps, seed, p, dt, backend, solver, **params)
-    check_memory(pl.n * (pl.steps + 1) * pl.p**2 * 8, f"{pl.n} trajectories of {pl.steps} steps at p={pl.p} in memory")
+    def fits_memory(n, steps, p):
+        check_memory(n * (steps + 1) * p**2 * 8, f"{n} trajectories of {steps} steps at p={p} in memory")
+
+    pl = plan(problem, n, steps, seed, p, dt, backend, solver, before_draw=fits_memory, **params)
     U = np.empty((pl.n, pl.steps + 1, pl.p, pl.p))
     stats = _run(pl, None, progress, batch=pl.n if batch is None else batch, out=U)
     return Simulation(U=U, t=pl.t, ic=pl.table, attrs=pl.attrs(stats))
@@ -178,9 +186,11 @@ def simulate_to_file(path, problem, n, steps, seed, p=100, dt=None, backend="emb
     """As :func:`generate`, streaming batches into the HDF5 file ``path`` (atomically); returns the attributes."""
     check_writable(path)
     check_dataset_path(path)
-    pl = plan(problem, n, steps, seed, p, dt, backend, solver, **params)
-    check_bytes(pl.n * (pl.steps + 1) * pl.p**2 * np.dtype(dtype).itemsize,
-                f"a dataset of {pl.n} trajectories x {pl.steps + 1} snapshots of {pl.p}x{pl.p}", Path(path).parent)
+    def fits_disk(n, steps, p):
+        check_bytes(n * (steps + 1) * p**2 * np.dtype(dtype).itemsize,
+                    f"a dataset of {n} trajectories x {steps + 1} snapshots of {p}x{p}", Path(path).parent)
+
+    pl = plan(problem, n, steps, seed, p, dt, backend, solver, before_draw=fits_disk, **params)
     with dataset_writer(Path(path), pl.n, pl.steps, pl.p, dtype) as w:
         stats = _run(pl, w.write, progress, batch)
         attrs = {**pl.attrs(stats), "dtype": str(np.dtype(dtype))}

@@ -306,6 +306,8 @@ def spec_from_description(desc: dict):
             return Algorithm1Spec(tuple(desc["widths"]), bool(desc["bias"]), desc["size"])
         if kind == "theorem32":
             return Theorem32Spec(desc["n"], desc["size"])
+    except InputError:
+        raise
     except (KeyError, TypeError, ValueError):
         pass
     raise InputError(f"cannot read architecture description {desc!r}")

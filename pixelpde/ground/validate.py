@@ -40,7 +40,8 @@ time steps (simulate, evaluate, ...)   1..:data:`MAX_STEPS` = 10**6
 dataset n*(steps+1)*p^2*bytes          <= free disk space at the output; one batch <= half the free memory
 substeps                               1..:data:`MAX_SUBSTEPS` = 1000
 Newton iterations per step (Fisher)    1..:data:`MAX_NEWTON_ITERATIONS` = 1000
-time steps of a study in total         <= :data:`MAX_STEPS`
+time steps of a study in total         <= :data:`MAX_STUDY_STEPS` = 200000, and steps x nodes summed over its levels
+                                       <= :data:`MAX_STUDY_WORK` = 10**9 (a minute or two on one core)
 final time T                           0 < T <= :data:`MAX_TIME` = 1e6
 network width (channels)               1..:data:`MAX_WIDTH` = 1024
 network channel list                   at most :data:`MAX_LAYERS` = 64 entries
@@ -73,6 +74,8 @@ MAX_STEPS = 10**6
 MAX_SUBSTEPS = 1000
 MAX_NEWTON_ITERATIONS = 1000
 MAX_TIME = 1e6
+MAX_STUDY_STEPS = 200_000
+MAX_STUDY_WORK = 10**9
 MAX_WIDTH = 1024
 MAX_LAYERS = 64
 MAX_PARAMETERS = 10**7

@@ -42,17 +42,18 @@ def warn_grid(meta: dict, shape) -> None:
 
     from pixelpde.stencils.boundary import BoundaryCondition
 
+    from pixelpde.convergence.grids import nodes_for_cells
+
     if meta.get("dx") is None:
         return
-    try:
+    try:  # a sidecar or grid this check cannot read is judged elsewhere
         dx, bc = Fraction(str(meta["dx"])), BoundaryCondition.parse(meta["bc"])
-    except (ValueError, ZeroDivisionError):
+        if all(bc.spacing(n) == dx for n in shape):
+            return
+        have = " x ".join(f"dx={bc.spacing(n)}" for n in dict.fromkeys(shape))
+        nodes = f" ({nodes_for_cells(bc, (1 / dx).numerator)} nodes per axis)" if dx.numerator == 1 else ""
+    except (ValueError, ZeroDivisionError):  # InputError is a ValueError
         return
-    if all(bc.spacing(n) == dx for n in shape):
-        return
-    fits = [n for n in range(1, 2 * max(shape) + 8) if bc.spacing(n) == dx]
-    nodes = f" ({fits[0]} nodes per axis)" if fits else ""
-    have = " x ".join(f"dx={bc.spacing(n)}" for n in dict.fromkeys(shape))
     print(
         f"pixelpde: warning: the network was built for dx={dx}{nodes} ({bc}); this {shape[0]}x{shape[1]} field has "
         f"{have}, so F(U) is the network's output, not the PDE's right-hand side on this grid",

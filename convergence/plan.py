@@ -22,7 +22,6 @@ on the first row of nodes, and the observed order is 1.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -35,6 +34,7 @@ from pixelpde.convergence.norms import NORMS
 from pixelpde.convergence.steps import default_steps
 from pixelpde.integrators import Integrator, get_integrator
 from pixelpde.ground.errors import InputError
+from pixelpde.ground.validate import MAX_STEPS, MAX_STUDY_STEPS, MAX_STUDY_WORK, MAX_TIME, check_int, check_positive
 from pixelpde.stencils import parse_pde
 from pixelpde.stencils.boundary import BoundaryCondition
 
@@ -138,39 +138,27 @@ def expected_order(plan: Plan) -> int | None:
     return r * plan.k if q is None else min(q, r * plan.k)
 
 
-def _int(value, what: str, low: int, high: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low or (high and value > high):
-        bound = f" and at most {high}" if high else ""
-        raise InputError(f"{what}={value!r} must be an integer >= {low}{bound}")
-    return int(value)
-
-
 def make_plan(spec: StudySpec) -> Plan:
     """Validate ``spec`` (one-line :class:`InputError` for bad input) and fix the ladder."""
     if spec.vary not in ("dt", "dx"):
         raise InputError(f"vary={spec.vary!r} must be 'dt' or 'dx'")
     if spec.norm not in NORMS:
         raise InputError(f"norm={spec.norm!r} must be one of {', '.join(NORMS)}")
-    try:
-        T = float(spec.T)
-    except (TypeError, ValueError):
-        raise InputError(f"final time T={spec.T!r} is not a number") from None
-    if not (math.isfinite(T) and T > 0):
-        raise InputError(f"final time T={spec.T!r} must be a positive number")
+    T = check_positive(spec.T, "final time T", MAX_TIME)
     bc = BoundaryCondition.parse(spec.bc)
     pde = parse_pde(spec.pde, size=spec.size, order=spec.order)
     ic = parse_initial_condition(spec.ic if spec.ic is not None else DEFAULT_IC[bc])
     integ = get_integrator(spec.integrator, spec.substeps)
     default_r = DEFAULT_REFINEMENTS[spec.vary]
-    refinements = _int(default_r if spec.refinements is None else spec.refinements, "refinements", 1, MAX_REFINEMENTS)
-    factor = _int(DEFAULT_FACTOR[spec.vary] if spec.factor is None else spec.factor, "reference factor", 2, 64)
+    refinements = check_int(default_r if spec.refinements is None else spec.refinements, "refinements", 1, MAX_REFINEMENTS)
+    factor = check_int(DEFAULT_FACTOR[spec.vary] if spec.factor is None else spec.factor, "reference factor", 2, 64)
 
     exact = None
     if spec.vary == "dt":
-        p = _int(DEFAULT_GRID_DT if spec.grid is None else spec.grid, "grid", 3, MAX_NODES)
+        p = check_int(DEFAULT_GRID_DT if spec.grid is None else spec.grid, "grid", 3, MAX_NODES)
         cells = [cells_for_nodes(bc, p)] * (refinements + 1)
     else:
-        p0 = nodes_for_cells(bc, DEFAULT_CELLS_DX) if spec.grid is None else _int(spec.grid, "grid", 3, MAX_NODES)
+        p0 = nodes_for_cells(bc, DEFAULT_CELLS_DX) if spec.grid is None else check_int(spec.grid, "grid", 3, MAX_NODES)
         m0 = cells_for_nodes(bc, p0)
         cells = [m0 * 2**i for i in range(refinements + 1)]
         exact = exact_solution(pde, bc, ic)
@@ -194,6 +182,14 @@ def make_plan(spec: StudySpec) -> Plan:
 
     k = ratio_power(pde, integ.order) if spec.vary == "dx" else 0
     growth = 2 if spec.vary == "dt" else 2**k
-    n0 = _int(default_steps(systems, U0s, T, integ, growth) if spec.steps is None else spec.steps, "steps", 1)
+    n0 = check_int(default_steps(systems, U0s, T, integ, growth) if spec.steps is None else spec.steps, "steps", 1, MAX_STEPS)
     steps = tuple(n0 * growth**i for i in range(refinements + 1))
+    total = sum(steps)
+    work = sum(n * nodes_for_cells(bc, m) ** 2 for n, m in zip(steps, cells))
+    if total > MAX_STUDY_STEPS or work > MAX_STUDY_WORK:
+        raise InputError(
+            f"the study would take {total} time steps ({work:.3g} node-steps; T={T:g}, {n0} steps on the coarsest "
+            f"level, {refinements} refinements); at most {MAX_STUDY_STEPS} steps and {MAX_STUDY_WORK:.0e} node-steps are "
+            "accepted: a smaller T, --steps, --grid or fewer --refinements"
+        )
     return Plan(spec, pde, bc, ic, integ, T, tuple(cells), steps, systems, U0s, k, factor, exact)

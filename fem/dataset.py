@@ -37,6 +37,7 @@ import numpy as np
 from pixelpde.fem.problems import get_problem
 from pixelpde.ground.atomic import atomic_path
 from pixelpde.ground.errors import InputError
+from pixelpde.ground.validate import check_int
 from pixelpde.stencils.boundary import BoundaryCondition
 
 #: Version of the file layout described in this module's docstring.
@@ -85,8 +86,10 @@ class DatasetWriter:
         self.finished = False
 
     def write(self, start: int, block: np.ndarray) -> None:
-        """Trajectories ``start .. start + len(block) - 1``."""
-        self.U[start : start + len(block)] = block
+        """Trajectories ``start .. start + len(block) - 1``, one HDF5 chunk (trajectory) per call,
+        so an interrupt waits for one chunk, never for a whole batch."""
+        for i, trajectory in enumerate(block):
+            self.U[start + i] = trajectory
 
     def finish(self, t: np.ndarray, ic: np.ndarray, ic_columns, attrs: dict) -> None:
         """Write ``t``, ``ic`` and, last of all, the file attributes."""
@@ -104,11 +107,24 @@ def h5_string():
     return h5py.string_dtype()
 
 
+#: File name endings of HDF5 datasets.
+SUFFIXES = (".h5", ".hdf5")
+
+
+def check_dataset_path(path) -> Path:
+    """Refuse an output name that does not say HDF5 (``--out d.txt`` would hide an HDF5 file)."""
+    path = Path(path)
+    if path.suffix.lower() not in SUFFIXES:
+        raise InputError(f"dataset file {str(path)!r} must end in {' or '.join(SUFFIXES)} (it is HDF5)")
+    return path
+
+
 @contextlib.contextmanager
 def dataset_writer(path, n: int, steps: int, p: int, dtype=np.float64) -> Iterator[DatasetWriter]:
     """Open a temporary HDF5 file beside ``path``; it replaces ``path`` only after :meth:`DatasetWriter.finish`."""
     import h5py
 
+    check_dataset_path(path)
     dtype = np.dtype(dtype)
     if dtype not in (np.dtype(np.float64), np.dtype(np.float32)):
         raise InputError(f"dataset dtype must be float64 or float32, got {dtype}")
@@ -291,9 +307,10 @@ class Dataset:
         return read_block(self._U, self.path, self._index(i), slice(None))
 
     def _index(self, i) -> int:
-        if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or not -self.n_trajectories <= i < self.n_trajectories:
-            raise InputError(f"trajectory index {i!r} out of range (the file has {self.n_trajectories})")
-        return int(i) % self.n_trajectories
+        n = self.n_trajectories
+        if not -n <= check_int(i, "trajectory index") < n:
+            raise InputError(f"trajectory index {i!r} out of range (the file has {n})")
+        return int(i) % n
 
     def iter_trajectories(self) -> Iterator[np.ndarray]:
         """Every trajectory in turn, one (M+1, p, p) array in memory at a time."""
@@ -352,10 +369,8 @@ class _Windows:
         import torch
 
         self.path = Path(path)
-        if isinstance(length, bool) or int(length) != length or not 1 <= length <= steps + 1:
-            raise InputError(f"window length {length!r} must be an integer in 1..{steps + 1} (M+1)")
-        if isinstance(stride, bool) or int(stride) != stride or stride < 1:
-            raise InputError(f"stride {stride!r} must be a positive integer")
+        length = check_int(length, "window length (M+1)", 1, steps + 1)
+        stride = check_int(stride, "stride", 1)
         idx = np.arange(n) if indices is None else np.asarray(indices)
         if idx.ndim != 1 or idx.dtype.kind not in "iu" or (idx.size and (idx.min() < 0 or idx.max() >= n)):
             raise InputError(f"trajectory indices must be integers in 0..{n - 1}")

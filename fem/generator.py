@@ -13,12 +13,13 @@ from pathlib import Path
 
 import numpy as np
 
-from pixelpde.fem.dataset import FORMAT_VERSION, Simulation, dataset_writer
+from pixelpde.fem.dataset import FORMAT_VERSION, Simulation, check_dataset_path, dataset_writer
 from pixelpde.fem.linalg import SOLVERS, get_solver
 from pixelpde.fem.problems import Problem, StepStats, get_problem, positive_number
 from pixelpde import __version__
 from pixelpde.ground.atomic import check_writable
 from pixelpde.ground.errors import InputError
+from pixelpde.ground.validate import MAX_COUNT, MAX_STEPS, check_bytes, check_int, check_memory, check_seed
 from pixelpde.stencils.boundary import check_grid_size
 
 BACKENDS = ("embedded", "firedrake")
@@ -84,20 +85,19 @@ def _generator(backend: str, solver: str) -> str:
     return f"pixelpde {__version__} fem/embedded ({how}; scikit-fem {skfem.__version__})"
 
 
-def _count(value, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise InputError(f"{name}={value!r} must be an integer >= {minimum}")
-    return int(value)
+def plan(problem, n, steps, seed, p=100, dt=None, backend="embedded", solver="fast", before_draw=None,
+         **params) -> Plan:
+    """Validate the arguments and draw the initial conditions (see :func:`generate`).
 
-
-def plan(problem, n, steps, seed, p=100, dt=None, backend="embedded", solver="fast", **params) -> Plan:
-    """Validate the arguments and draw the initial conditions (see :func:`generate`)."""
+    ``before_draw(n, steps, p)``, if given, runs after validation and before any work
+    (the callers check memory or disk for the whole dataset there)."""
     prob = get_problem(problem)
     params = prob.parameters(params)
-    n = _count(n, "n", 1)
-    steps = _count(steps, "steps", 0)
-    seed = _count(seed, "seed", 0)
+    n = check_int(n, "n", 1, MAX_COUNT)
+    steps = check_int(steps, "steps", 1, MAX_STEPS)  # 0 steps would be an empty dataset
+    seed = check_seed(seed)
     p = check_grid_size(p)
+    check_memory((steps + 1) * p * p * 8, f"one trajectory of {steps} steps at p={p}")
     if backend not in BACKENDS:
         raise InputError(f"unknown backend {backend!r} (use one of {', '.join(BACKENDS)})")
     if solver not in SOLVERS:
@@ -106,6 +106,8 @@ def plan(problem, n, steps, seed, p=100, dt=None, backend="embedded", solver="fa
         dt, rule = prob.default_dt(p, params), prob.dt_rule
     else:
         dt, rule = positive_number(dt, "dt"), "given by the user"
+    if before_draw is not None:
+        before_draw(n, steps, p)
     table, rejected = prob.draw(seed, n, p, params)
     return Plan(prob, params, n, steps, seed, p, dt, rule, backend, solver, table, rejected)
 
@@ -119,7 +121,7 @@ def _run(pl: Plan, sink, progress: bool, batch: int | None, out: np.ndarray | No
     from tqdm import tqdm
 
     per_trajectory = (pl.steps + 1) * pl.p * pl.p * 8
-    batch = max(1, min(pl.n, BATCH_BYTES // per_trajectory)) if batch is None else _count(batch, "batch", 1)
+    batch = max(1, min(pl.n, BATCH_BYTES // per_trajectory)) if batch is None else check_int(batch, "batch", 1, MAX_COUNT)
     stats = StepStats()
     if pl.backend == "firedrake":
         from pixelpde.fem.firedrake_backend import FiredrakeRunner
@@ -170,7 +172,10 @@ def generate(problem, n, steps, seed, p=100, dt=None, backend="embedded", progre
     Returns a :class:`~pixelpde.fem.dataset.Simulation` with ``U`` (n, steps+1, p, p)
     float64, ``t``, ``ic`` and ``attrs`` (those of the HDF5 file).
     """
-    pl = plan(problem, n, steps, seed, p, dt, backend, solver, **params)
+    def fits_memory(n, steps, p):
+        check_memory(n * (steps + 1) * p**2 * 8, f"{n} trajectories of {steps} steps at p={p} in memory")
+
+    pl = plan(problem, n, steps, seed, p, dt, backend, solver, before_draw=fits_memory, **params)
     U = np.empty((pl.n, pl.steps + 1, pl.p, pl.p))
     stats = _run(pl, None, progress, batch=pl.n if batch is None else batch, out=U)
     return Simulation(U=U, t=pl.t, ic=pl.table, attrs=pl.attrs(stats))
@@ -180,7 +185,12 @@ def simulate_to_file(path, problem, n, steps, seed, p=100, dt=None, backend="emb
                      solver="fast", batch=None, dtype="float64", **params) -> dict:
     """As :func:`generate`, streaming batches into the HDF5 file ``path`` (atomically); returns the attributes."""
     check_writable(path)
-    pl = plan(problem, n, steps, seed, p, dt, backend, solver, **params)
+    check_dataset_path(path)
+    def fits_disk(n, steps, p):
+        check_bytes(n * (steps + 1) * p**2 * np.dtype(dtype).itemsize,
+                    f"a dataset of {n} trajectories x {steps + 1} snapshots of {p}x{p}", Path(path).parent)
+
+    pl = plan(problem, n, steps, seed, p, dt, backend, solver, before_draw=fits_disk, **params)
     with dataset_writer(Path(path), pl.n, pl.steps, pl.p, dtype) as w:
         stats = _run(pl, w.write, progress, batch)
         attrs = {**pl.attrs(stats), "dtype": str(np.dtype(dtype))}

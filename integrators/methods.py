@@ -29,6 +29,7 @@ from typing import Callable
 import torch
 
 from pixelpde.ground.errors import InputError
+from pixelpde.ground.validate import MAX_SUBSTEPS, check_int
 
 VectorField = Callable[[torch.Tensor], torch.Tensor]
 
@@ -86,8 +87,7 @@ class Integrator:
     def __post_init__(self):
         if self.method not in METHODS:
             raise InputError(f"unknown integrator method {self.method!r} (use one of {', '.join(METHODS)})")
-        if isinstance(self.substeps, bool) or int(self.substeps) != self.substeps or self.substeps < 1:
-            raise InputError(f"substeps={self.substeps!r} must be a positive integer")
+        object.__setattr__(self, "substeps", check_int(self.substeps, "substeps", 1, MAX_SUBSTEPS))
 
     @property
     def order(self) -> int:
@@ -142,8 +142,7 @@ def get_integrator(name: str, substeps: int = 1) -> Integrator:
 
 def _grad_enabled(steps, grad: bool | None) -> bool:
     """Check ``steps``; whether a rollout builds an autograd graph (``grad=None``: the global mode)."""
-    if isinstance(steps, bool) or int(steps) != steps or steps < 0:
-        raise InputError(f"steps={steps!r} must be a non-negative integer")
+    check_int(steps, "steps", 0)
     return torch.is_grad_enabled() if grad is None else bool(grad)
 
 

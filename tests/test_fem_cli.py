@@ -67,9 +67,9 @@ def test_show_draws_a_png(fisher_file, tmp_path, capsys):
     "argv, pattern",
     [
         (["simulate", "burgers"], "invalid choice: 'burgers'"),
-        (["simulate", "heat", "--n", "1", "--steps", "1", "--seed", "0", "--p", "2"], "p=2 must be an integer >= 3"),
+        (["simulate", "heat", "--n", "1", "--steps", "1", "--seed", "0", "--p", "2"], "p=2 must be an integer in 3..4096"),
         (["simulate", "heat", "--n", "1", "--steps", "1", "--seed", "0", "--dt", "-0.1"], "dt=-0.1 must be a positive"),
-        (["simulate", "heat", "--n", "0", "--steps", "1", "--seed", "0"], "n=0 must be an integer >= 1"),
+        (["simulate", "heat", "--n", "0", "--steps", "1", "--seed", "0"], "n=0 must be an integer in 1..1000000"),
         (["simulate", "heat", "--n", "1", "--steps", "-1", "--seed", "0"], "steps=-1"),
         (["simulate", "heat", "--n", "1", "--steps", "1", "--seed", "-2"], "seed=-2"),
         (["simulate", "heat", "--n", "x", "--steps", "1", "--seed", "0"], "invalid int value"),
@@ -122,4 +122,4 @@ def test_module_entry_point_exit_code():
     proc = subprocess.run([sys.executable, "-m", "pixelpde", "simulate", "heat", "--n", "1", "--steps", "1",
                            "--seed", "0", "--p", "2", "--out", "/tmp/never.h5"], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 2
-    assert proc.stderr.strip() == "pixelpde: error: grid size p=2 must be an integer >= 3"
+    assert proc.stderr.strip() == "pixelpde: error: grid size p=2 must be an integer in 3..4096"

@@ -20,12 +20,11 @@ from pixelpde.ground.errors import InputError
 
 
 def register(sub) -> None:
-    from pixelpde.integrators import INTEGRATOR_NAMES
-
     p = sub.add_parser("convergence", help="order study in dt or dx of a network integrated in time (Corollary 3.3)")
     add_pde_options(p, dx=False)
     p.add_argument("--vary", required=True, choices=["dt", "dx"], help="refine the time step or the grid")
-    p.add_argument("--integrator", default="rk4", choices=INTEGRATOR_NAMES, help="time integrator (default rk4)")
+    p.add_argument("--integrator", default="rk4",
+                   help="time integrator: euler, projected-euler, rk2, projected-rk2, rk4, projected-rk4 (default rk4)")
     p.add_argument("--substeps", type=int, default=1, help="substeps s per step, eqs. (30)-(31) (default 1)")
     p.add_argument("--T", type=float, default=None, help="final time (default 0.5)")
     p.add_argument("--ic", default=None, help='initial condition u0(x, y), e.g. "sin(2*pi*x)*sin(2*pi*y)"')

@@ -18,9 +18,13 @@ def register(sub) -> None:
 
 def run(args) -> None:
     from pixelpde.learned.report import metrics_table
+    from pixelpde.ground.validate import check_seed
     from pixelpde.learned.reproduce import reproduce
+    from pixelpde.learned.train import pick_device
 
+    check_seed(args.seed, "--seed")
     apply_runtime_options(args)
+    pick_device(args.device or "auto")  # a missing GPU is refused before anything is written
     metrics = reproduce(
         args.problem, args.out, quick=args.quick, seed=args.seed, progress=not args.no_progress,
         device=args.device or "auto", constructive=not args.no_constructive_init,

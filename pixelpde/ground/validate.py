@@ -29,8 +29,8 @@ expression syntax nodes                :data:`MAX_NODES` = 1000
 total degree before expansion          :data:`MAX_DEGREE` = 16  (``u**16`` ok, ``(u**4)**5`` refused)
 terms after expansion (upper bound)    :data:`MAX_TERMS` = 2000 (``(u+u_x+u_y+u_xx+u_xy+u_yy+1)**16`` refused)
 integer exponent literal               0..16
-number literal / coefficient           0 or 1e-307 <= |c| < 1e308 (float64's normal range: no silent
-                                       overflow to inf or underflow to 0)
+number literal / coefficient           0 or ~4.9e-324 <= |c| < 1e308 (what float64 holds, subnormals
+                                       included: no silent overflow to inf or underflow to 0)
 kernel size k                          odd, 1..:data:`MAX_KERNEL_SIZE` = 11
 order of accuracy                      1..:data:`MAX_ORDER` = 10
 grid nodes per axis p                  3..:data:`MAX_NODES_PER_AXIS` = 4096
@@ -81,8 +81,7 @@ MAX_LAYERS = 64
 MAX_PARAMETERS = 10**7
 MAX_SEED = 2**63 - 1
 MAX_THREADS = 1024
-#: Smallest and largest magnitude of a non-zero coefficient (float64's normal range, rounded inwards).
-MIN_MAGNITUDE = 1e-307
+#: Largest magnitude of a coefficient (float64's range, rounded inwards); the smallest is the one that does not round to 0.
 MAX_MAGNITUDE = 1e308
 
 
@@ -152,8 +151,8 @@ def check_magnitude(value, what: str) -> None:
         return
     if magnitude >= MAX_MAGNITUDE:
         raise InputError(f"{what} is too large: |{_short(value)}| >= 1e308 overflows float64 to inf")
-    if magnitude < MIN_MAGNITUDE:
-        raise InputError(f"{what} is too small: 0 < |{_short(value)}| < 1e-307 underflows float64 to 0")
+    if float(magnitude) == 0.0:  # below half the smallest subnormal (~2.5e-324): rounds to 0
+        raise InputError(f"{what} is too small: |{_short(value)}| underflows float64 to 0")
 
 
 def check_bytes(nbytes: int, what: str, directory) -> None:

@@ -116,7 +116,7 @@ def _run(pl: Plan, sink, progress: bool, batch: int | None, out: np.ndarray | No
     Each batch is written into ``out[start:start+b]`` when ``out`` (N, M+1, p, p)
     is given, else into one reused buffer handed to ``sink(start, block)``.
     """
-    from tqdm import tqdm
+    from pixelpde.ground.progress import progress_bar
 
     per_trajectory = (pl.steps + 1) * pl.p * pl.p * 8
     batch = max(1, min(pl.n, BATCH_BYTES // per_trajectory)) if batch is None else _count(batch, "batch", 1)
@@ -128,8 +128,8 @@ def _run(pl: Plan, sink, progress: bool, batch: int | None, out: np.ndarray | No
     else:
         solver = get_solver(pl.solver, pl.problem.bc, pl.p)
     buffer = None if out is not None else np.empty((min(batch, pl.n), pl.steps + 1, pl.p, pl.p))
-    bar = tqdm(
-        total=pl.n * pl.steps, disable=not progress, unit=" traj-steps", desc=f"{pl.problem.name} ({pl.backend})",
+    bar = progress_bar(
+        enabled=progress, total=pl.n * pl.steps, unit=" traj-steps", desc=f"{pl.problem.name} ({pl.backend})",
         leave=False,
     )
     with bar:

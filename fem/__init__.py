@@ -13,7 +13,7 @@ advection, (37) heat and (42) Fisher with the random initial conditions
 Modules: :mod:`pixelpde.fem.q1` (elements, matrices, the trilinear form),
 :mod:`pixelpde.fem.linalg` (fast diagonalisation and sparse LU), :mod:`pixelpde.fem.problems`
 (schemes and initial conditions), :mod:`pixelpde.fem.generator`, :mod:`pixelpde.fem.dataset`
-(HDF5 files, torch windows), :mod:`pixelpde.fem.firedrake_backend` (optional).
+(HDF5 files; training windows are pixelpde.learned.data's), :mod:`pixelpde.fem.firedrake_backend` (optional).
 """
 
 from pixelpde.fem.dataset import FORMAT_VERSION, Dataset, Simulation, write_dataset

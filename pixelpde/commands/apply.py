@@ -16,7 +16,7 @@ def register(sub) -> None:
 def run(args) -> None:
     import torch
 
-    from pixelpde.networks import load_any_network
+    from pixelpde.learned.io import load_any_network
 
     net, meta = load_any_network(args.weights)
     U = load_field(args.input)

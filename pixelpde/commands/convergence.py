@@ -88,7 +88,7 @@ def run(args) -> None:
 def _saved_network(args):
     """(field factory, description, grid) for ``--weights``; the grid follows the network's dx."""
     from pixelpde.convergence.grids import nodes_for_cells
-    from pixelpde.networks import load_any_network
+    from pixelpde.learned.io import load_any_network
 
     if args.vary != "dt":
         raise InputError("--weights needs --vary dt: a saved network is built for one grid spacing")

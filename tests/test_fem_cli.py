@@ -8,25 +8,10 @@ from pathlib import Path
 import pytest
 
 from pixelpde.fem import Dataset
+from cli_helpers import assert_one_line_error, run_cli
 from pixelpde.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def run_cli(argv, capsys):
-    try:
-        code = main(argv)
-    except SystemExit as exc:  # argparse errors
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def assert_one_line_error(code, err, pattern):
-    assert code == 2
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in err, err
-    assert pattern in lines[0], lines[0]
 
 
 @pytest.fixture(scope="module")

@@ -73,12 +73,12 @@ class InitialCondition:
             )
         return values
 
-    def on_grid(self, bc, p: int) -> np.ndarray:
+    def on_grid(self, bc: BoundaryCondition, p: int) -> np.ndarray:
         """:math:`U^0` on the p-node grid of ``bc`` (eq. (9))."""
-        X, Y = BoundaryCondition.parse(bc).mesh(p)
+        X, Y = bc.mesh(p)
         return self(X, Y)
 
-    def boundary_defect(self, bc, samples: int = 257) -> float:
+    def boundary_defect(self, bc: BoundaryCondition, samples: int = 257) -> float:
         """How far u0 is from satisfying ``bc`` on the boundary of [0, 1]^2.
 
         Dirichlet: :math:`\\max |u_0|` on the boundary; periodic:
@@ -86,7 +86,7 @@ class InitialCondition:
         """
         s = np.linspace(0.0, 1.0, samples)
         zero, one = np.zeros_like(s), np.ones_like(s)
-        if BoundaryCondition.parse(bc) is BoundaryCondition.DIRICHLET:
+        if bc is BoundaryCondition.DIRICHLET:
             sides = [self(zero, s), self(one, s), self(s, zero), self(s, one)]
             return float(max(np.max(np.abs(v)) for v in sides))
         return float(max(np.max(np.abs(self(zero, s) - self(one, s))), np.max(np.abs(self(s, zero) - self(s, one)))))

@@ -55,7 +55,7 @@ class StudySpec:
     """A study request; ``None`` means the documented default."""
 
     pde: str
-    bc: str
+    bc: str | BoundaryCondition  #: parsed once by make_plan; typed from there on
     vary: str
     integrator: str = "rk4"
     substeps: int = 1

@@ -314,3 +314,24 @@ def test_generate_argument_errors():
         args.update(kwargs)
         with pytest.raises(InputError, match=message.replace("(", r"\(").replace(")", r"\)")):
             generate(**args)
+
+
+def test_a_simulation_spec_is_the_one_request(tmp_path):
+    """generate/simulate_to_file are the keyword forms of simulate/write_simulation of one SimulationSpec."""
+    import dataclasses
+
+    from pixelpde.fem import SimulationSpec, simulate, write_simulation
+
+    spec = SimulationSpec("fisher", n=2, steps=3, seed=4, p=12, params={"min_norm": 0.5})
+    via_spec = simulate(spec, progress=False)
+    via_args = generate("fisher", 2, 3, 4, p=12, progress=False, min_norm=0.5)
+    np.testing.assert_array_equal(via_spec.U, via_args.U)
+    assert via_spec.attrs == via_args.attrs and via_spec.attrs["min_norm"] == 0.5
+    attrs = write_simulation(tmp_path / "f.h5", spec, progress=False)
+    with Dataset.open(tmp_path / "f.h5") as ds:
+        np.testing.assert_array_equal(ds.trajectory(1), via_spec.U[1])
+    assert attrs["seed"] == 4
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        spec.n = 3
+    with pytest.raises(InputError, match="backend"):
+        simulate(dataclasses.replace(spec, backend="gpu"), progress=False)

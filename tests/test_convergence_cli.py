@@ -88,7 +88,7 @@ BAD = [
     (["--T", "-1"], "positive"),
     (["--T", "nan"], "positive"),
     (["--substeps", "0"], "substeps"),
-    (["--integrator", "rk3"], "invalid choice"),
+    (["--integrator", "rk3"], "unknown integrator 'rk3'"),
     (["--vary", "dx", "--grid", "64", "--refinements", "7"], "finest grid"),
     (["--size", "4"], "odd"),
     (["--plot", "out.pdf"], ".png"),

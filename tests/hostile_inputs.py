@@ -155,19 +155,23 @@ def measure(scratch: Path) -> list[dict]:
         work = scratch / name
         shutil.copytree(fixtures, work)
         before = set(p.relative_to(work) for p in work.rglob("*"))
-        cmd = ["prlimit", f"--as={4 << 30}", "/usr/bin/time", "-f", "%M", exe, *argv]
+        cmd = ["prlimit", f"--as={4 << 30}", "/usr/bin/time", "-f", "%M %U %S", exe, *argv]
         start = time.perf_counter()
         try:
             proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True, timeout=60)
         except subprocess.TimeoutExpired:
-            rows.append(dict(case=name, rc=-1, wall_s=60.0, rss_mb=-1, lines=0, ok=False, left=[], message="TIMED OUT (60 s)"))
+            rows.append(dict(case=name, rc=-1, wall_s=60.0, cpu_s=-1.0, rss_mb=-1, lines=0, ok=False, left=[], message="TIMED OUT (60 s)"))
             continue
         wall = time.perf_counter() - start
         lines = proc.stderr.strip().splitlines()
-        rss_kb = int(lines[-1]) if lines and lines[-1].isdigit() else -1
+        try:
+            rss_kb, user, system = lines[-1].split()
+            rss_kb, cpu = int(rss_kb), float(user) + float(system)
+        except (IndexError, ValueError):
+            rss_kb, cpu = -1, -1.0
         message = [line for line in lines[:-1] if line.strip() and not line.startswith("Command exited")]
         left = sorted(str(p) for p in set(p.relative_to(work) for p in work.rglob("*")) - before)
-        rows.append(dict(case=name, rc=proc.returncode, wall_s=round(wall, 2), rss_mb=round(rss_kb / 1024),
+        rows.append(dict(case=name, rc=proc.returncode, wall_s=round(wall, 2), cpu_s=round(cpu, 2), rss_mb=round(rss_kb / 1024),
                          lines=len(message), ok=proc.returncode == 2 and len(message) == 1 and fragment in message[0],
                          left=left, message=message[0] if message else ""))
     return rows
@@ -176,8 +180,8 @@ def measure(scratch: Path) -> list[dict]:
 if __name__ == "__main__":  # pragma: no cover - a measuring script
     scratch = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(tempfile.mkdtemp(prefix="hostile-"))
     print(f"machine: {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}; scratch {scratch}")
-    print(f"{'case':34} {'rc':>3} {'wall s':>7} {'RSS MB':>7}  ok  message")
-    for row in measure(scratch):
+    print(f"{'case':34} {'rc':>3} {'wall s':>7} {'CPU s':>6} {'RSS MB':>7}  ok  message")
+    for row in measure(scratch):  # noqa: B007
         extra = f"  LEFT {row['left']}" if row["left"] else ""
-        print(f"{row['case']:34} {row['rc']:3d} {row['wall_s']:7.2f} {row['rss_mb']:7d}  {'yes' if row['ok'] else 'NO '} "
+        print(f"{row['case']:34} {row['rc']:3d} {row['wall_s']:7.2f} {row['cpu_s']:6.2f} {row['rss_mb']:7d}  {'yes' if row['ok'] else 'NO '} "
               f"{row['message'][:150]}{extra}")

@@ -4,7 +4,7 @@ flags and PDE strings keeps to exit 0 or 2 and leaves nothing behind on failure.
 
 Run in-process through :func:`pixelpde.cli.main` (a fresh process each would cost seconds of
 imports); ``python tests/hostile_inputs.py`` measures the same cases as separate processes
-(wall time, peak memory).  A hang would show as the 60 s guard of ``_guarded`` failing.
+(wall time, peak memory).  A hang would show as the 60 s CPU-time guard of ``_guarded`` failing.
 """
 
 from __future__ import annotations
@@ -36,16 +36,18 @@ def _files(d: Path) -> set:
 
 
 def _guarded(argv):
+    """``main(argv)``, stopped by a TimeoutError after GUARD_S s of CPU time (SIGVTALRM: the CLI's
+    interrupt handling uses the real-time timer)."""
     def alarm(*_):
-        raise TimeoutError(f"pixelpde {' '.join(argv)} ran longer than {GUARD_S} s")
+        raise TimeoutError(f"pixelpde {' '.join(argv)} ran longer than {GUARD_S} s of CPU time")
 
-    previous = signal.signal(signal.SIGALRM, alarm)
-    signal.alarm(GUARD_S)
+    previous = signal.signal(signal.SIGVTALRM, alarm)
+    signal.setitimer(signal.ITIMER_VIRTUAL, GUARD_S)
     try:
         return main(argv)
     finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+        signal.signal(signal.SIGVTALRM, previous)
 
 
 @pytest.mark.parametrize("argv, fragment", [c[1:] for c in CASES], ids=[c[0] for c in CASES])

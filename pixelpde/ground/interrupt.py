@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import signal
-import sys
 from typing import Iterator
 
 #: Signals handled, and the retry delay of a deferred interrupt (seconds).
@@ -116,8 +115,8 @@ def handle_signals() -> Iterator[None]:
     global _pending, _raised
     import threading
 
-    if threading.current_thread() is not threading.main_thread():  # signals go to the main thread only
-        yield
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield  # signals go to the main thread only; no timers on Windows: Python's default handling stays
         return
     _pending, _raised = None, False
     previous = {s: signal.signal(s, _on_signal) for s in SIGNALS}
@@ -138,6 +137,3 @@ def exit_code(exc: BaseException) -> int:
 
 
 __all__ = ["Interrupted", "check", "exit_code", "handle_signals", "held", "pending"]
-if sys.platform == "win32":  # pragma: no cover - no SIGALRM; the default Ctrl-C handling stays
-    def handle_signals():  # type: ignore[no-redef]  # noqa: F811
-        return contextlib.nullcontext()

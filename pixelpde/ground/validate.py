@@ -21,36 +21,38 @@ The limits below are the documented bounds of pixelpde (also in the README,
 section "Limits").  Each keeps the work a single input can cause small
 enough for a laptop; raise one here (one place) if you need more.
 
-=====================================  =======================  ============================================
-quantity                               limit                    checked by
-=====================================  =======================  ============================================
-expression text (PDE, IC)              2000 characters          :func:`pixelpde.stencils.expr.parse_expression`
-expression syntax nodes                :data:`MAX_NODES` = 1000
-total degree before expansion          :data:`MAX_DEGREE` = 16  (``u**16`` ok, ``(u**4)**5`` refused)
-terms after expansion (upper bound)    :data:`MAX_TERMS` = 2000 (``(u+u_x+u_y+u_xx+u_xy+u_yy+1)**16`` refused)
-integer exponent literal               0..16
-number literal / coefficient           0 or ~4.9e-324 <= |c| < 1e308 (what float64 holds, subnormals
-                                       included: no silent overflow to inf or underflow to 0)
-kernel size k                          odd, 1..:data:`MAX_KERNEL_SIZE` = 11
-order of accuracy                      1..:data:`MAX_ORDER` = 10
-grid nodes per axis p                  3..:data:`MAX_NODES_PER_AXIS` = 4096
-dx                                     1/:data:`MAX_NODES_PER_AXIS`.. 1 (exact rational)
-trajectories n                         1..:data:`MAX_COUNT` = 10**6
-time steps (simulate, evaluate, ...)   1..:data:`MAX_STEPS` = 10**6
-dataset n*(steps+1)*p^2*bytes          <= free disk space at the output; one batch <= half the free memory
-substeps                               1..:data:`MAX_SUBSTEPS` = 1000
-Newton iterations per step (Fisher)    1..:data:`MAX_NEWTON_ITERATIONS` = 1000
-time steps of a study in total         <= :data:`MAX_STUDY_STEPS` = 200000, and steps x nodes summed over its levels
-                                       <= :data:`MAX_STUDY_WORK` = 10**9 (a minute or two on one core)
-final time T                           0 < T <= :data:`MAX_TIME` = 1e6
-network width (channels)               1..:data:`MAX_WIDTH` = 1024
-network channel list                   at most :data:`MAX_LAYERS` = 64 entries
-network parameters                     <= :data:`MAX_PARAMETERS` = 10**7
-quadratic terms n of a network         0..:data:`MAX_TERMS`
-epochs, batch size, window stride      1..:data:`MAX_COUNT`
-seeds                                  0..2**63 - 1 (what NumPy and torch both accept)
-torch threads                          1..:data:`MAX_THREADS` = 1024
-=====================================  =======================  ============================================
+Text (PDEs, initial conditions; :func:`pixelpde.stencils.expr.parse_expression`):
+
+* length 2000 characters; :data:`MAX_NODES` = 1000 syntax nodes; ASCII only;
+* total degree as written, before expansion: :data:`MAX_DEGREE` = 16
+  (``u**16`` ok, ``(u**4)**5`` refused); an upper bound of the number of
+  terms of its expansion, computed from the text: :data:`MAX_TERMS` = 2000
+  (``(u+u_x+u_y+u_xx+u_xy+u_yy+1)**16`` refused); integer exponents 0..16;
+* every number, literal or computed constant: 0 or
+  :data:`MIN_MAGNITUDE` = 2**-1074 (~4.9e-324, the smallest subnormal) <= |c|
+  < :data:`MAX_MAGNITUDE` = 1e308 (what float64 holds: no silent overflow to inf
+  or underflow to 0);
+  dx likewise, and the stencil weights c/dx^k must stay finite.
+
+Sizes and counts:
+
+* kernel size: odd, 1..:data:`MAX_KERNEL_SIZE` = 11; order of accuracy 1..:data:`MAX_ORDER` = 10;
+* grid nodes per axis: 3..:data:`MAX_NODES_PER_AXIS` = 4096;
+* trajectories, epochs, batch size, window stride: 1..:data:`MAX_COUNT` = 10**6;
+* time steps (simulate, evaluate): 1..:data:`MAX_STEPS` = 10**6 (0 would be an empty dataset);
+* a dataset n (steps+1) p^2 itemsize: at most the free disk space at the output
+  (:func:`check_bytes`); one trajectory (and :func:`pixelpde.fem.generate`'s whole
+  array) at most half the available memory (:func:`check_memory`);
+* substeps: 1..:data:`MAX_SUBSTEPS` = 1000; Newton iterations per step:
+  1..:data:`MAX_NEWTON_ITERATIONS` = 1000;
+* a convergence study: 0 < T <= :data:`MAX_TIME` = 1e6, at most
+  :data:`MAX_STUDY_STEPS` = 200000 time steps and :data:`MAX_STUDY_WORK` = 10**9
+  node-steps (steps x nodes^2 summed over its levels: a minute or two on one core);
+* networks: channel widths 1..:data:`MAX_WIDTH` = 1024, channel lists and training
+  stages at most :data:`MAX_LAYERS` = 64 entries, at most :data:`MAX_PARAMETERS` = 10**7
+  parameters, n quadratic terms 0..:data:`MAX_TERMS`;
+* seeds: 0..:data:`MAX_SEED` = 2**63 - 1 (NumPy and torch both accept them);
+* torch threads: 1..:data:`MAX_THREADS` = 1024.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ import math
 import numbers
 import os
 import shutil
+from fractions import Fraction
 from pathlib import Path
 
 from pixelpde.ground.errors import InputError
@@ -81,8 +84,9 @@ MAX_LAYERS = 64
 MAX_PARAMETERS = 10**7
 MAX_SEED = 2**63 - 1
 MAX_THREADS = 1024
-#: Largest magnitude of a coefficient (float64's range, rounded inwards); the smallest is the one that does not round to 0.
-MAX_MAGNITUDE = 1e308
+#: Smallest and largest magnitude of a non-zero coefficient float64 holds (subnormals included; rounded inwards).
+MIN_MAGNITUDE = Fraction(2) ** -1074
+MAX_MAGNITUDE = 10**308
 
 
 def _is_int(value) -> bool:
@@ -151,8 +155,8 @@ def check_magnitude(value, what: str) -> None:
         return
     if magnitude >= MAX_MAGNITUDE:
         raise InputError(f"{what} is too large: |{_short(value)}| >= 1e308 overflows float64 to inf")
-    if float(magnitude) == 0.0:  # below half the smallest subnormal (~2.5e-324): rounds to 0
-        raise InputError(f"{what} is too small: |{_short(value)}| underflows float64 to 0")
+    if float(magnitude) == 0.0:  # below MIN_MAGNITUDE / 2: rounds to 0
+        raise InputError(f"{what} is too small: 0 < |{_short(value)}| < 4.9e-324 underflows float64 to 0")
 
 
 def check_bytes(nbytes: int, what: str, directory) -> None:
@@ -213,8 +217,8 @@ def _frange(low, high, low_open) -> str:
 
 def _short(value) -> str:
     """A number as a short decimal, even an exact rational far outside float range (by logarithms)."""
-    from fractions import Fraction
-
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
     value = Fraction(value)
     if value == 0:
         return "0"

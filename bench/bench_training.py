@@ -23,7 +23,7 @@ from pixelpde.integrators import get_integrator  # noqa: E402
 from pixelpde.learned.architectures import PRESETS  # noqa: E402
 from pixelpde.learned.embedding import random_init_  # noqa: E402
 from pixelpde.learned.presets import PROBLEMS  # noqa: E402
-from pixelpde.learned.train import batch_loss  # noqa: E402
+from pixelpde.learned.loop import batch_loss  # noqa: E402
 
 
 def bench(problem: str, device: torch.device, p: int, M: int, batch: int, repeats: int, dtype=torch.float32) -> float:

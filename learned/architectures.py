@@ -87,11 +87,13 @@ class Chain(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        for i, conv in enumerate(self.convs):
-            x = conv(x)
-            if i < len(self.convs) - 1:
-                x = self.activation(x)
-        return x
+        return self.after_first(self.convs[0](x))
+
+    def after_first(self, h: torch.Tensor) -> torch.Tensor:
+        """The chain from the output ``h`` of its first convolution on (activation, then the rest)."""
+        for conv in self.convs[1:]:
+            h = conv(self.activation(h))
+        return h
 
 
 def _channels(text_or_seq, what: str) -> tuple[int, ...]:
@@ -192,7 +194,13 @@ class Theorem32Spec:
 
 
 class Algorithm2Network(nn.Module):
-    """Algorithm 2: ``F(U) = ReLU chain(U) + ReLU^2 branch(U)``."""
+    """Algorithm 2: ``F(U) = ReLU chain(U) + ReLU^2 branch(U)``.
+
+    The first convolutions of both branches read the same input ``U``; they run
+    as one convolution with their filters stacked (one padding, one kernel call),
+    whose output channels are split between the branches.  The parameters stay
+    those of the two branches (``relu.convs.0``, ``relu2.convs.0``).
+    """
 
     def __init__(self, spec: Algorithm2Spec, bc, dtype=torch.float32):
         super().__init__()
@@ -203,7 +211,15 @@ class Algorithm2Network(nn.Module):
 
     def forward(self, U: torch.Tensor) -> torch.Tensor:
         x, restore = to_nchw(U)
-        return restore(self.relu(x) + self.relu2(x))
+        a, b = self.relu.convs[0], self.relu2.convs[0]
+        weight = torch.cat([a.weight, b.weight])
+        if a.bias is None and b.bias is None:
+            bias = None
+        else:
+            bias = torch.cat([c.bias if c.bias is not None else c.weight.new_zeros(c.weight.shape[0]) for c in (a, b)])
+        h = conv2d(x, weight, self.bc, bias)
+        hr, hq = h.split([a.weight.shape[0], b.weight.shape[0]], dim=1)
+        return restore(self.relu.after_first(hr) + self.relu2.after_first(hq))
 
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())
@@ -247,13 +263,20 @@ ARCH_HELP = (
 )
 
 
-def parse_arch(text: str, n: int | None = None, relu_bias: bool | None = None, relu2_bias: bool | None = None):
+def parse_arch(text: str, n: int | None = None, relu_bias: bool | None = None, relu2_bias: bool | None = None,
+               size: int | None = None):
     """An architecture spec from its CLI name (see :data:`ARCH_HELP`).
 
     ``n`` (the PDE's number of quadratic interactions) is needed for
     ``theorem32``.  ``relu_bias`` / ``relu2_bias`` override the bias
-    placement of Algorithm 2 specs when not ``None``.
+    placement of Algorithm 2 specs when not ``None``; ``size`` the filter size
+    (every convolution of Algorithm 2, the first of Algorithm 1 and Theorem 3.2).
     """
+    spec = _parse_arch(text, n, relu_bias, relu2_bias)
+    return spec if size is None or size == spec.size else replace(spec, size=int(size))
+
+
+def _parse_arch(text, n, relu_bias, relu2_bias):
     text = str(text).strip()
     if text == "theorem32":
         if n is None:

@@ -85,7 +85,7 @@ def predict(model: Model, U0: torch.Tensor, steps: int, device="cpu", dtype=torc
 
 
 def check_dt(model: Model, test: Trajectories, allow_mismatch: bool = False) -> None:
-    from pixelpde.learned.train import same_dt
+    from pixelpde.learned.timestep import same_dt
 
     if not same_dt(model.dt, test.dt) and not allow_mismatch:
         raise InputError(

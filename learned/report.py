@@ -57,7 +57,7 @@ def evaluate_runs(
         models += constructed_models(test, integrator, test.dt)
     if not models:
         raise InputError("nothing to evaluate")
-    from pixelpde.learned.train import DTYPES
+    from pixelpde.learned.config import DTYPES
 
     metrics, predictions = run_models(models, test, steps, device, allow_dt_mismatch, progress, DTYPES[dtype])
     write_metrics(out, metrics)

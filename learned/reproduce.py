@@ -48,7 +48,9 @@ def reproduce(problem: str, out, quick: bool = False, seed: int = 0, progress: b
     """Run the whole pipeline into ``out``; returns the metrics."""
     from pixelpde.learned.io import load_run
     from pixelpde.learned.report import evaluate_runs, write_report
-    from pixelpde.learned.train import TrainConfig, pick_device, train
+    from pixelpde.learned.config import TrainConfig
+    from pixelpde.learned.device import pick_device
+    from pixelpde.learned.train import train
 
     pre = preset(problem)
     size = SIZES["quick" if quick else "full"]

@@ -31,7 +31,7 @@ def run(args) -> None:
     from pixelpde.learned.data import Trajectories
     from pixelpde.learned.io import load_run
     from pixelpde.learned.report import evaluate_runs, metrics_table
-    from pixelpde.learned.train import pick_device
+    from pixelpde.learned.device import pick_device
 
     apply_runtime_options(args)
     if args.steps < 1 or args.n_test < 1:

@@ -87,13 +87,11 @@ class Chain(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.after_first(self.convs[0](x))
-
-    def after_first(self, h: torch.Tensor) -> torch.Tensor:
-        """The chain from the output ``h`` of its first convolution on (activation, then the rest)."""
-        for conv in self.convs[1:]:
-            h = conv(self.activation(h))
-        return h
+        for i, conv in enumerate(self.convs):
+            x = conv(x)
+            if i < len(self.convs) - 1:
+                x = self.activation(x)
+        return x
 
 
 def _channels(text_or_seq, what: str) -> tuple[int, ...]:
@@ -196,10 +194,10 @@ class Theorem32Spec:
 class Algorithm2Network(nn.Module):
     """Algorithm 2: ``F(U) = ReLU chain(U) + ReLU^2 branch(U)``.
 
-    The first convolutions of both branches read the same input ``U``; they run
-    as one convolution with their filters stacked (one padding, one kernel call),
-    whose output channels are split between the branches.  The parameters stay
-    those of the two branches (``relu.convs.0``, ``relu2.convs.0``).
+    (Running the two first convolutions, which both read U, as one 1 -> 24
+    convolution with stacked filters was measured *slower* on the CPU, oneDNN's
+    backward of a wide 1-channel-input convolution costing more than the two
+    narrow ones: docs/learned.md, "Throughput"; the branches run separately.)
     """
 
     def __init__(self, spec: Algorithm2Spec, bc, dtype=torch.float32):
@@ -211,15 +209,7 @@ class Algorithm2Network(nn.Module):
 
     def forward(self, U: torch.Tensor) -> torch.Tensor:
         x, restore = to_nchw(U)
-        a, b = self.relu.convs[0], self.relu2.convs[0]
-        weight = torch.cat([a.weight, b.weight])
-        if a.bias is None and b.bias is None:
-            bias = None
-        else:
-            bias = torch.cat([c.bias if c.bias is not None else c.weight.new_zeros(c.weight.shape[0]) for c in (a, b)])
-        h = conv2d(x, weight, self.bc, bias)
-        hr, hq = h.split([a.weight.shape[0], b.weight.shape[0]], dim=1)
-        return restore(self.relu.after_first(hr) + self.relu2.after_first(hq))
+        return restore(self.relu(x) + self.relu2(x))
 
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())

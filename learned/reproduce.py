@@ -44,13 +44,13 @@ def simulate(problem: str, n: int, steps: int, seed: int, p: int, path: Path, pr
     return Trajectories.from_arrays(arrays, source=str(path))
 
 
-def reproduce(problem: str, out, quick: bool = False, seed: int = 0, progress: bool = True, device: str = "auto", constructive: bool = True, echo=print) -> dict:
-    """Run the whole pipeline into ``out``; returns the metrics."""
+def reproduce(problem: str, out, quick: bool = False, seed: int = 0, progress: bool = True, device: str = "auto", constructive: bool = True, echo=print, nproc: int = 1) -> dict:
+    """Run the whole pipeline into ``out``; returns the metrics (``nproc``: data-parallel training workers)."""
     from pixelpde.learned.io import load_run
     from pixelpde.learned.report import evaluate_runs, write_report
     from pixelpde.learned.config import TrainConfig
     from pixelpde.learned.device import pick_device
-    from pixelpde.learned.train import train
+    from pixelpde.learned.train import train, train_parallel
 
     pre = preset(problem)
     size = SIZES["quick" if quick else "full"]
@@ -69,7 +69,7 @@ def reproduce(problem: str, out, quick: bool = False, seed: int = 0, progress: b
 
     common = dict(
         arch=pre.arch, integrator=pre.integrator, substeps=pre.substeps, stages=size.stages, epochs=size.epochs,
-        lr_step=size.lr_step, batch_size=size.batch_size, seed=seed, device=device,
+        lr_step=size.lr_step, batch_size=size.batch_size, seed=seed, device=device, windows=size.windows,
     )
     configs = [TrainConfig(**common)]
     if constructive:
@@ -80,7 +80,10 @@ def reproduce(problem: str, out, quick: bool = False, seed: int = 0, progress: b
     for config in configs:
         start = time.perf_counter()
         echo(f"[2/3] training {config.name}: {config.arch}, {config.integrator} x{config.substeps}, init {config.init}, lr {config.lr}")
-        train(train_data, config, out / "runs" / config.name, progress=progress)
+        if nproc > 1:
+            train_parallel(nproc, out / "data" / "train.h5", config, out / "runs" / config.name, progress=progress)
+        else:
+            train(train_data, config, out / "runs" / config.name, progress=progress)
         timings[f"train_{config.name}_s"] = time.perf_counter() - start
         runs.append(load_run(out / "runs" / config.name))
 

@@ -181,6 +181,30 @@ def train(
     return result
 
 
+def train_parallel(nproc: int, data_path, config: TrainConfig, out, progress: bool = False, threads: int | None = None) -> None:
+    """:func:`train` in ``nproc`` local data-parallel workers, each reading the dataset file
+    ``data_path`` (all its trajectories); raises what :func:`train` raises, with its one line."""
+    from pixelpde.learned.distributed import launch
+
+    code, message = launch(nproc, _train_worker, (str(data_path), config.to_dict(), str(out), progress), threads=threads)
+    if code == 3:
+        raise TrainingDiverged(message)
+    if code:
+        raise InputError(message)
+
+
+def _train_worker(payload) -> int:
+    from pixelpde.learned import distributed
+
+    data_path, config, out, progress = payload
+    config = TrainConfig.from_dict(config)
+    world = distributed.world_from_env()
+    distributed.check_world(world, config.batch_size)
+    distributed.init(world, pick_device(config.device, world.local_rank))
+    train(Trajectories.open(data_path), config, out, progress=progress, world=world)
+    return 0
+
+
 def compiled_loss():
     """:func:`pixelpde.learned.loop.batch_loss` through :func:`torch.compile` (``--compile``)."""
     return torch.compile(loop.batch_loss, dynamic=False)

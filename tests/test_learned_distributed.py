@@ -48,13 +48,16 @@ def test_two_gloo_workers_end_with_the_weights_of_one_process(heat_file, tmp_pat
     assert meta_b["workers"] == 2
 
 
-def test_worker_divergence_stops_all_and_keeps_the_checkpoint(heat_file, tmp_path, capsys):
+def test_worker_divergence_stops_all_and_keeps_the_checkpoint(heat_file, tmp_path):
+    """Through train_parallel (what reproduce --nproc uses): every worker stops, one line, no model.pt."""
+    from pixelpde.learned.config import TrainConfig
+    from pixelpde.learned.loop import TrainingDiverged
+    from pixelpde.learned.train import train_parallel
+
     run = tmp_path / "run"
-    args = ["train", "heat", "--data", str(heat_file), "--out", str(run), "--lr", "1e30", "--stages", "2", "--epochs", "3",
-            "--batch-size", "2", "--no-progress", "--nproc", "2"]
-    assert main(args) == 3
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "training diverged" in err[0]
+    config = TrainConfig(arch="table3", integrator="euler", substeps=3, stages=(2,), epochs=3, batch_size=2, lr=1e30)
+    with pytest.raises(TrainingDiverged, match=r"training diverged: .* at stage 1 \(M=2\), epoch \d, batch \d+; "):
+        train_parallel(2, heat_file, config, run, threads=1)
     assert not (run / "model.pt").exists()
 
 

@@ -89,7 +89,7 @@ class PaperStyleNet(nn.Module):
 def baseline_rate(problem, U, batch, batches, rounds, dt=1e-3) -> float:
     pre = PROBLEMS[problem]
     torch.manual_seed(0)
-    net = PaperStyleNet(PRESETS[pre.arch], BC[problem], dt, pre.substeps, pre.integrator.startswith("projected"))
+    net = PaperStyleNet(PRESETS[pre.arch], BC[problem], dt, pre.substeps, pre.integrator.startswith("projected")).to(U.device)
     optimizer = torch.optim.Adam(net.parameters(), lr=1e-4)
     criterion = nn.MSELoss()
     M = U.shape[1] - 1
@@ -118,7 +118,8 @@ def baseline_rate(problem, U, batch, batches, rounds, dt=1e-3) -> float:
 def pixelpde_rate(problem, U, batch, batches, rounds, world: World = World(), dt=1e-3) -> float:
     pre = PROBLEMS[problem]
     config = TrainConfig(arch=pre.arch, integrator=pre.integrator, substeps=pre.substeps, batch_size=batch, lr=1e-4)
-    model = random_init_(PRESETS[pre.arch].build(BC[problem], torch.float64), torch.Generator().manual_seed(0)).float()
+    model = random_init_(PRESETS[pre.arch].build(BC[problem], torch.float64), torch.Generator().manual_seed(0))
+    model = model.to(device=U.device, dtype=torch.float32)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
     integrator = get_integrator(pre.integrator, pre.substeps)
     M = U.shape[1] - 1
@@ -162,7 +163,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="CPU threads of the baseline and of each pixelpde process")
     parser.add_argument("--nproc", type=int, default=2, help="workers of the data-parallel run (0: skip it)")
     parser.add_argument("--problems", default="advection,heat,fisher")
+    parser.add_argument("--device", default="cpu", help="cpu (default), cuda or auto (the --nproc run: CPU only)")
     args = parser.parse_args()
+    from pixelpde.learned.device import pick_device
+
+    device = pick_device(args.device)
     torch.set_num_threads(args.threads)
     load = os.getloadavg() if hasattr(os, "getloadavg") else ("?",) * 3
     print(f"torch {torch.__version__}, {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
@@ -172,10 +177,11 @@ def main() -> None:
     header = f"  {'problem':<10} {'baseline':>9} {'pixelpde':>9} {'ratio':>6}"
     if args.nproc > 1:
         header += f" {f'--nproc {args.nproc}':>10} {'ratio':>6}"
+    print(f"device: {torch.cuda.get_device_name(device) if device.type == 'cuda' else 'cpu'}")
     print(header)
     options = {k: getattr(args, k) for k in ("p", "M", "batch", "batches", "rounds")}
     for problem in args.problems.split(","):
-        U = windows(options)
+        U = windows(options).to(device)
         base = baseline_rate(problem, U, args.batch, args.batches, args.rounds)
         ours = pixelpde_rate(problem, U, args.batch, args.batches, args.rounds)
         line = f"  {problem:<10} {base:9.2f} {ours:9.2f} {ours / base:5.2f}x"
@@ -188,8 +194,6 @@ def main() -> None:
                 many = json.loads(result.read_text())
             line += f" {many:10.2f} {many / base:5.2f}x"
         print(line, flush=True)
-    if torch.cuda.is_available():
-        print("CUDA present: pixelpde train uses it by default; this script times the CPU only")
     load = os.getloadavg() if hasattr(os, "getloadavg") else ("?",) * 3
     print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} at end")
 

@@ -118,7 +118,7 @@ def baseline_rate(problem, U, batch, batches, rounds, dt=1e-3) -> float:
 
 
 # -- pixelpde's loop -------------------------------------------------------------------------------
-def pixelpde_rate(problem, U, batch, batches, rounds, world: World = World(), dt=1e-3) -> float:
+def pixelpde_rate(problem, U, batch, batches, rounds, world: World = World(), dt=1e-3, compile=False) -> float:
     pre = PROBLEMS[problem]
     config = TrainConfig(arch=pre.arch, integrator=pre.integrator, substeps=pre.substeps, batch_size=batch, lr=1e-4)
     model = random_init_(PRESETS[pre.arch].build(BC[problem], torch.float64), torch.Generator().manual_seed(0))
@@ -127,11 +127,16 @@ def pixelpde_rate(problem, U, batch, batches, rounds, world: World = World(), dt
     integrator = get_integrator(pre.integrator, pre.substeps)
     M = U.shape[1] - 1
     index = torch.stack([torch.arange(len(U)), torch.zeros(len(U), dtype=torch.long)], dim=1)
-    run_epoch(model, optimizer, U, index[:batch], M, dt, integrator, config, 0, 0, world)  # warm-up
+    loss_fn = None
+    if compile:
+        from pixelpde.learned.train import compiled_loss
+
+        loss_fn = compiled_loss()
+    run_epoch(model, optimizer, U, index[:batch], M, dt, integrator, config, 0, 0, world, loss_fn=loss_fn)  # warm-up
     best, best_cpu = float("inf"), float("inf")
     for r in range(rounds):
         cpu = time.process_time()
-        row = run_epoch(model, optimizer, U, index[: batch * batches], M, dt, integrator, config, 0, r + 1, world)
+        row = run_epoch(model, optimizer, U, index[: batch * batches], M, dt, integrator, config, 0, r + 1, world, loss_fn=loss_fn)
         seconds = torch.tensor([row["seconds"], time.process_time() - cpu], dtype=torch.float64)
         all_reduce_sum(seconds, world)  # wall: the mean over workers; CPU: the sum
         best, best_cpu = min(best, float(seconds[0]) / world.size), min(best_cpu, float(seconds[1]))
@@ -167,6 +172,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="CPU threads of the baseline and of each pixelpde process")
     parser.add_argument("--nproc", type=int, default=2, help="workers of the data-parallel run (0: skip it)")
     parser.add_argument("--problems", default="advection,heat,fisher")
+    parser.add_argument("--compile", action="store_true", help="also time pixelpde with torch.compile (compiles for minutes)")
     parser.add_argument("--device", default="cpu", help="cpu (default), cuda or auto (the --nproc run: CPU only)")
     args = parser.parse_args()
     from pixelpde.learned.device import pick_device
@@ -190,6 +196,10 @@ def main() -> None:
         base, base_cpu = baseline_rate(problem, U, args.batch, args.batches, args.rounds)
         ours, ours_cpu = pixelpde_rate(problem, U, args.batch, args.batches, args.rounds)
         line = f"  {problem:<10} {base:9.2f} {ours:9.2f} {ours / base:5.2f}x"
+        if args.compile:
+            fast, fast_cpu = pixelpde_rate(problem, U, args.batch, args.batches, args.rounds, compile=True)
+            print(f"  {problem:<10} --compile: {fast:.2f} windows/s ({fast / base:.2f}x), {fast_cpu:.2f} per CPU-second "
+                  f"({fast_cpu / base_cpu:.2f}x)", flush=True)
         tail = f"   | {base_cpu:.2f}, {ours_cpu:.2f}, {ours_cpu / base_cpu:.2f}x"
         if args.nproc > 1:
             with tempfile.TemporaryDirectory() as tmp:

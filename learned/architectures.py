@@ -209,7 +209,13 @@ class Theorem32Spec:
 
 
 class Algorithm2Network(nn.Module):
-    """Algorithm 2: ``F(U) = ReLU chain(U) + ReLU^2 branch(U)``."""
+    """Algorithm 2: ``F(U) = ReLU chain(U) + ReLU^2 branch(U)``.
+
+    (Running the two first convolutions, which both read U, as one 1 -> 24
+    convolution with stacked filters was measured *slower* on the CPU, oneDNN's
+    backward of a wide 1-channel-input convolution costing more than the two
+    narrow ones: docs/learned.md, "Throughput"; the branches run separately.)
+    """
 
     def __init__(self, spec: Algorithm2Spec, bc, dtype=torch.float32):
         super().__init__()
@@ -264,13 +270,20 @@ ARCH_HELP = (
 )
 
 
-def parse_arch(text: str, n: int | None = None, relu_bias: bool | None = None, relu2_bias: bool | None = None):
+def parse_arch(text: str, n: int | None = None, relu_bias: bool | None = None, relu2_bias: bool | None = None,
+               size: int | None = None):
     """An architecture spec from its CLI name (see :data:`ARCH_HELP`).
 
     ``n`` (the PDE's number of quadratic interactions) is needed for
     ``theorem32``.  ``relu_bias`` / ``relu2_bias`` override the bias
-    placement of Algorithm 2 specs when not ``None``.
+    placement of Algorithm 2 specs when not ``None``; ``size`` the filter size
+    (every convolution of Algorithm 2, the first of Algorithm 1 and Theorem 3.2).
     """
+    spec = _parse_arch(text, n, relu_bias, relu2_bias)
+    return spec if size is None or size == spec.size else replace(spec, size=int(size))
+
+
+def _parse_arch(text, n, relu_bias, relu2_bias):
     text = str(text).strip()
     if text == "theorem32":
         if n is None:

@@ -9,7 +9,9 @@ spacing dt.  It is read from a finite-element dataset file
 
 Training cuts windows ``[U_i^s, ..., U_i^{s+M}]`` of length M+1 from every
 trajectory, starting at every ``stride``-th snapshot (all overlapping
-windows by default); :func:`window_index` lists them and
+windows by default), or only the window that starts at the initial
+condition (``first``: one window per trajectory, as the paper's code);
+:func:`window_index` / :func:`training_windows` list them and
 :func:`gather_windows` gathers a batch on the training device.
 """
 
@@ -158,15 +160,24 @@ class Trajectories:
         return out
 
 
-def window_index(n_trajectories: int, n_steps: int, length: int, stride: int = 1) -> torch.Tensor:
-    """(W, 2) int64 tensor of (trajectory, start) for every window of ``length`` snapshots."""
+def window_index(n_trajectories: int, n_steps: int, length: int, stride: int = 1, first_only: bool = False) -> torch.Tensor:
+    """(W, 2) int64 tensor of (trajectory, start) for every window of ``length`` snapshots
+    (with ``first_only``, only the window starting at snapshot 0 of each trajectory)."""
     if length - 1 > n_steps:
         raise InputError(f"windows of {length} snapshots need trajectories of >= {length - 1} steps, got {n_steps}")
     if stride < 1:
         raise InputError(f"window stride {stride} must be >= 1")
-    starts = torch.arange(0, n_steps - length + 2, stride)
+    starts = torch.arange(0, 1 if first_only else n_steps - length + 2, stride)
     traj = torch.arange(n_trajectories)
     return torch.cartesian_prod(traj, starts).reshape(-1, 2)
+
+
+def training_windows(data: Trajectories, length: int, windows: str = "all", stride: int = 1) -> torch.Tensor:
+    """The windows training draws from: ``windows='all'`` (every ``stride``-th start) or
+    ``'first'`` (one per trajectory, at its initial condition)."""
+    if windows not in ("all", "first"):
+        raise InputError(f"windows {windows!r} must be 'all' or 'first'")
+    return window_index(data.n_trajectories, data.n_steps, length, stride, first_only=windows == "first")
 
 
 def gather_windows(U: torch.Tensor, index: torch.Tensor, length: int) -> torch.Tensor:

@@ -109,8 +109,9 @@ def _embed_relu_chain(state, spec: Algorithm2Spec, L: torch.Tensor) -> None:
     w[0, 0], w[0, 1] = eye, -eye
 
 
-def random_init_(model: nn.Module, generator: torch.Generator) -> nn.Module:
-    """Orthogonal weights, zero biases (in place), drawn from ``generator``."""
+def random_init_(model: nn.Module, generator: torch.Generator, mean_free: bool = False) -> nn.Module:
+    """Orthogonal weights, zero biases (in place), drawn from ``generator``; with
+    ``mean_free``, then :func:`mean_free_first_filters_` (the paper's code)."""
     with torch.no_grad():
         for name, p in model.named_parameters():
             if p.ndim >= 2:
@@ -119,6 +120,26 @@ def random_init_(model: nn.Module, generator: torch.Generator) -> nn.Module:
                 p.copy_(flat.reshape(p.shape))
             else:
                 p.zero_()
+    return mean_free_first_filters_(model) if mean_free else model
+
+
+#: The convolutions that read the input field U, per network class name.
+FIRST_LAYERS = {"Algorithm2Network": ("relu.convs.0", "relu2.convs.0"), "Algorithm1Network": ("conv1",)}
+
+
+def mean_free_first_filters_(model: nn.Module) -> nn.Module:
+    """Subtract from each filter of the layers that read U (Algorithm 2: the first
+    convolutions of the ReLU chain and of the ReLU^2 branch; Algorithm 1: Conv1) its
+    mean over the k x k taps, in place, as the paper's code does at random
+    initialisation: each such filter then maps constant fields to zero, like the
+    stencil of a derivative."""
+    names = FIRST_LAYERS.get(type(model).__name__)
+    if names is None:
+        raise InputError(f"mean-free first filters are defined for Algorithm 1 and 2 networks, not {type(model).__name__}")
+    with torch.no_grad():
+        for name in names:
+            w = model.get_submodule(name).weight
+            w.sub_(w.mean(dim=(-2, -1), keepdim=True))
     return model
 
 

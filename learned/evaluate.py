@@ -80,7 +80,7 @@ def predict(model: Model, U0: torch.Tensor, steps: int, device="cpu", dtype=torc
 
 
 def check_dt(model: Model, test: Trajectories, allow_mismatch: bool = False) -> None:
-    from pixelpde.learned.train import same_dt
+    from pixelpde.learned.timestep import same_dt
 
     if not same_dt(model.dt, test.dt) and not allow_mismatch:
         raise InputError(
@@ -152,7 +152,7 @@ def evaluate_runs(
     """Trained ``runs`` (:class:`pixelpde.learned.io.Run`) and the constructed networks on ``test``.
 
     Evaluates only; :func:`pixelpde.learned.report.write_evaluation` writes the files."""
-    from pixelpde.learned.train import DTYPES
+    from pixelpde.learned.config import DTYPES
 
     models = []
     for run in runs:

@@ -1,7 +1,7 @@
 """Loading trained networks and training runs.
 
 A run directory (``pixelpde train --out DIR``) holds ``model.pt`` with its
-JSON sidecar (written by :func:`pixelpde.learned.train.save_model` through
+JSON sidecar (written by :func:`pixelpde.learned.runfiles.save_model` through
 :func:`pixelpde.constructive.io.save_tensors`), ``checkpoint.pt``, ``log.csv`` and
 ``log.json``.  The sidecar's ``network`` field is ``algorithm2``,
 ``algorithm1`` or ``theorem32``; :func:`load_any_network` is the one dispatch
@@ -87,7 +87,7 @@ class Run:
 
 def load_run(directory, dtype=torch.float64) -> Run:
     """Open ``DIR/model.pt`` of a finished run (an unfinished one has only a checkpoint)."""
-    from pixelpde.learned.train import CHECKPOINT, MODEL
+    from pixelpde.learned.runfiles import CHECKPOINT, MODEL
 
     directory = Path(directory)
     path = directory / MODEL

@@ -60,12 +60,12 @@ CONFIG = "reproduce-config.json"
 
 def training_configs(problem: str, size, seed: int, device: str, constructive: bool) -> list:
     """The training runs of one reproduction: random init, constructive init, other integrators."""
-    from pixelpde.learned.train import TrainConfig
+    from pixelpde.learned.config import TrainConfig
 
     pre = preset(problem)
     common = dict(
         arch=pre.arch, integrator=pre.integrator, substeps=pre.substeps, stages=size.stages, epochs=size.epochs,
-        lr_step=size.lr_step, batch_size=size.batch_size, seed=seed, device=device,
+        lr_step=size.lr_step, batch_size=size.batch_size, seed=seed, device=device, windows=size.windows,
     )
     configs = [TrainConfig(**common)]
     if constructive:
@@ -135,13 +135,16 @@ def _dataset(problem, n, steps, seed, p, path: Path, progress, threshold, dt, ec
 
 def reproduce(
     problem: str, out, quick: bool = False, seed: int = 0, progress: bool = True, device: str = "auto",
-    constructive: bool = True, echo=print, force: bool = False,
+    constructive: bool = True, echo=print, force: bool = False, nproc: int = 1,
 ) -> dict:
-    """Run the whole pipeline into ``out`` (or reuse / continue what is there); returns the metrics."""
+    """Run the whole pipeline into ``out`` (or reuse / continue what is there); returns the metrics
+    (``nproc``: data-parallel training workers)."""
     from pixelpde.learned.io import load_run
     from pixelpde.learned.evaluate import evaluate_runs
     from pixelpde.learned.report import write_evaluation, write_report
-    from pixelpde.learned.train import CHECKPOINT, MODEL, pick_device, train
+    from pixelpde.learned.device import pick_device
+    from pixelpde.learned.runfiles import CHECKPOINT, MODEL
+    from pixelpde.learned.train import train, train_parallel
 
     size = SIZES["quick" if quick else "full"]
     out = Path(out)
@@ -169,7 +172,10 @@ def reproduce(
         else:
             resume = (run_dir / CHECKPOINT).is_file()
             echo(f"[2/3] {'resuming' if resume else 'training'} {config.name}: {config.arch}, {config.integrator} x{config.substeps}, init {config.init}, lr {config.lr}")
-            train(train_data, config, run_dir, resume=resume, progress=progress)
+            if nproc > 1:
+                train_parallel(nproc, out / "data" / "train.h5", config, run_dir, progress=progress, resume=resume)
+            else:
+                train(train_data, config, run_dir, resume=resume, progress=progress)
         timings[f"train_{config.name}_s"] = time.perf_counter() - start
         runs.append(load_run(run_dir))
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-import pixelpde.learned.train as train_module
+import pixelpde.learned.loop as loop_module
 from pixelpde.constructive import Theorem32Network
 from pixelpde.integrators import get_integrator, rollout
 from pixelpde.learned.architectures import PRESETS
@@ -151,14 +151,14 @@ def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path, monkeypatch
     good = train(data, config, tmp_path / "good", progress=False, max_epochs=1)
     batches_per_epoch = math.ceil(len(window_index(3, 5, 3)) / 4)
     calls = {"n": 0}
-    real = train_module.batch_loss
+    real = loop_module.batch_loss
 
     def poisoned(*args):
         calls["n"] += 1
         loss = real(*args)
         return loss * float("nan") if calls["n"] == batches_per_epoch + 2 else loss
 
-    monkeypatch.setattr(train_module, "batch_loss", poisoned)
+    monkeypatch.setattr(loop_module, "batch_loss", poisoned)
     with pytest.raises(TrainingDiverged, match=r"loss is nan at stage 1 \(M=2\), epoch 2, batch 2.*last good checkpoint"):
         train(data, config, tmp_path / "bad", progress=False)
     kept = torch.load(tmp_path / "bad" / CHECKPOINT, weights_only=True)

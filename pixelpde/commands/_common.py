@@ -76,7 +76,7 @@ def apply_runtime_options(args) -> None:
     if args.threads is not None:
         check_int(args.threads, "--threads", 1, MAX_THREADS)
     if args.device is not None:
-        from pixelpde.learned.train import pick_device
+        from pixelpde.learned.device import pick_device
 
         pick_device(args.device)
     if args.threads is not None:

@@ -33,7 +33,7 @@ def run(args) -> None:
     from pixelpde.learned.io import load_run
     from pixelpde.learned.evaluate import evaluate_runs
     from pixelpde.learned.report import metrics_table, write_evaluation
-    from pixelpde.learned.train import pick_device
+    from pixelpde.learned.device import pick_device
 
     apply_runtime_options(args)
     check_int(args.steps, "--steps", 1, MAX_STEPS)

@@ -15,21 +15,28 @@ def register(sub) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of the data (test data: seed + 1) and of training")
     p.add_argument("--no-constructive-init", action="store_true", help="skip the constructively initialised run")
     add_runtime_options(p)
+    from pixelpde.commands.train import add_nproc_option
+
+    add_nproc_option(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> None:
     from pixelpde.learned.report import metrics_table
     from pixelpde.ground.validate import check_seed
+    from pixelpde.learned.distributed import check_world, parse_nproc, World
+    from pixelpde.learned.presets import SIZES
     from pixelpde.learned.reproduce import reproduce
-    from pixelpde.learned.train import pick_device
+    from pixelpde.learned.device import pick_device
 
     check_seed(args.seed, "--seed")
     apply_runtime_options(args)
+    nproc = 1 if args.nproc is None else parse_nproc(args.nproc)
+    check_world(World(0, nproc), SIZES["quick" if args.quick else "full"].batch_size)
     pick_device(args.device or "auto")  # a missing GPU is refused before anything is written
     metrics = reproduce(
         args.problem, args.out, quick=args.quick, seed=args.seed, progress=not args.no_progress,
-        device=args.device or "auto", constructive=not args.no_constructive_init, force=args.force,
+        device=args.device or "auto", constructive=not args.no_constructive_init, force=args.force, nproc=nproc,
     )
     print(metrics_table(metrics))
     print(f"report: {args.out}/report.md (metrics.json, metrics.csv and figures beside it)")

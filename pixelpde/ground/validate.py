@@ -52,7 +52,8 @@ Sizes and counts:
   stages at most :data:`MAX_LAYERS` = 64 entries, at most :data:`MAX_PARAMETERS` = 10**7
   parameters, n quadratic terms 0..:data:`MAX_TERMS`;
 * seeds: 0..:data:`MAX_SEED` = 2**63 - 1 (NumPy and torch both accept them);
-* torch threads: 1..:data:`MAX_THREADS` = 1024.
+* torch threads: 1..:data:`MAX_THREADS` = 1024; local training workers (``--nproc``):
+  1..:data:`MAX_WORKERS` = 256.
 """
 
 from __future__ import annotations
@@ -84,6 +85,7 @@ MAX_LAYERS = 64
 MAX_PARAMETERS = 10**7
 MAX_SEED = 2**63 - 1
 MAX_THREADS = 1024
+MAX_WORKERS = 256
 #: Smallest and largest magnitude of a non-zero coefficient float64 holds (subnormals included; rounded inwards).
 MIN_MAGNITUDE = Fraction(2) ** -1074
 MAX_MAGNITUDE = 10**308

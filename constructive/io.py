@@ -96,29 +96,41 @@ def load_tensors(path) -> tuple[dict[str, torch.Tensor], dict]:
 
 
 def save_network(path, network, sd=None) -> dict:
-    """Save a :class:`~pixelpde.constructive.network.Theorem32Network` (in full 3 x 3 form)."""
-    from pixelpde.constructive.network import Theorem32Network
+    """Save a :class:`~pixelpde.constructive.network.Theorem32Network` or a
+    :class:`~pixelpde.constructive.polynomial.PolynomialNetwork` (in full 3 x 3 form).
 
-    if not isinstance(network, Theorem32Network):
-        raise TypeError("save_network saves Theorem32Network instances")
+    A polynomial network's sidecar has ``network: "polynomial"`` and its degree
+    structure, ``structure: {n, m, branches: {degree: channels}}``, which fixes the shapes.
+    """
+    from pixelpde.constructive.network import Theorem32Network
+    from pixelpde.constructive.polynomial import PolynomialNetwork
+
+    if not isinstance(network, (Theorem32Network, PolynomialNetwork)):
+        raise TypeError("save_network saves Theorem32Network and PolynomialNetwork instances")
     full = network.expanded()
     meta = {"network": "theorem32", "bc": str(full.bc), "size": full.size, "n": full.n}
+    if isinstance(full, PolynomialNetwork):
+        meta.update({"network": "polynomial", "structure": full.structure})
     if sd is not None:
         meta.update({k: v for k, v in sd.describe().items() if k not in ("bc", "size", "n")})
     return save_tensors(path, full.weights(), meta)
 
 
 def load_network(path, compact: bool = False, dtype=torch.float64):
-    """Load a Theorem 3.2 network saved by :func:`save_network`; returns ``(network, sidecar)``."""
+    """Load a network saved by :func:`save_network`; returns ``(network, sidecar)``."""
     from pixelpde.constructive.network import Theorem32Network
+    from pixelpde.constructive.polynomial import PolynomialNetwork
 
     state, meta = load_tensors(path)
-    if meta.get("network") != "theorem32":
+    if meta.get("network") not in ("theorem32", "polynomial"):
         raise InputError(f"weights file {str(path)!r} holds a {meta.get('network')!r} network, not theorem32")
     try:
-        net = Theorem32Network(int(meta["n"]), meta["bc"], int(meta["size"]), compact=False)
+        if meta["network"] == "polynomial":
+            net = PolynomialNetwork(meta["structure"], meta["bc"], int(meta["size"]), compact=False)
+        else:
+            net = Theorem32Network(int(meta["n"]), meta["bc"], int(meta["size"]), compact=False)
     except (KeyError, TypeError, ValueError):
-        raise InputError(f"sidecar of {str(path)!r} lacks n, bc or size") from None
+        raise InputError(f"sidecar of {str(path)!r} lacks n, structure, bc or size") from None
     net.load_weights(state)
     if compact:
         net = net.compacted()

@@ -143,4 +143,14 @@ class LinearNetwork(nn.Module):
         return restore(conv2d(torch.relu(conv2d(x, self.A1, self.bc)), self.A2, self.bc))
 
 
-__all__ = ["LinearNetwork", "Theorem32Network", "WEIGHT_NAMES"]
+def exact_network(sd: SemiDiscretePDE, compact: bool = False, dtype=torch.float64):
+    """The exact network F = X of ``sd``: Theorem 3.2's for the paper's quadratic class, the
+    polynomial network of :mod:`pixelpde.constructive.polynomial` when ``sd`` has terms of degree >= 3."""
+    if getattr(sd, "higher", ()):
+        from pixelpde.constructive.polynomial import PolynomialNetwork
+
+        return PolynomialNetwork.from_system(sd, compact=compact, dtype=dtype)
+    return Theorem32Network.from_system(sd, compact=compact, dtype=dtype)
+
+
+__all__ = ["LinearNetwork", "Theorem32Network", "WEIGHT_NAMES", "exact_network"]

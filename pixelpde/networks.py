@@ -15,6 +15,7 @@ from pixelpde.ground.errors import InputError
 #: sidecar "network" value -> "module:function" returning (network, sidecar)
 LOADERS = {
     "theorem32": "pixelpde.constructive.io:load_network",
+    "polynomial": "pixelpde.constructive.io:load_network",
     "algorithm2": "pixelpde.learned.io:load_network",
     "algorithm1": "pixelpde.learned.io:load_network",
 }

@@ -77,6 +77,13 @@ class Product:
     def expression(self, symbol) -> sp.Expr:
         return self.beta * self.first.expression(symbol) * self.second.expression(symbol)
 
+    def text(self, symbol) -> str:
+        """``'beta*(a)*(b)'`` (``'beta*(a)**2'`` for a square), parentheses only where needed."""
+        a, b = (f.expression(symbol) for f in (self.first, self.second))
+        wrap = lambda e: sp.sstr(e) if len(e.args) == 0 or not e.is_Add else f"({sp.sstr(e)})"  # noqa: E731
+        body = f"{wrap(a)}**2" if a == b else f"{wrap(a)}*{wrap(b)}"
+        return body if self.beta == 1 else f"-{body}" if self.beta == -1 else f"{sp.sstr(self.beta)}*{body}"
+
 
 def form_matrix(terms, variables) -> sp.Matrix:
     """Symmetric matrix of ``sum beta * v_a * v_b`` over ``variables`` (list of alphas)."""

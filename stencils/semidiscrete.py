@@ -222,8 +222,7 @@ class SemiDiscretePDE:
             out["interactions"] = self.interactions
         if self.pde is not None and getattr(self.pde, "quadratic", ()):
             sym = lambda a: sp.Symbol(derivative_name(a))  # noqa: E731
-            out["products"] = [sp.sstr(p.beta * sp.Mul(p.first.expression(sym), p.second.expression(sym), evaluate=False))
-                               for p in self.pde.products(self.interactions or "minimal")]
+            out["products"] = [p.text(sym) for p in self.pde.products(self.interactions or "minimal")]
         if self.higher:
             out["degrees"] = {str(q): sum(1 for _, Ks in self.higher if len(Ks) == q) for q in self.degrees}
         if self.exact is not None:

@@ -128,7 +128,8 @@ def branches(sd) -> dict[int, dict[Combination, float]]:
         branch = out.setdefault(len(chans), {})
         for combo, c in power_sum(chans).items():
             branch[combo] = branch.get(combo, Fraction(0)) + Fraction(gamma) * c
-    return {q: {k: v for k, v in sorted(b.items()) if v != 0} for q, b in sorted(out.items())}
+    out = {q: {k: v for k, v in sorted(b.items()) if v != 0} for q, b in sorted(out.items())}
+    return {q: b for q, b in out.items() if b}  # a degree whose terms cancel (or have gamma = 0) needs no branch
 
 
 def structure_of(sd) -> dict:

@@ -39,17 +39,18 @@ def run(args) -> None:
     record = save_network(args.out, net, sd)
     print(f"PDE: {sd.pde}  (bc={sd.bc}, dx={sd.dx}, {sd.size}x{sd.size} stencils, order {sd.pde.order})")
     p, q = sd.pde.signature()
-    print(f"quadratic part: signature (p, q) = ({p}, {q}), minimal n = max(p, q) = {max(p, q)}")
-    for products in record.get("products", []):
-        print(f"  {products}")
+    print(
+        f"n = {sd.n} quadratic interaction{'s' if sd.n != 1 else ''} ({sd.interactions}; "
+        f"signature (p, q) = ({p}, {q}), minimal n = max(p, q) = {max(p, q)}, as written {sd.pde.n})"
+    )
+    for product in record.get("products", []):
+        print(f"  {product}")
     if sd.higher:
         structure = ", ".join(f"degree {q}: {c} ReLU^{q} channels" for q, c in net.structure["branches"].items())
         print(f"higher-degree terms: {len(sd.higher)} ({structure})")
-    print(f"shapes ({sd.interactions}):")
     for name, shape in record["shapes"].items():
         print(f"  {name}: {' x '.join(map(str, shape))}")
+    print(f"parameters: {total} ({compact} in compact 1x1 form), {nonzero} non-zero")
     _, o_total, o_nonzero, o_compact = _counts(other)
-    for kind, s, (t, nz, c) in ((sd.interactions, sd, (total, nonzero, compact)), (other_kind, other, (o_total, o_nonzero, o_compact))):
-        used = " (written)" if kind == sd.interactions else ""
-        print(f"{kind}{used}: n = {s.n}, parameters {t} dense ({c} in compact 1x1 form), {nz} non-zero")
+    print(f"{other_kind} instead: n = {other.n}, parameters: {o_total} ({o_compact} in compact 1x1 form), {o_nonzero} non-zero")
     print(f"wrote {args.out} and {args.out[:-3]}.json")

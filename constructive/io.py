@@ -2,7 +2,8 @@
 
 A weights file ``NAME.pt`` is a :func:`torch.save` of a plain dict of float64
 tensors (for Theorem 3.2 exactly the keys ``A1, A2, B1, B2, C``; B1, B2 are
-absent when n = 0), readable with ``torch.load(path, weights_only=True)``.
+absent when n = 0; a polynomial network adds ``E1_q, E2_q`` per degree q >= 3),
+readable with ``torch.load(path, weights_only=True)``.
 Beside it, ``NAME.json`` records what the tensors mean: the network kind,
 the PDE string, the boundary condition (which fixes the padding), dx, the
 stencils in exact rationals, n, the shapes, the parameter count and the

@@ -213,6 +213,19 @@ class PDE:
         return SemiDiscretePDE.from_pde(self, dx, bc, interactions=interactions)
 
 
+def _degree_lower_bound(expr: sp.Expr, symbols) -> int:
+    """A lower bound of the total degree of the polynomial ``expr``, without expanding it in
+    many variables: the degree in t of expr(c * t) for two fixed integer points c (exact
+    unless the top homogeneous part vanishes at both points; then the full expansion decides)."""
+    t = sp.Dummy("t")
+    best = 0
+    for shift in (0, 7):
+        point = {s: (sp.prime(i + 1) + shift) * t for i, s in enumerate(symbols)}
+        univariate = sp.expand(expr.xreplace(point))
+        best = max(best, int(sp.degree(univariate, t)) if univariate != 0 else 0)
+    return best
+
+
 @functools.lru_cache(maxsize=256)
 def _minimal_cached(quadratic, variables):
     from pixelpde.stencils.quadratic_form import minimal_products
@@ -240,6 +253,12 @@ def parse_pde(text: str, size: int = 3, order: int = 2, max_degree: int = DEFAUL
     if not expr.is_polynomial(*symbols):
         raise InputError(
             f"PDE {text.strip()!r} is not a polynomial in u and its derivatives (division by an expression in u?)"
+        )
+    degree = _degree_lower_bound(expr, symbols)
+    if degree > max_degree:  # refused before expanding, which could take minutes ((u + u_x + ... )**16)
+        raise InputError(
+            f"PDE {text.strip()!r}: a term is of degree {degree}, above the limit {max_degree} "
+            f"(raise it with --max-degree, at most {MAX_DEGREE})"
         )
     poly = sp.Poly(sp.expand(expr), *symbols)
     linear: dict[tuple[int, int], sp.Rational] = {}

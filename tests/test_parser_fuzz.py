@@ -22,7 +22,7 @@ def combine(children):
         binary.map(lambda t: f"{t[0]}{t[1]}{t[2]}"),
         children.map(lambda c: f"({c})"),
         children.map(lambda c: f"-{c}"),
-        st.tuples(children, st.sampled_from(["0", "1", "2", "3", "4", "-1", "0.5", "(1/2)", "u", "17"])).map(lambda t: f"({t[0]})**{t[1]}"),
+        st.tuples(children, st.sampled_from(["0", "1", "2", "3", "4", "-1", "0.5", "(1/2)", "u", "16", "17"])).map(lambda t: f"({t[0]})**{t[1]}"),
         st.tuples(st.sampled_from(["sin", "exp", "abs", "eval", "u", "lambda u:"]), children).map(lambda t: f"{t[0]}({t[1]})"),
         st.tuples(children, st.sampled_from(["[0]", ".real", "()", " if u else u"])).map(lambda t: f"{t[0]}{t[1]}"),
     )

@@ -30,8 +30,13 @@ linearly independent rational :math:`\ell_k`, exactly ``p`` of the
 negative square pair into one product,
 :math:`d \ell^2 - e m^2 = d(\ell + s m)(\ell - s m)` with :math:`s = \sqrt{e/d}`,
 and an unpaired square is the product :math:`d\,(\ell)(\ell)`: :math:`\max(p, q)`
-products.  A 2 x 2 pivot of the elimination (zero diagonal) is already one
-product of signature (1, 1), :math:`2 (m_i\cdot v)(m_j\cdot v)/M_{ij}`.  []
+products.  A 2 x 2 pivot of the elimination (an indefinite block, chosen when the
+diagonal is small) is already one product of signature (1, 1).  []
+
+The pivots follow Bunch and Parlett's complete pivoting, so the factors'
+coefficients stay bounded by those of the form (a product is formed by
+polarisation, whose rounding error grows with the factors' size), and each
+factor is scaled to coefficients of at most 2 (:func:`_monic`).
 
 The elimination is exact (SymPy rationals, no floating eigenvalues).  The
 factors are rational combinations of the derivatives whenever ``e/d`` is the
@@ -99,36 +104,56 @@ def form_matrix(terms, variables) -> sp.Matrix:
     return M
 
 
-def diagonalise(M: sp.Matrix):
-    """Exact congruence diagonalisation of a symmetric rational matrix.
+#: Bunch-Parlett pivoting constant (1 + sqrt(17)) / 8, rounded down to a rational.
+ALPHA = sp.Rational(16, 25)
 
-    Returns ``(squares, pairs)``: ``squares`` is a list of ``(d, l)`` with
-    ``v^T M v`` containing ``d * (l . v)^2`` (``l`` a row of rationals,
-    first pivot coefficient 1), ``pairs`` a list of ``(c, m1, m2)`` meaning
-    ``c * (m1 . v) * (m2 . v)`` from 2 x 2 pivots (one positive and one
-    negative square each), so that ``v^T M v = sum d (l.v)^2 + sum c (m1.v)(m2.v)``.
+
+def diagonalise(M: sp.Matrix):
+    """Exact congruence diagonalisation of a symmetric rational matrix, with Bunch-Parlett
+    complete pivoting (so the factors stay of the size of the form's coefficients).
+
+    With mu0 the largest off-diagonal and mu1 the largest diagonal magnitude: if
+    ``mu1 >= ALPHA * mu0`` the largest diagonal entry M_ii is a 1 x 1 pivot,
+    ``d (l . v)^2`` with ``d = M_ii``, ``l = (row i) / M_ii`` (entries <= 1/ALPHA);
+    otherwise the largest off-diagonal entry b = M_ij gives a 2 x 2 pivot
+    B = [[a, b], [b, c]] with |a|, |c| < ALPHA |b|, so det B < 0: the removed form
+    (x, y) B^{-1} (x, y)^T (x = row_i . v, y = row_j . v) is indefinite, one product
+    ``(c x - t y)(t x - a y) / (det(B) t)`` with ``t = b + sign(b) sqrt(b^2 - ac)``.
+
+    Returns ``(squares, pairs)``: ``squares`` a list of ``(d, l)`` meaning ``d (l . v)^2``,
+    ``pairs`` a list of ``(k, f1, f2)`` meaning ``k (f1 . v)(f2 . v)``, one positive and one
+    negative eigenvalue each, with ``v^T M v`` their sum.  Rational except for
+    ``sqrt(b^2 - ac)`` in a 2 x 2 pivot with a non-zero diagonal.
     """
     M = sp.Matrix(M)
     size = M.rows
     squares, pairs = [], []
     while True:
-        diag = [i for i in range(size) if M[i, i] != 0]
-        if diag:
-            i = diag[0]
-            d = M[i, i]
-            row = M.row(i) / d
+        mu0, (i0, j0) = sp.Integer(0), (0, 0)
+        mu1, k1 = sp.Integer(0), 0
+        for i in range(size):
+            if abs(M[i, i]) > mu1:
+                mu1, k1 = abs(M[i, i]), i
+            for j in range(i + 1, size):
+                if abs(M[i, j]) > mu0:
+                    mu0, (i0, j0) = abs(M[i, j]), (i, j)
+        if mu0 == 0 and mu1 == 0:
+            break
+        if mu1 >= ALPHA * mu0:
+            d = M[k1, k1]
+            row = M.row(k1) / d
             squares.append((d, row))
             M = M - d * row.T * row
             continue
-        off = [(i, j) for i in range(size) for j in range(i + 1, size) if M[i, j] != 0]
-        if not off:
-            break
-        i, j = off[0]
-        a = M[i, j]
+        i, j = i0, j0
+        a, b, c = M[i, i], M[i, j], M[j, j]
         mi, mj = M.row(i), M.row(j)
-        # v^T (mi^T mj + mj^T mi) v / a = 2 (mi.v)(mj.v) / a zeroes rows i and j
-        pairs.append((2 / a, mi, mj))
-        M = M - (mi.T * mj + mj.T * mi) / a
+        det = a * c - b * b  # < 0 by the pivot choice
+        t = sp.radsimp(b + sp.sign(b) * sp.sqrt(b * b - a * c))
+        pairs.append((1 / (det * t), c * mi - t * mj, t * mi - a * mj))
+        inverse = sp.Matrix([[c, -b], [-b, a]]) / det
+        rows = sp.Matrix.vstack(mi, mj)
+        M = M - rows.T * inverse * rows
     return squares, pairs
 
 
@@ -141,10 +166,14 @@ def signature(M: sp.Matrix) -> tuple[int, int]:
 
 
 def _monic(row, variables) -> tuple[sp.Expr, LinearForm]:
-    """``row . v`` as ``scale * form`` with the form's first non-zero coefficient 1."""
-    entries = [(a, sp.nsimplify(c) if not isinstance(c, sp.Basic) else c) for a, c in zip(variables, row)]
-    entries = [(a, sp.radsimp(c)) for a, c in entries if c != 0]
+    """``row . v`` as ``scale * form``: the form's first non-zero coefficient is 1, unless that
+    would make another coefficient exceed 2 in magnitude; then its largest coefficient is 1
+    (balanced factors keep the polarisation's rounding error small)."""
+    entries = [(a, sp.radsimp(c)) for a, c in zip(variables, row) if c != 0]
     lead = entries[0][1]
+    largest = max((c for _, c in entries), key=lambda c: (abs(c), 0))
+    if abs(largest) > 2 * abs(lead):
+        lead = largest
     return lead, LinearForm(tuple((a, sp.radsimp(c / lead)) for a, c in entries))
 
 

@@ -69,7 +69,7 @@ def test_weights_minimal_and_as_written(tmp_path, capsys):
     assert "as-written instead: n = 2, parameters: 1233 (217 in compact 1x1 form), 51 non-zero" in out
     assert main([*args, "--interactions", "as-written", "--out", str(tmp_path / "w.pt")]) == 0
     assert json.loads((tmp_path / "w.json").read_text())["n"] == 2
-    assert json.loads((tmp_path / "m.json").read_text())["products"] == ["(u_x + u_y)*u"]
+    assert json.loads((tmp_path / "m.json").read_text())["products"] == ["u*(u_x + u_y)"]
 
 
 def test_allen_cahn_convergence_cli(tmp_path, capsys):

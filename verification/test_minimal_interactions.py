@@ -43,7 +43,7 @@ def test_required_minimal_n(text, n, sig):
 
 def test_required_factorisations_are_rational_and_readable():
     text = {t: parse_pde(t).discretise("1/8", "periodic").describe()["products"] for t, _, _ in REQUIRED[:4]}
-    assert text["u*u_x + u*u_y"] == ["(u_x + u_y)*u"]
+    assert text["u*u_x + u*u_y"] == ["u*(u_x + u_y)"]
     assert text["u_x**2 - u_y**2"] == ["(u_x + u_y)*(u_x - u_y)"]
     assert text["u_x**2 + u_y**2"] == ["u_x**2", "u_y**2"]
 
@@ -69,7 +69,7 @@ def quadratic_terms(draw, max_terms=8):
     """A random quadratic part sum beta * v_a * v_b over the six basic derivatives."""
     pairs = draw(st.lists(st.tuples(st.sampled_from(ALPHAS), st.sampled_from(ALPHAS)), min_size=1, max_size=max_terms, unique=True))
     pairs = list({tuple(sorted(p)) for p in pairs})
-    return [(sp.Rational(draw(coefficients)), a, b) for a, b in sorted(pairs)]
+    return [(sp.Rational(draw(coefficients)) * sp.Integer(10) ** draw(st.integers(-4, 4)), a, b) for a, b in sorted(pairs)]
 
 
 def variables_of(terms):
@@ -135,7 +135,8 @@ def pde_text(terms) -> str:
 @given(terms=quadratic_terms(max_terms=6), U=fields(), bc=st.sampled_from(BCS), p=st.integers(4, 32), size=st.sampled_from([3, 5]))
 def test_minimal_network_equals_X(terms, U, bc, p, size):
     """The network of the minimal factorisation equals X(U) of the terms as written, in float64,
-    to rounding error relative to either factorisation's rounding scale."""
+    to rounding error relative to the as-written terms' rounding scale (coefficients spanning
+    eight orders of magnitude: the pivoting keeps the factors of the size of the form)."""
     if size == 5 and min(U.shape[-2:]) < 5:
         U = np.tile(U, (1,) * (U.ndim - 2) + (2, 2))
     pde = parse_pde(pde_text(terms), size=size, order=4 if size == 5 else 2)
@@ -145,8 +146,8 @@ def test_minimal_network_equals_X(terms, U, bc, p, size):
     with torch.no_grad():
         F = Theorem32Network.from_system(minimal, compact=True)(torch.from_numpy(U)).numpy()
     X = written.rhs(U)
-    scale = np.maximum(magnitude(minimal, U) + magnitude(written, U), 1e-300)
-    assert float(np.max(np.abs(F - X) / scale)) <= 1e-12
+    scale = np.maximum(magnitude(written, U), 1e-300)
+    assert float(np.max(np.abs(F - X) / scale)) <= 1e-13
 
 
 def test_minimal_check_is_sharp():

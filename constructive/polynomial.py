@@ -66,6 +66,7 @@ import torch
 from torch import nn
 
 from pixelpde.constructive.lemma31 import identity_filter
+from pixelpde.constructive.network import ExactNetwork
 from pixelpde.constructive.theorem32 import theorem32_shapes, theorem32_weights
 from pixelpde.ground.errors import InputError
 from pixelpde.stencils.boundary import BoundaryCondition, conv2d, to_nchw
@@ -181,7 +182,7 @@ def polynomial_weights(sd, dtype=torch.float64) -> tuple[dict, dict[str, torch.T
     return structure, {name: w.to(dtype) for name, w in W.items()}
 
 
-class PolynomialNetwork(nn.Module):
+class PolynomialNetwork(ExactNetwork):
     """F of the module docstring; ``compact=True`` stores the identity-multiple layers as 1 x 1."""
 
     def __init__(self, structure: dict, bc, size: int = 3, compact: bool = False, dtype=torch.float64):
@@ -213,18 +214,6 @@ class PolynomialNetwork(nn.Module):
         net = cls(structure, sd.bc, sd.size)
         net.load_weights(weights)
         return (net.compacted() if compact else net).to(dtype)
-
-    def load_weights(self, weights: dict[str, torch.Tensor]) -> None:
-        expected = {name: tuple(p.shape) for name, p in self.named_parameters()}
-        got = {name: tuple(t.shape) for name, t in weights.items()}
-        if expected != got:
-            raise InputError(f"weights do not fit the polynomial network {self.structure}: expected {expected}, got {got}")
-        with torch.no_grad():
-            for name, tensor in weights.items():
-                getattr(self, name).copy_(tensor)
-
-    def weights(self) -> dict[str, torch.Tensor]:
-        return {name: p.detach() for name, p in self.named_parameters()}
 
     def forward(self, U: torch.Tensor) -> torch.Tensor:
         x, restore = to_nchw(U)
@@ -262,9 +251,6 @@ class PolynomialNetwork(nn.Module):
 
     def expanded(self) -> "PolynomialNetwork":
         return self._resized(False) if self.compact else self
-
-    def num_parameters(self) -> int:
-        return sum(p.numel() for p in self.parameters())
 
     def extra_repr(self) -> str:
         return f"structure={self.structure}, bc={self.bc}, size={self.size}, compact={self.compact}"

@@ -102,10 +102,15 @@ def relu_power(x: torch.Tensor, q: int) -> torch.Tensor:
     return torch.relu(x) ** q
 
 
-def factor_channels(sd) -> tuple[list[np.ndarray], list[tuple[int, ...]]]:
-    """The distinct factor kernels G_1..G_m of ``sd.higher`` and, per term, its factors'
-    channel indices in T_1 (which holds D_1..D_2n, L, G_1..G_m)."""
+def factor_channels(sd) -> tuple[list[np.ndarray], list[tuple[int, ...]], list[float]]:
+    """The distinct factor kernels of ``sd.higher``, each scaled by a power of two
+    ``lambda_j ~ 1 / ||G_j||_1`` (exact in floating point), so that the factors summed in the
+    polarisation identity have comparable sizes (a u_yy next to a u would otherwise dominate
+    every combination and the cancellation would cost its relative size); per term, its
+    factors' channel indices in T_1 (which holds D_1..D_2n, L, lambda_1 G_1..lambda_m G_m);
+    and the scales lambda_j."""
     kernels: list[np.ndarray] = []
+    scales: list[float] = []
     index: dict[bytes, int] = {}
     terms = []
     base = 2 * sd.n + 1
@@ -115,27 +120,33 @@ def factor_channels(sd) -> tuple[list[np.ndarray], list[tuple[int, ...]]]:
             key = np.ascontiguousarray(K).tobytes()
             if key not in index:
                 index[key] = base + len(kernels)
-                kernels.append(K)
+                norm = float(np.abs(K).sum())
+                scale = 2.0 ** -round(math.log2(norm)) if norm > 0 else 1.0
+                kernels.append(scale * K)
+                scales.append(scale)
             chans.append(index[key])
         terms.append(tuple(chans))
-    return kernels, terms
+    return kernels, terms, scales
 
 
 def branches(sd) -> dict[int, dict[Combination, float]]:
-    """Degree q -> {combination over T_1 channels: output coefficient} for all terms of degree q."""
-    _, terms = factor_channels(sd)
+    """Degree q -> {combination over T_1 channels: output coefficient} for all terms of degree q
+    (each term's coefficient divided by its factors' scales, see :func:`factor_channels`)."""
+    _, terms, scales = factor_channels(sd)
+    base = 2 * sd.n + 1
     out: dict[int, dict[Combination, Fraction]] = {}
     for (gamma, _), chans in zip(sd.higher, terms):
         branch = out.setdefault(len(chans), {})
+        coeff = Fraction(gamma) / math.prod(Fraction(scales[ch - base]) for ch in chans)
         for combo, c in power_sum(chans).items():
-            branch[combo] = branch.get(combo, Fraction(0)) + Fraction(gamma) * c
+            branch[combo] = branch.get(combo, Fraction(0)) + coeff * c
     out = {q: {k: v for k, v in sorted(b.items()) if v != 0} for q, b in sorted(out.items())}
     return {q: b for q, b in out.items() if b}  # a degree whose terms cancel (or have gamma = 0) needs no branch
 
 
 def structure_of(sd) -> dict:
     """What fixes the shapes: n, the extra factor channels m, and channels per degree."""
-    kernels, _ = factor_channels(sd)
+    kernels, _, _ = factor_channels(sd)
     return {"n": sd.n, "m": len(kernels), "branches": {str(q): 2 * len(b) for q, b in branches(sd).items()}}
 
 
@@ -164,7 +175,7 @@ def polynomial_weights(sd, dtype=torch.float64) -> tuple[dict, dict[str, torch.T
     for name, t in base.items():
         W[name][tuple(slice(0, s) for s in t.shape)] = t
     eye = identity_filter(3)
-    kernels, _ = factor_channels(sd)
+    kernels, _, _ = factor_channels(sd)
     first = 2 * sd.n + 1
     for j, G in enumerate(kernels):
         ch = first + j

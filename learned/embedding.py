@@ -123,7 +123,7 @@ def _embed_power_branches(state, spec: Algorithm2Spec, sd) -> None:
         return
     from pixelpde.constructive.polynomial import branches, factor_channels
 
-    kernels, _ = factor_channels(sd)
+    kernels, _, _ = factor_channels(sd)
     P = [torch.as_tensor(K, dtype=torch.float64) for K in (*sd.D, sd.L, *kernels)]  # the channels of T_1
     eye = identity_filter(spec.size)
     index = {q: j for j, (q, _) in enumerate(spec.powers)}

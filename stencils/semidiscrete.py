@@ -101,6 +101,8 @@ class SemiDiscretePDE:
         The quadratic part becomes ``pde.products(interactions)``: each factor,
         a linear form sum_alpha c_alpha d^alpha u, becomes the kernel
         sum_alpha c_alpha D_alpha (convolution is linear, for either padding).
+        With ``minimal``, each product's two kernels are also balanced by a power of two
+        (:func:`_balanced`); ``as-written`` keeps the stencils of the terms as they are.
         """
         dx = positive_fraction(dx, "dx")
         k = pde.size

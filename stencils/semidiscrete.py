@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 import numpy as np
-import scipy.sparse as sps
 import sympy as sp
 
 from pixelpde.ground.errors import InputError
@@ -197,12 +196,14 @@ class SemiDiscretePDE:
             out += gamma * term
         return out
 
-    def linear_matrix(self, r: int, s: int | None = None) -> sps.csr_matrix:
+    def linear_matrix(self, r: int, s: int | None = None) -> "scipy.sparse.csr_matrix":
         """The matrix of ``U -> L * U`` on row-major ``vec(U)`` (index ``h*s + k``)."""
         s = r if s is None else s
         if min(r, s) < self.size:
             raise InputError(f"grid {r}x{s} is smaller than the {self.size}x{self.size} kernel")
         c = self.size // 2
+        import scipy.sparse as sps  # here, not at import: SciPy's import costs `pixelpde weights` ~0.7 s
+
         total = sps.csr_matrix((r * s, r * s))
         for a in range(self.size):
             for b in range(self.size):
@@ -211,8 +212,10 @@ class SemiDiscretePDE:
                     total = total + w * sps.kron(self._shift(r, a - c), self._shift(s, b - c), format="csr")
         return total.tocsr()
 
-    def _shift(self, m: int, i: int) -> sps.spmatrix:
+    def _shift(self, m: int, i: int) -> "scipy.sparse.spmatrix":
         """(S U)[h] = U[h + i], wrapping (periodic) or dropping (Dirichlet)."""
+        import scipy.sparse as sps
+
         S = sps.eye(m, k=i, format="csr")
         if self.bc is BoundaryCondition.PERIODIC and i != 0:
             S = S + sps.eye(m, k=i - m if i > 0 else i + m, format="csr")

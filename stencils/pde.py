@@ -40,7 +40,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
-from fractions import Fraction
 
 import sympy as sp
 
@@ -170,7 +169,7 @@ class PDE:
         """The quadratic part as products ``beta * a(v) * b(v)`` of linear forms in the derivatives
         (:class:`~pixelpde.stencils.quadratic_form.Product`): ``minimal`` gives max(p, q) of them
         (the theorem of :mod:`pixelpde.stencils.quadratic_form`), ``as-written`` one per monomial."""
-        from pixelpde.stencils.quadratic_form import LinearForm, Product, minimal_products
+        from pixelpde.stencils.quadratic_form import LinearForm, Product
 
         check_interactions(interactions)
         if interactions == "as-written":

@@ -196,8 +196,8 @@ class SemiDiscretePDE:
             out += gamma * term
         return out
 
-    def linear_matrix(self, r: int, s: int | None = None) -> "scipy.sparse.csr_matrix":
-        """The matrix of ``U -> L * U`` on row-major ``vec(U)`` (index ``h*s + k``)."""
+    def linear_matrix(self, r: int, s: int | None = None):
+        """The matrix of ``U -> L * U`` on row-major ``vec(U)`` (index ``h*s + k``), a SciPy CSR matrix."""
         s = r if s is None else s
         if min(r, s) < self.size:
             raise InputError(f"grid {r}x{s} is smaller than the {self.size}x{self.size} kernel")
@@ -212,7 +212,7 @@ class SemiDiscretePDE:
                     total = total + w * sps.kron(self._shift(r, a - c), self._shift(s, b - c), format="csr")
         return total.tocsr()
 
-    def _shift(self, m: int, i: int) -> "scipy.sparse.spmatrix":
+    def _shift(self, m: int, i: int):
         """(S U)[h] = U[h + i], wrapping (periodic) or dropping (Dirichlet)."""
         import scipy.sparse as sps
 

@@ -22,7 +22,6 @@ import sympy as sp
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
-from hypothesis.extra.numpy import arrays
 
 from pixelpde.constructive import PolynomialNetwork, exact_network, power_sum
 from pixelpde.constructive.polynomial import relu_power

@@ -2,7 +2,8 @@
 
 A weights file ``NAME.pt`` is a :func:`torch.save` of a plain dict of float64
 tensors (for Theorem 3.2 exactly the keys ``A1, A2, B1, B2, C``; B1, B2 are
-absent when n = 0), readable with ``torch.load(path, weights_only=True)``.
+absent when n = 0; a polynomial network adds ``E1_q, E2_q`` per degree q >= 3),
+readable with ``torch.load(path, weights_only=True)``.
 Beside it, ``NAME.json`` records what the tensors mean: the network kind,
 the PDE string, the boundary condition (which fixes the padding), dx, the
 stencils in exact rationals, n, the shapes, the parameter count, the
@@ -142,36 +143,50 @@ def load_tensors(path) -> tuple[dict[str, torch.Tensor], dict]:
 
 
 def save_network(path, network, sd=None) -> dict:
-    """Save a :class:`~pixelpde.constructive.network.Theorem32Network` (in full 3 x 3 form)."""
-    from pixelpde.constructive.network import Theorem32Network
+    """Save a :class:`~pixelpde.constructive.network.Theorem32Network` or a
+    :class:`~pixelpde.constructive.polynomial.PolynomialNetwork` (in full 3 x 3 form).
 
-    if not isinstance(network, Theorem32Network):
-        raise TypeError("save_network saves Theorem32Network instances")
+    A polynomial network's sidecar has ``network: "polynomial"`` and its degree
+    structure, ``structure: {n, m, branches: {degree: channels}}``, which fixes the shapes.
+    """
+    from pixelpde.constructive.network import Theorem32Network
+    from pixelpde.constructive.polynomial import PolynomialNetwork
+
+    if not isinstance(network, (Theorem32Network, PolynomialNetwork)):
+        raise TypeError("save_network saves Theorem32Network and PolynomialNetwork instances")
     full = network.expanded()
     meta = {"network": "theorem32", "bc": str(full.bc), "size": full.size, "n": full.n}
+    if isinstance(full, PolynomialNetwork):
+        meta.update({"network": "polynomial", "structure": full.structure})
     if sd is not None:
         meta.update({k: v for k, v in sd.describe().items() if k not in ("bc", "size", "n")})
     return save_tensors(path, full.weights(), meta)
 
 
 def load_network(path, compact: bool = False, dtype=torch.float64):
-    """Load a Theorem 3.2 network saved by :func:`save_network`; returns ``(network, sidecar)``."""
+    """Load a network saved by :func:`save_network` (Theorem 3.2 or polynomial); returns ``(network, sidecar)``."""
     state, meta = load_tensors(path)
     return network_from_tensors(path, state, meta, compact=compact, dtype=dtype)
 
 
 def network_from_tensors(path, state: dict, meta: dict, compact: bool = False, dtype=torch.float64):
-    """The Theorem 3.2 network of tensors and sidecar already read by :func:`load_tensors` from ``path``."""
+    """The network of tensors and sidecar already read by :func:`load_tensors` from ``path``."""
     from pixelpde.constructive.network import Theorem32Network
+    from pixelpde.constructive.polynomial import PolynomialNetwork
 
-    if meta.get("network") != "theorem32":
-        raise InputError(f"weights file {str(path)!r} holds a {meta.get('network')!r} network, not theorem32")
+    if meta.get("network") not in ("theorem32", "polynomial"):
+        raise InputError(f"weights file {str(path)!r} holds a {meta.get('network')!r} network, not theorem32 or polynomial")
     if not all(key in meta for key in ("n", "bc", "size")):
         raise InputError(f"sidecar of {str(path)!r} lacks n, bc or size")
     n = check_int(meta["n"], f"sidecar of {str(path)!r}: n", 0, MAX_TERMS)
     size = check_int(meta["size"], f"sidecar of {str(path)!r}: size", 1, MAX_KERNEL_SIZE)
     try:
-        net = Theorem32Network(n, meta["bc"], size, compact=False)
+        if meta["network"] == "polynomial":
+            net = PolynomialNetwork(meta["structure"], meta["bc"], size, compact=False)
+        else:
+            net = Theorem32Network(n, meta["bc"], size, compact=False)
+    except KeyError:
+        raise InputError(f"sidecar of {str(path)!r} lacks the polynomial structure") from None
     except (TypeError, ValueError) as exc:
         raise InputError(f"sidecar of {str(path)!r}: {exc}") from None
     net.load_weights(state)

@@ -30,7 +30,27 @@ from pixelpde.stencils.boundary import BoundaryCondition, conv2d, to_nchw
 from pixelpde.stencils.semidiscrete import SemiDiscretePDE
 
 
-class Theorem32Network(nn.Module):
+class ExactNetwork(nn.Module):
+    """What the constructed networks share: weights by name, loaded with their shapes checked."""
+
+    def load_weights(self, weights: dict[str, torch.Tensor]) -> None:
+        """Copy the named tensors (shapes checked) into the parameters."""
+        expected = {name: tuple(p.shape) for name, p in self.named_parameters()}
+        got = {name: tuple(t.shape) for name, t in weights.items()}
+        if expected != got:
+            raise InputError(f"weights do not fit a {self.extra_repr()} network: expected {expected}, got {got}")
+        with torch.no_grad():
+            for name, tensor in weights.items():
+                getattr(self, name).copy_(tensor)
+
+    def weights(self) -> dict[str, torch.Tensor]:
+        return {name: p.detach() for name, p in self.named_parameters()}
+
+    def num_parameters(self) -> int:
+        return sum(p.numel() for p in self.parameters())
+
+
+class Theorem32Network(ExactNetwork):
     """F_theta of Theorem 3.2 for n quadratic interactions (eqs. (20)-(22)).
 
     Accepts fields of shape (r, s), (N, r, s) or (N, 1, r, s) and returns the
@@ -55,19 +75,6 @@ class Theorem32Network(nn.Module):
         if compact:
             net = net.compacted()
         return net.to(dtype)
-
-    def load_weights(self, weights: dict[str, torch.Tensor]) -> None:
-        """Copy tensors named A1, A2, B1, B2, C (shapes checked) into the parameters."""
-        expected = {name: tuple(p.shape) for name, p in self.named_parameters()}
-        got = {name: tuple(t.shape) for name, t in weights.items()}
-        if expected != got:
-            raise InputError(f"weights do not fit a Theorem 3.2 network with n={self.n}: expected {expected}, got {got}")
-        with torch.no_grad():
-            for name, tensor in weights.items():
-                getattr(self, name).copy_(tensor)
-
-    def weights(self) -> dict[str, torch.Tensor]:
-        return {name: p.detach() for name, p in self.named_parameters()}
 
     def forward(self, U: torch.Tensor) -> torch.Tensor:
         x, restore = to_nchw(U)
@@ -113,9 +120,6 @@ class Theorem32Network(nn.Module):
         out.load_weights(weights)
         return out
 
-    def num_parameters(self) -> int:
-        return sum(p.numel() for p in self.parameters())
-
     def extra_repr(self) -> str:
         return f"n={self.n}, bc={self.bc}, size={self.size}, compact={self.compact}"
 
@@ -143,4 +147,14 @@ class LinearNetwork(nn.Module):
         return restore(conv2d(torch.relu(conv2d(x, self.A1, self.bc)), self.A2, self.bc))
 
 
-__all__ = ["LinearNetwork", "Theorem32Network", "WEIGHT_NAMES"]
+def exact_network(sd: SemiDiscretePDE, compact: bool = False, dtype=torch.float64):
+    """The exact network F = X of ``sd``: Theorem 3.2's for the paper's quadratic class, the
+    polynomial network of :mod:`pixelpde.constructive.polynomial` when ``sd`` has terms of degree >= 3."""
+    if getattr(sd, "higher", ()):
+        from pixelpde.constructive.polynomial import PolynomialNetwork
+
+        return PolynomialNetwork.from_system(sd, compact=compact, dtype=dtype)
+    return Theorem32Network.from_system(sd, compact=compact, dtype=dtype)
+
+
+__all__ = ["LinearNetwork", "Theorem32Network", "WEIGHT_NAMES", "exact_network"]

@@ -119,7 +119,8 @@ def spatial_order(pde) -> int | None:
 
 
 def _alphas(pde) -> set:
-    return {a for a, _ in pde.linear} | {a for t in pde.quadratic for a in (t.first, t.second)}
+    higher = {a for t in getattr(pde, "higher", ()) for a in t.factors}
+    return {a for a, _ in pde.linear} | {a for t in pde.quadratic for a in (t.first, t.second)} | higher
 
 
 def reaches_beyond_3x3(sd) -> bool:
@@ -127,7 +128,8 @@ def reaches_beyond_3x3(sd) -> bool:
     c = sd.size // 2
     inner = np.zeros(sd.L.shape, dtype=bool)
     inner[c - 1 : c + 2, c - 1 : c + 2] = True
-    return any(np.any(K[~inner] != 0) for K in (sd.L, *sd.D))
+    higher = [K for _, Ks in getattr(sd, "higher", ()) for K in Ks]
+    return any(np.any(K[~inner] != 0) for K in (sd.L, *sd.D, *higher))
 
 
 def expected_order(plan: Plan) -> int | None:

@@ -47,7 +47,7 @@ def numpy_field(sd):
 
 def semidiscrete_solution(sd, U0: np.ndarray, T: float, steps: int) -> tuple[np.ndarray, dict]:
     """:math:`\\Phi^T_X(U_0)`: exact for linear ``sd``, else RK4 with ``steps`` steps of T/steps."""
-    if sd.n == 0:
+    if sd.is_linear:
         how = flow_method(sd, *np.shape(U0)[-2:])
         return linear_flow(sd, U0, T), {"kind": f"exact semi-discrete flow ({how})"}
     U = advance(numpy_field(sd), torch.from_numpy(np.asarray(U0, dtype=np.float64)), T / steps, steps, get_integrator("rk4"))

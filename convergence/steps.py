@@ -51,6 +51,10 @@ def nonlinear_bound(sd, U0: np.ndarray) -> float:
         a = float(np.max(np.abs(sd.correlate(D1, U0))))
         b = float(np.max(np.abs(sd.correlate(D2, U0))))
         bound += abs(beta) * (np.abs(D1).sum() * b + a * np.abs(D2).sum())
+    for gamma, kernels in getattr(sd, "higher", ()):  # d/dV prod_j (K_j * U) = sum_j (K_j * V) prod_{l != j} (K_l * U)
+        sizes = [float(np.max(np.abs(sd.correlate(K, U0)))) for K in kernels]
+        for j, K in enumerate(kernels):
+            bound += abs(gamma) * float(np.abs(K).sum()) * float(np.prod(sizes[:j] + sizes[j + 1 :]))
     return bound
 
 

@@ -49,10 +49,11 @@ __all__ = ["CONSTRUCTED", "ROUNDOFF_FLOOR", "StudySpec", "constructed_network", 
 
 
 def constructed_network(sd):
-    """The exact Theorem 3.2 network F_theta = X of ``sd`` (compact form), float64."""
-    from pixelpde.constructive import Theorem32Network
+    """The exact network F_theta = X of ``sd`` (compact form), float64: Theorem 3.2's, or the
+    polynomial network when ``sd`` has terms of degree >= 3."""
+    from pixelpde.constructive import exact_network
 
-    return Theorem32Network.from_system(sd, compact=True)
+    return exact_network(sd, compact=True)
 
 
 @contextlib.contextmanager
@@ -114,7 +115,7 @@ def _reference(plan: Plan):
     """The reference at t = T as a function of the node count, and its description."""
     if plan.vary == "dt":
         sd, finest = plan.systems[0], plan.steps[-1]
-        if sd.n:  # RK4 reference: `factor` times smaller steps than this study's or an RK4 study's finest
+        if not sd.is_linear:  # RK4 reference: `factor` times smaller steps than this study's or an RK4 study's finest
             rk4_finest = default_steps(plan.systems, plan.U0s, plan.T, get_integrator("rk4"), 2) * 2 ** (len(plan.steps) - 1)
             finest = min(finest, rk4_finest)
         U, info = semidiscrete_solution(sd, plan.U0s[0], plan.T, finest * plan.factor)

@@ -34,6 +34,11 @@ Algorithm 1 (section 2.1) is
 the network of Theorem 3.2 is Algorithm 1 with widths (4n+2, 2n+1, 6n) and no
 biases, and is used as :class:`pixelpde.constructive.Theorem32Network` itself.
 
+Polynomial PDEs of degree q >= 3 (issue 11) need a **ReLU^q branch**: an Algorithm 2
+spelling may add any number of them after the ReLU^2 row, ``RELU/RELU2/q:CHANNELS``, e.g.
+``1-8-16-8-1/1-8-1/3:1-2-1`` (a ReLU^3 branch with 2 hidden channels, enough for
+Allen-Cahn's u^3); each reads U like the ReLU^2 branch, with the ReLU^2 branch's bias flag.
+
 Every convolution goes through :func:`pixelpde.stencils.boundary.conv2d` (circular
 padding for periodic, zero padding for Dirichlet boundary conditions); the
 networks accept fields of shape (r, s), (N, r, s) or (N, 1, r, s) and return
@@ -42,6 +47,7 @@ the same shape.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import asdict, dataclass, replace
 
@@ -124,19 +130,24 @@ class Algorithm2Spec:
     relu_bias: bool = True
     relu2_bias: bool = True
     size: int = 3
+    #: extra ReLU^q branches ``((q, channels), ...)``, q >= 3 ascending (polynomial PDEs)
+    powers: tuple = ()
 
     kind = "algorithm2"
 
     def __post_init__(self):
         object.__setattr__(self, "relu", _channels(self.relu, "ReLU"))
         object.__setattr__(self, "relu2", _channels(self.relu2, "ReLU^2"))
+        powers = tuple((check_int(q, "ReLU^q power q", 3, 6), _channels(ch, f"ReLU^{q}")) for q, ch in dict(self.powers).items())
+        object.__setattr__(self, "powers", tuple(sorted(powers)))
         object.__setattr__(self, "size", check_kernel_size(self.size))
         check_parameters(self)
 
     def num_parameters(self) -> int:
         k2 = self.size**2
         count = 0
-        for channels, bias in ((self.relu, self.relu_bias), (self.relu2, self.relu2_bias)):
+        branches = ((self.relu, self.relu_bias), (self.relu2, self.relu2_bias), *((ch, self.relu2_bias) for _, ch in self.powers))
+        for channels, bias in branches:
             count += k2 * sum(a * b for a, b in zip(channels[:-1], channels[1:]))
             count += sum(channels[1:-1]) if bias else 0
         return count
@@ -144,6 +155,9 @@ class Algorithm2Spec:
     def describe(self) -> dict:
         out = asdict(self)
         out.update(kind=self.kind, relu="-".join(map(str, self.relu)), relu2="-".join(map(str, self.relu2)))
+        out.pop("powers")
+        if self.powers:
+            out["powers"] = {str(q): "-".join(map(str, ch)) for q, ch in self.powers}
         return out
 
     def build(self, bc, dtype=torch.float32) -> "Algorithm2Network":
@@ -208,6 +222,10 @@ class Theorem32Spec:
         return Theorem32Network(self.n, bc, self.size, compact=False, dtype=dtype)
 
 
+def _relu_power(x: torch.Tensor, q: int) -> torch.Tensor:
+    return torch.relu(x) ** q
+
+
 class Algorithm2Network(nn.Module):
     """Algorithm 2: ``F(U) = ReLU chain(U) + ReLU^2 branch(U)``.
 
@@ -223,10 +241,16 @@ class Algorithm2Network(nn.Module):
         self.bc = BoundaryCondition.parse(bc)
         self.relu = Chain(spec.relu, torch.relu, self.bc, spec.size, spec.relu_bias, dtype)
         self.relu2 = Chain(spec.relu2, relu2, self.bc, spec.size, spec.relu2_bias, dtype)
+        self.powers = nn.ModuleList(
+            Chain(ch, functools.partial(_relu_power, q=q), self.bc, spec.size, spec.relu2_bias, dtype) for q, ch in spec.powers
+        )
 
     def forward(self, U: torch.Tensor) -> torch.Tensor:
         x, restore = to_nchw(U)
-        return restore(self.relu(x) + self.relu2(x))
+        out = self.relu(x) + self.relu2(x)
+        for branch in self.powers:
+            out = out + branch(x)
+        return restore(out)
 
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())
@@ -266,7 +290,8 @@ PRESETS = {
 
 ARCH_HELP = (
     "table1..table4 (the paper's Algorithm 2 networks), algorithm1[:a-b-c], theorem32 "
-    "(its n from the PDE), or custom Algorithm 2 channel lists RELU/RELU2 such as 1-8-16-8-1/1-8-1"
+    "(its n from the PDE), or custom Algorithm 2 channel lists RELU/RELU2 such as 1-8-16-8-1/1-8-1, "
+    "with ReLU^q branches for polynomial PDEs appended as /q:CHANNELS (1-8-16-8-1/1-8-1/3:1-2-1)"
 )
 
 
@@ -299,8 +324,16 @@ def _parse_arch(text, n, relu_bias, relu2_bias):
     if text in PRESETS:
         spec = PRESETS[text]
     elif "/" in text:
-        relu, _, relu2_ = text.partition("/")
-        spec = Algorithm2Spec(relu, relu2_)
+        relu, relu2_, *extra = text.split("/")
+        powers = []
+        for part in extra:
+            q, colon, channels = part.partition(":")
+            if not colon or not q.strip().isdigit():
+                raise InputError(f"architecture {text!r}: an extra branch is written q:CHANNELS, e.g. 3:1-2-1 (ReLU^3)")
+            powers.append((int(q), channels))
+        if len(dict(powers)) != len(powers):
+            raise InputError(f"architecture {text!r}: each ReLU^q branch at most once")
+        spec = Algorithm2Spec(relu, relu2_, powers=tuple(powers))
     else:
         raise InputError(f"unknown architecture {text!r}; use {ARCH_HELP}")
     if isinstance(spec, Algorithm2Spec):
@@ -314,7 +347,8 @@ def spec_from_description(desc: dict):
     try:
         kind = desc["kind"]
         if kind == "algorithm2":
-            return Algorithm2Spec(desc["relu"], desc["relu2"], bool(desc["relu_bias"]), bool(desc["relu2_bias"]), desc["size"])
+            powers = tuple((int(q), ch) for q, ch in desc.get("powers", {}).items())
+            return Algorithm2Spec(desc["relu"], desc["relu2"], bool(desc["relu_bias"]), bool(desc["relu2_bias"]), desc["size"], powers)
         if kind == "algorithm1":
             return Algorithm1Spec(tuple(desc["widths"]), bool(desc["bias"]), desc["size"])
         if kind == "theorem32":

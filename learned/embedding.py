@@ -19,7 +19,14 @@ an Algorithm 2 network represents X exactly with
   D2, -D2]``, and the output filter is ``beta_i M2 = beta_i/2 [I, I, -I, -I,
   -I, -I]`` (:func:`pixelpde.constructive.lemma31.product_weights`).
 
-All other weights and all biases are zero.  An Algorithm 1 network of widths
+* **ReLU^q branches** (polynomial PDEs, degree q >= 3; spelled ``/q:1-c-1``, one
+  hidden layer of width >= the channels of :mod:`pixelpde.constructive.polynomial`):
+  hidden channels ``2r, 2r+1`` hold ``+-K_r`` with ``K_r = sum_ch lambda_ch P_ch`` the
+  r-th combination of the polarisation identity composed with the factor stencils
+  (convolution is linear), and the output filter ``c_r [I, (-1)^q I]``.
+
+The quadratic part is the system's (by default the minimal factorisation, so the
+ReLU^2 width needed is 6 max(p, q)).  All other weights and all biases are zero.  An Algorithm 1 network of widths
 (a, b, c) >= (4n+2, 2n+1, 6n) embeds the Theorem 3.2 weights
 (:func:`pixelpde.constructive.theorem32.theorem32_weights`) in the leading channels,
 and the Theorem 3.2 network takes them as they are.
@@ -49,7 +56,17 @@ def embedding_problem(spec, sd) -> str | None:
     """Why ``spec`` cannot represent ``sd`` exactly, or ``None`` when it can."""
     if spec.size != sd.size:
         return f"the first filters are {spec.size}x{spec.size} but the stencils are {sd.size}x{sd.size}"
+    degrees = _power_channels(sd)
+    if degrees and not isinstance(spec, Algorithm2Spec):
+        first = ", ".join(f"/{q}:1-{c}-1" for q, c in degrees.items())
+        return f"terms of degree {max(degrees)} need ReLU^q branches: use an Algorithm 2 architecture ending in {first}"
     if isinstance(spec, Algorithm2Spec):
+        have = dict(spec.powers)
+        for q, c in degrees.items():
+            if q not in have:
+                return f"terms of degree {q} need a ReLU^{q} branch of width >= {c} (append /{q}:1-{c}-1 to --arch)"
+            if len(have[q]) != 3 or have[q][1] < c:
+                return f"the ReLU^{q} branch must be 1-c-1 with c >= {c} (got {'-'.join(map(str, have[q]))})"
         if min(spec.relu[1:-1]) < 2:
             return f"every hidden ReLU width must be >= 2 (ReLU chain {'-'.join(map(str, spec.relu))})"
         if sd.n and len(spec.relu2) != 3:
@@ -88,7 +105,34 @@ def constructive_state(spec, sd) -> dict[str, torch.Tensor]:
         pad = (spec.size - M2.shape[-1]) // 2  # M2's 3 x 3 identity filters, centred in the branch's k x k
         state["relu2.convs.0.weight"][6 * i : 6 * i + 6] = M1
         state["relu2.convs.1.weight"][:, 6 * i : 6 * i + 6] = beta * torch.nn.functional.pad(M2, [pad] * 4)
+    _embed_power_branches(state, spec, sd)
     return state
+
+
+def _power_channels(sd) -> dict[int, int]:
+    """Degree q -> hidden ReLU^q channels the polynomial construction needs for ``sd``."""
+    if not getattr(sd, "higher", ()):
+        return {}
+    from pixelpde.constructive.polynomial import branches
+
+    return {q: 2 * len(b) for q, b in branches(sd).items()}
+
+
+def _embed_power_branches(state, spec: Algorithm2Spec, sd) -> None:
+    if not getattr(sd, "higher", ()):
+        return
+    from pixelpde.constructive.polynomial import branches, factor_channels
+
+    kernels, _, _ = factor_channels(sd)
+    P = [torch.as_tensor(K, dtype=torch.float64) for K in (*sd.D, sd.L, *kernels)]  # the channels of T_1
+    eye = identity_filter(spec.size)
+    index = {q: j for j, (q, _) in enumerate(spec.powers)}
+    for q, branch in branches(sd).items():
+        W1, W2 = state[f"powers.{index[q]}.convs.0.weight"], state[f"powers.{index[q]}.convs.1.weight"]
+        for r, (combo, coeff) in enumerate(branch.items()):
+            K = sum(float(c) * P[ch] for ch, c in combo)
+            W1[2 * r, 0], W1[2 * r + 1, 0] = K, -K
+            W2[0, 2 * r], W2[0, 2 * r + 1] = float(coeff) * eye, (-1) ** q * float(coeff) * eye
 
 
 def _theorem32_items(sd):

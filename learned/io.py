@@ -23,14 +23,14 @@ KINDS = ("algorithm2", "algorithm1")
 
 
 def load_any_network(path, dtype=torch.float64):
-    """Any saved network, by the kind its sidecar names (``theorem32``, ``algorithm2``, ``algorithm1``);
+    """Any saved network, by the kind its sidecar names (``theorem32``, ``polynomial``, ``algorithm2``, ``algorithm1``);
     returns ``(network, sidecar)``.  The one kind dispatch: the file is read once."""
     from pixelpde.constructive.io import load_tensors
     from pixelpde.constructive.io import network_from_tensors as theorem32_from_tensors
 
     state, meta = load_tensors(path)
     kind = meta.get("network")
-    if kind == "theorem32":
+    if kind in ("theorem32", "polynomial"):
         return theorem32_from_tensors(path, state, meta, dtype=dtype)
     if kind in KINDS:
         return network_from_tensors(path, state, meta, dtype=dtype)

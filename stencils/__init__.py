@@ -1,19 +1,22 @@
 """stencils: PDE text -> exact finite-difference stencils -> the semi-discrete X(U).
 
 * :func:`derive_stencil` -- exact k x k stencils for any derivative (SymPy).
-* :func:`parse_pde` -- a PDE string into the class (8), safely parsed.
+* :func:`parse_pde` -- a PDE string into the class (8), safely parsed (polynomial terms up to
+  ``max_degree``); ``parse_pde(text).discretise(dx, bc)`` is the system with the minimal
+  number of quadratic products (:mod:`pixelpde.stencils.quadratic_form`).
 * :class:`SemiDiscretePDE` -- X(U) of eq. (11) with its reference evaluation.
 * :class:`BoundaryCondition` -- periodic / Dirichlet grids and the one padding rule.
 """
 
 from pixelpde.stencils.boundary import BoundaryCondition, conv2d, to_nchw
 from pixelpde.stencils.finite_difference import Stencil, derivative_name, derive_stencil, parse_derivative
-from pixelpde.stencils.pde import PDE, QuadraticTerm, parse_pde
+from pixelpde.stencils.pde import PDE, PolynomialTerm, QuadraticTerm, parse_pde
 from pixelpde.stencils.semidiscrete import SemiDiscretePDE
 
 __all__ = [
     "BoundaryCondition",
     "PDE",
+    "PolynomialTerm",
     "QuadraticTerm",
     "SemiDiscretePDE",
     "Stencil",

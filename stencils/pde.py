@@ -1,4 +1,4 @@
-r"""PDE text -> the class (8) with quadratic interactions, as data.
+r"""PDE text -> the class (8) with polynomial interactions, as data.
 
 A user writes the right-hand side of
 
@@ -17,25 +17,42 @@ polynomial in the derivatives, and sorted into
 * the linear part :math:`\mathcal{L} u = \sum_\alpha c_\alpha \partial_\alpha u`,
 * one quadratic term :math:`(\beta_i, \alpha_{i,1}, \alpha_{i,2})` per distinct
   product monomial (so ``u*(1 - u)`` gives ``u`` in the linear part and
-  ``beta = -1`` on ``(u, u)``).
+  ``beta = -1`` on ``(u, u)``),
+* one :class:`PolynomialTerm` per distinct monomial of degree 3..``max_degree``
+  (the paper's (8) allows products of any number of factors; Allen-Cahn's
+  ``u - u**3`` gives ``beta = -1`` on ``(u, u, u)``).
 
-Constant source terms, cubic and higher products, unknown names and functions
-are refused with a one-line :class:`~pixelpde.ground.errors.InputError` naming the
+The user's terms are kept as written (for display, ``str(pde)``); the network
+is built by default from the minimal factorisation of the quadratic part
+(:meth:`PDE.products`, :mod:`pixelpde.stencils.quadratic_form`), with
+``interactions="as-written"`` from one product per monomial.
+
+Constant source terms, degrees above ``max_degree`` (default
+:data:`DEFAULT_MAX_DEGREE`, at most :data:`MAX_DEGREE`), unknown names and
+functions (``sin(u)``), division by u and non-integer or negative powers are
+refused with a one-line :class:`~pixelpde.ground.errors.InputError` naming the
 term.  :meth:`PDE.discretise` turns the result into the semi-discrete system
 (11) on a grid.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
-from fractions import Fraction
 
 import sympy as sp
 
 from pixelpde.ground.errors import InputError
 from pixelpde.stencils.expr import parse_expression
 from pixelpde.stencils.finite_difference import Stencil, derivative_name, derive_stencil, parse_derivative
+
+#: Highest degree accepted unless asked otherwise (Allen-Cahn, Nagumo, Zeldovich are cubic).
+DEFAULT_MAX_DEGREE = 3
+#: Hard limit of ``max_degree``: a product of q factors takes up to 2^q ReLU^q channels.
+MAX_DEGREE = 6
+#: How the quadratic part becomes products: ``minimal`` (max(p, q) products) or ``as-written``.
+INTERACTIONS = ("minimal", "as-written")
 
 #: The names listed in error messages (higher derivatives are accepted too).
 BASIC_NAMES = ("u", "u_x", "u_y", "u_xx", "u_xy", "u_yy")
@@ -80,6 +97,39 @@ class QuadraticTerm:
 
 
 @dataclass(frozen=True)
+class PolynomialTerm:
+    """``beta * prod_j d^{factors[j]} u``, a monomial of degree ``len(factors)`` >= 3, factors sorted."""
+
+    beta: sp.Rational
+    factors: tuple[tuple[int, int], ...]
+
+    @property
+    def degree(self) -> int:
+        return len(self.factors)
+
+    def __str__(self) -> str:
+        names = [derivative_name(a) for a in self.factors]
+        parts = []
+        for name in dict.fromkeys(names):
+            k = names.count(name)
+            parts.append(name if k == 1 else f"{name}**{k}")
+        return sp.sstr(self.beta * sp.Symbol("*".join(parts)))
+
+
+def check_interactions(value: str) -> str:
+    """``'minimal'`` or ``'as-written'``; anything else is an InputError."""
+    if value not in INTERACTIONS:
+        raise InputError(f"interactions {value!r} must be one of: {', '.join(INTERACTIONS)}")
+    return value
+
+
+def check_max_degree(value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 2 <= value <= MAX_DEGREE:
+        raise InputError(f"max degree {value!r} must be an integer from 2 to {MAX_DEGREE}")
+    return value
+
+
+@dataclass(frozen=True)
 class PDE:
     """A PDE of class (8): ``u_t = sum_alpha c_alpha d^alpha u + sum_i beta_i d^a u d^b u``.
 
@@ -93,15 +143,46 @@ class PDE:
     quadratic: tuple[QuadraticTerm, ...]
     size: int = 3
     order: int = 2
+    higher: tuple[PolynomialTerm, ...] = ()
 
     @property
     def n(self) -> int:
-        """Number of quadratic interactions (the n of Theorem 3.2)."""
+        """Number of quadratic monomials as written (the minimal n: :meth:`products`)."""
         return len(self.quadratic)
 
     @property
     def is_linear(self) -> bool:
-        return self.n == 0
+        return self.n == 0 and not self.higher
+
+    @property
+    def degree(self) -> int:
+        """Highest degree of a term (1 for a linear PDE, 0 for u_t = 0)."""
+        if self.higher:
+            return max(t.degree for t in self.higher)
+        return 2 if self.quadratic else 1 if self.linear else 0
+
+    def quadratic_variables(self) -> list[tuple[int, int]]:
+        """The distinct derivatives of the quadratic part, in canonical order."""
+        return sorted({a for t in self.quadratic for a in (t.first, t.second)}, key=_alpha_key)
+
+    def products(self, interactions: str = "minimal"):
+        """The quadratic part as products ``beta * a(v) * b(v)`` of linear forms in the derivatives
+        (:class:`~pixelpde.stencils.quadratic_form.Product`): ``minimal`` gives max(p, q) of them
+        (the theorem of :mod:`pixelpde.stencils.quadratic_form`), ``as-written`` one per monomial."""
+        from pixelpde.stencils.quadratic_form import LinearForm, Product
+
+        check_interactions(interactions)
+        if interactions == "as-written":
+            one = sp.Integer(1)
+            return tuple(Product(t.beta, LinearForm(((t.first, one),)), LinearForm(((t.second, one),))) for t in self.quadratic)
+        return _minimal_cached(self.quadratic, tuple(self.quadratic_variables()))
+
+    def signature(self) -> tuple[int, int]:
+        """``(p, q)`` of the quadratic part's symmetric matrix (exact)."""
+        from pixelpde.stencils.quadratic_form import form_matrix, signature
+
+        terms = [(t.beta, t.first, t.second) for t in self.quadratic]
+        return signature(form_matrix(terms, self.quadratic_variables()))
 
     def stencil(self, alpha: tuple[int, int]) -> Stencil:
         return derive_stencil(alpha, self.size, self.order)
@@ -111,27 +192,51 @@ class PDE:
         sym = lambda a: sp.Symbol(derivative_name(a))  # noqa: E731
         expr = sum((c * sym(a) for a, c in self.linear), sp.Integer(0))
         expr += sum((t.beta * sym(t.first) * sym(t.second) for t in self.quadratic), sp.Integer(0))
+        expr += sum((t.beta * sp.Mul(*[sym(a) for a in t.factors]) for t in self.higher), sp.Integer(0))
         return expr
 
     def __str__(self) -> str:
         terms = [sp.sstr(c * sp.Symbol(derivative_name(a))) for a, c in self.linear]
         terms += [str(t) for t in self.quadratic]
+        terms += [str(t) for t in self.higher]
         if not terms:
             return "u_t = 0"
         text = " + ".join(terms).replace("+ -", "- ")
         return f"u_t = {text}"
 
-    def discretise(self, dx, bc):
-        """The semi-discrete system (11) on a grid of spacing ``dx`` with boundary condition ``bc``."""
+    def discretise(self, dx, bc, interactions: str = "minimal"):
+        """The semi-discrete system (11) on a grid of spacing ``dx`` with boundary condition ``bc``;
+        its quadratic products are :meth:`products` (``interactions``)."""
         from pixelpde.stencils.semidiscrete import SemiDiscretePDE
 
-        return SemiDiscretePDE.from_pde(self, dx, bc)
+        return SemiDiscretePDE.from_pde(self, dx, bc, interactions=interactions)
 
 
-def parse_pde(text: str, size: int = 3, order: int = 2) -> PDE:
+def _degree_lower_bound(expr: sp.Expr, symbols) -> int:
+    """A lower bound of the total degree of the polynomial ``expr``, without expanding it in
+    many variables: the degree in t of expr(c * t) for two fixed integer points c (exact
+    unless the top homogeneous part vanishes at both points; then the full expansion decides)."""
+    t = sp.Dummy("t")
+    best = 0
+    for shift in (0, 7):
+        point = {s: (sp.prime(i + 1) + shift) * t for i, s in enumerate(symbols)}
+        univariate = sp.expand(expr.xreplace(point))
+        best = max(best, int(sp.degree(univariate, t)) if univariate != 0 else 0)
+    return best
+
+
+@functools.lru_cache(maxsize=256)
+def _minimal_cached(quadratic, variables):
+    from pixelpde.stencils.quadratic_form import minimal_products
+
+    return minimal_products([(t.beta, t.first, t.second) for t in quadratic], list(variables))
+
+
+def parse_pde(text: str, size: int = 3, order: int = 2, max_degree: int = DEFAULT_MAX_DEGREE) -> PDE:
     """Parse and normalise a PDE string into the class (8); see the module docstring."""
     if not isinstance(text, str):
         raise InputError("the PDE must be a string")
+    max_degree = check_max_degree(max_degree)
     derive_stencil((0, 0), size, order)  # validates size and order
     rhs = text
     if "=" in text:
@@ -148,9 +253,16 @@ def parse_pde(text: str, size: int = 3, order: int = 2) -> PDE:
         raise InputError(
             f"PDE {text.strip()!r} is not a polynomial in u and its derivatives (division by an expression in u?)"
         )
+    degree = _degree_lower_bound(expr, symbols)
+    if degree > max_degree:  # refused before expanding, which could take minutes ((u + u_x + ... )**16)
+        raise InputError(
+            f"PDE {text.strip()!r}: a term is of degree {degree}, above the limit {max_degree} "
+            f"(raise it with --max-degree, at most {MAX_DEGREE})"
+        )
     poly = sp.Poly(sp.expand(expr), *symbols)
     linear: dict[tuple[int, int], sp.Rational] = {}
     quadratic: dict[tuple[tuple[int, int], tuple[int, int]], sp.Rational] = {}
+    higher: dict[tuple[tuple[int, int], ...], sp.Rational] = {}
     for monom, coeff in poly.terms():
         if coeff == 0:
             continue
@@ -158,15 +270,17 @@ def parse_pde(text: str, size: int = 3, order: int = 2) -> PDE:
         term = sp.Mul(*[s**k for s, k in zip(symbols, monom)])
         if len(factors) == 0:
             raise InputError(f"PDE {text.strip()!r}: constant source term {coeff} is not allowed (class (8) has none)")
-        if len(factors) > 2:
+        if len(factors) > max_degree:
             raise InputError(
-                f"PDE {text.strip()!r}: term {coeff * term} is of degree {len(factors)}; "
-                "Theorem 3.2 covers linear and quadratic terms only"
+                f"PDE {text.strip()!r}: term {coeff * term} is of degree {len(factors)}, above the limit "
+                f"{max_degree} (raise it with --max-degree, at most {MAX_DEGREE})"
             )
         for alpha in factors:
             derive_stencil(alpha, size, order)  # raises if the kernel cannot reach it
         if len(factors) == 1:
             linear[factors[0]] = coeff
+        elif len(factors) > 2:
+            higher[tuple(sorted(factors, key=_alpha_key))] = coeff
         else:
             first, second = sorted(factors, key=_alpha_key)
             quadratic[(first, second)] = coeff
@@ -179,4 +293,8 @@ def parse_pde(text: str, size: int = 3, order: int = 2) -> PDE:
         ),
         size=int(size),
         order=int(order),
+        higher=tuple(
+            PolynomialTerm(beta, f)
+            for f, beta in sorted(higher.items(), key=lambda kv: (len(kv[0]), [_alpha_key(a) for a in kv[0]]))
+        ),
     )

@@ -65,7 +65,13 @@ def files(tmp_path):
 
 
 BAD = [
-    (["weights", "--pde", "u**3", "--bc", "periodic", "--dx", "0.1", "--out", "{d}/w.pt"], "degree 3", "w.pt"),
+    (["weights", "--pde", "u**4", "--bc", "periodic", "--dx", "0.1", "--out", "{d}/w.pt"], "degree 4", "w.pt"),
+    (["weights", "--pde", "u**3", "--bc", "periodic", "--dx", "0.1", "--max-degree", "2", "--out", "{d}/w.pt"], "degree 3", "w.pt"),
+    (["weights", "--pde", "u**3", "--bc", "periodic", "--dx", "0.1", "--max-degree", "7", "--out", "{d}/w.pt"], "max degree", "w.pt"),
+    (["weights", "--pde", "1/u", "--bc", "periodic", "--dx", "0.1", "--out", "{d}/w.pt"], "not a polynomial", "w.pt"),
+    (["weights", "--pde", "u**0.5", "--bc", "periodic", "--dx", "0.1", "--out", "{d}/w.pt"], "non-negative integer", "w.pt"),
+    (["weights", "--pde", "u*u**(-2)", "--bc", "periodic", "--dx", "0.1", "--out", "{d}/w.pt"], "non-negative integer", "w.pt"),
+    (["weights", "--pde", "u**2", "--bc", "periodic", "--dx", "0.1", "--interactions", "minimum", "--out", "{d}/w.pt"], "invalid choice", "w.pt"),
     (["weights", "--pde", "sin(u)", "--bc", "periodic", "--dx", "0.1", "--out", "{d}/w.pt"], "unknown function", "w.pt"),
     (["weights", "--pde", "u_xx", "--bc", "periodic", "--dx", "-1", "--out", "{d}/w.pt"], "must be positive", "w.pt"),
     (["weights", "--pde", "u_xx", "--bc", "neumann", "--dx", "0.1", "--out", "{d}/w.pt"], "invalid choice", "w.pt"),

@@ -70,7 +70,7 @@ BAD = [
     (["--ic", "exp(1000*x)"], "not finite"),
     (["--ic", "t*x"], "unknown symbol"),
     (["--pde", "u_t = u_x + sin(u)"], "unknown function"),
-    (["--pde", "u_t = u*u*u"], "degree 3"),
+    (["--pde", "u_t = u*u*u*u"], "degree 4"),
     (["--pde", "u_t = u_xx"], None),  # fine with --size 3; the next line is not
     (["--pde", "u_t = u_xxxx"], "kernel"),
     (["--grid", "2"], "grid"),

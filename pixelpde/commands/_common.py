@@ -20,6 +20,16 @@ def add_pde_options(parser: argparse.ArgumentParser, dx: bool = True) -> None:
     if dx:
         parser.add_argument("--dx", required=True, help="grid spacing, e.g. 0.01 or 1/64 (read exactly)")
     add_stencil_options(parser)
+    if dx:
+        parser.add_argument(
+            "--interactions",
+            default="minimal",
+            choices=["minimal", "as-written"],
+            help="quadratic part as max(p, q) products (minimal, default) or one product per term as written",
+        )
+        parser.add_argument(
+            "--max-degree", type=int, default=3, help="highest degree of a product term accepted (default 3, at most 6)"
+        )
 
 
 def add_stencil_options(parser: argparse.ArgumentParser) -> None:
@@ -30,7 +40,8 @@ def add_stencil_options(parser: argparse.ArgumentParser) -> None:
 def semidiscrete_from_args(args):
     from pixelpde.stencils import parse_pde
 
-    return parse_pde(args.pde, size=args.size, order=args.order).discretise(args.dx, args.bc)
+    pde = parse_pde(args.pde, size=args.size, order=args.order, max_degree=getattr(args, "max_degree", 3))
+    return pde.discretise(args.dx, args.bc, interactions=getattr(args, "interactions", "minimal"))
 
 
 def load_field(path) -> np.ndarray:

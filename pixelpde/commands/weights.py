@@ -1,4 +1,10 @@
-"""``pixelpde weights --pde ... --bc ... --dx ... --out FILE.pt``: Theorem 3.2 weights."""
+"""``pixelpde weights --pde ... --bc ... --dx ... --out FILE.pt``: the exact network's weights.
+
+Theorem 3.2's network for the paper's quadratic class, the polynomial network
+(:mod:`pixelpde.constructive.polynomial`) when the PDE has terms of degree >= 3.
+The quadratic part is built from its minimal factorisation unless
+``--interactions as-written``; both n and both parameter counts are printed.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +12,43 @@ from pixelpde.commands._common import add_pde_options, semidiscrete_from_args
 
 
 def register(sub) -> None:
-    p = sub.add_parser("weights", help="write the exact Theorem 3.2 network weights for a PDE (+ JSON sidecar)")
+    p = sub.add_parser("weights", help="write the exact network weights for a PDE (+ JSON sidecar)")
     add_pde_options(p)
     p.add_argument("--out", required=True, help="weights file (.pt); the sidecar goes to the same stem with .json")
     p.set_defaults(func=run)
 
 
+def _counts(sd):
+    from pixelpde.constructive import exact_network
+    from pixelpde.constructive.size import count
+
+    net = exact_network(sd)
+    total, nonzero = count(net.weights())
+    return net, total, nonzero, net.compacted().num_parameters()
+
+
 def run(args) -> None:
     sd = semidiscrete_from_args(args)  # parse first: a bad PDE fails before torch is imported
-    from pixelpde.constructive import Theorem32Network, save_network
+    from pixelpde.constructive import save_network
 
-    net = Theorem32Network.from_system(sd)
+    other_kind = "as-written" if sd.interactions == "minimal" else "minimal"
+    other = sd.pde.discretise(sd.dx, sd.bc, interactions=other_kind)
+    net, total, nonzero, compact = _counts(sd)
     record = save_network(args.out, net, sd)
     print(f"PDE: {sd.pde}  (bc={sd.bc}, dx={sd.dx}, {sd.size}x{sd.size} stencils, order {sd.pde.order})")
-    print(f"n = {sd.n} quadratic interaction{'s' if sd.n != 1 else ''}")
+    p, q = sd.pde.signature()
+    print(
+        f"n = {sd.n} quadratic interaction{'s' if sd.n != 1 else ''} ({sd.interactions}; "
+        f"signature (p, q) = ({p}, {q}), minimal n = max(p, q) = {max(p, q)}, as written {sd.pde.n})"
+    )
+    for product in record.get("products", []):
+        print(f"  {product}")
+    if sd.higher:
+        structure = ", ".join(f"degree {q}: {c} ReLU^{q} channels" for q, c in net.structure["branches"].items())
+        print(f"higher-degree terms: {len(sd.higher)} ({structure})")
     for name, shape in record["shapes"].items():
         print(f"  {name}: {' x '.join(map(str, shape))}")
-    compact = net.compacted().num_parameters()
-    print(f"parameters: {record['parameters']} ({compact} in compact 1x1 form)")
+    print(f"parameters: {total} ({compact} in compact 1x1 form), {nonzero} non-zero")
+    _, o_total, o_nonzero, o_compact = _counts(other)
+    print(f"{other_kind} instead: n = {other.n}, parameters: {o_total} ({o_compact} in compact 1x1 form), {o_nonzero} non-zero")
     print(f"wrote {args.out} and {args.out[:-3]}.json")

@@ -1,0 +1,267 @@
+r"""Polynomial nonlinearities of any degree: a ReLU^q branch per degree q >= 3.
+
+For the extended system (11),
+
+.. math::
+
+    X(U) = L * U + \sum_{i=1}^n \beta_i (D_{2i-1} * U) \odot (D_{2i} * U)
+         + \sum_k \gamma_k \bigodot_{j=1}^{q_k} (E_{k,j} * U),
+
+the network is that of Theorem 3.2 with a wider first block and one more
+branch per degree q present:
+
+.. math::
+
+    T_1(U) = \mathcal{A}_2 * \sigma_1(\mathcal{A}_1 * U)
+           = [D_1 * U, \dots, D_{2n} * U, L * U, G_1 * U, \dots, G_m * U],
+
+    F(U) = \mathcal{C} * T_1(U) + \mathcal{B}_2 * \sigma_2(\mathcal{B}_1 * T_1(U))
+         + \sum_{q \ge 3} \mathcal{E}^{(q)}_2 * \sigma_q(\mathcal{E}^{(q)}_1 * T_1(U)),
+
+with :math:`\sigma_q(x) = \mathrm{ReLU}(x)^q`, :math:`G_1..G_m` the distinct
+factor kernels of the higher-degree terms, and the Theorem 3.2 weights in
+the first 2n+1 channels (:mod:`pixelpde.constructive.theorem32`).
+
+**Theorem (polynomial terms).**  For every q >= 1 and reals :math:`x_1..x_q`,
+
+.. math::
+
+    \prod_{j=1}^q x_j = \frac{1}{2^{q-1} q!} \sum_{\varepsilon \in \{\pm1\}^q,\ \varepsilon_1 = 1}
+        \Big(\prod_j \varepsilon_j\Big) \Big(\sum_j \varepsilon_j x_j\Big)^q ,
+    \qquad y^q = \sigma_q(y) + (-1)^q \sigma_q(-y),
+
+so a product of q convolutions is :math:`\mathcal{E}_2 * \sigma_q(\mathcal{E}_1 * T_1)`
+with at most :math:`2 \cdot 2^{q-1} = 2^q` channels, and F = X exactly (in
+exact arithmetic; in floating point to rounding, relative to
+:math:`|\gamma| (\sum_j |E_{k,j}| * |U|)^q`).
+
+*Proof.* Expanding :math:`(\sum_j \varepsilon_j x_j)^q`, the monomial
+:math:`x^m` (:math:`|m| = q`) has coefficient :math:`\binom{q}{m} \prod_j \varepsilon_j^{m_j}`,
+so over all :math:`\varepsilon \in \{\pm1\}^q` the weighted sum gives
+:math:`\binom{q}{m}\prod_j \sum_{\varepsilon_j=\pm1} \varepsilon_j^{m_j+1}`,
+which is :math:`2^q \binom{q}{m}` when every :math:`m_j` is odd and 0 otherwise;
+with q variables and :math:`|m| = q`, all odd means :math:`m = (1,\dots,1)`, so the
+full sum is :math:`2^q q!\, x_1\cdots x_q`.  Replacing :math:`\varepsilon` by
+:math:`-\varepsilon` multiplies both :math:`\prod_j\varepsilon_j` and
+:math:`(\sum_j\varepsilon_j x_j)^q` by :math:`(-1)^q`, so the terms with
+:math:`\varepsilon_1 = -1` repeat those with :math:`\varepsilon_1 = 1`: half the sum
+is :math:`2^{q-1} q!\, \prod_j x_j`.  The power identity is the paper's (section 3.2.2),
+since ReLU(y) ReLU(-y) = 0.  []
+
+Channels are merged exactly (:func:`power_sum`): a combination and its
+multiples are one channel (:math:`(\lambda y)^q = \lambda^q y^q`), combinations that
+cancel (``x - x`` when factors repeat) are dropped, and all terms of one
+degree share the branch.  So ``u**3`` takes 2 channels and a product of three
+distinct factors 8.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from fractions import Fraction
+
+import numpy as np
+import torch
+from torch import nn
+
+from pixelpde.constructive.lemma31 import identity_filter
+from pixelpde.constructive.network import ExactNetwork
+from pixelpde.constructive.theorem32 import theorem32_shapes, theorem32_weights
+from pixelpde.ground.errors import InputError
+from pixelpde.stencils.boundary import BoundaryCondition, conv2d, to_nchw
+
+Combination = tuple[tuple[int, Fraction], ...]
+
+
+def power_sum(channels: tuple[int, ...]) -> dict[Combination, Fraction]:
+    """``prod_j x[channels[j]] = sum_c coeff[c] * (c . x)^q`` (q = len(channels)), exactly.
+
+    Keys are sparse combinations ``((channel, coefficient), ...)`` with the
+    first coefficient 1; from the identity of the module docstring, merged.
+    """
+    q = len(channels)
+    scale = Fraction(1, 2 ** (q - 1) * math.factorial(q))
+    out: dict[Combination, Fraction] = {}
+    for signs in itertools.product((1, -1), repeat=q - 1):
+        eps = (1, *signs)
+        combo: dict[int, int] = {}
+        for e, ch in zip(eps, channels):
+            combo[ch] = combo.get(ch, 0) + e
+        items = sorted((ch, c) for ch, c in combo.items() if c != 0)
+        if not items:
+            continue
+        lead = Fraction(items[0][1])
+        key = tuple((ch, Fraction(c) / lead) for ch, c in items)
+        out[key] = out.get(key, Fraction(0)) + scale * math.prod(eps) * lead**q
+    return {k: v for k, v in out.items() if v != 0}
+
+
+def relu_power(x: torch.Tensor, q: int) -> torch.Tensor:
+    """sigma_q(x) = ReLU(x)^q."""
+    return torch.relu(x) ** q
+
+
+def factor_channels(sd) -> tuple[list[np.ndarray], list[tuple[int, ...]], list[float]]:
+    """The distinct factor kernels of ``sd.higher``, each scaled by a power of two
+    ``lambda_j ~ 1 / ||G_j||_1`` (exact in floating point), so that the factors summed in the
+    polarisation identity have comparable sizes (a u_yy next to a u would otherwise dominate
+    every combination and the cancellation would cost its relative size); per term, its
+    factors' channel indices in T_1 (which holds D_1..D_2n, L, lambda_1 G_1..lambda_m G_m);
+    and the scales lambda_j."""
+    kernels: list[np.ndarray] = []
+    scales: list[float] = []
+    index: dict[bytes, int] = {}
+    terms = []
+    base = 2 * sd.n + 1
+    for _, Ks in sd.higher:
+        chans = []
+        for K in Ks:
+            key = np.ascontiguousarray(K).tobytes()
+            if key not in index:
+                index[key] = base + len(kernels)
+                norm = float(np.abs(K).sum())
+                scale = 2.0 ** -round(math.log2(norm)) if norm > 0 else 1.0
+                kernels.append(scale * K)
+                scales.append(scale)
+            chans.append(index[key])
+        terms.append(tuple(chans))
+    return kernels, terms, scales
+
+
+def branches(sd) -> dict[int, dict[Combination, float]]:
+    """Degree q -> {combination over T_1 channels: output coefficient} for all terms of degree q
+    (each term's coefficient divided by its factors' scales, see :func:`factor_channels`)."""
+    _, terms, scales = factor_channels(sd)
+    base = 2 * sd.n + 1
+    out: dict[int, dict[Combination, Fraction]] = {}
+    for (gamma, _), chans in zip(sd.higher, terms):
+        branch = out.setdefault(len(chans), {})
+        coeff = Fraction(gamma) / math.prod(Fraction(scales[ch - base]) for ch in chans)
+        for combo, c in power_sum(chans).items():
+            branch[combo] = branch.get(combo, Fraction(0)) + coeff * c
+    out = {q: {k: v for k, v in sorted(b.items()) if v != 0} for q, b in sorted(out.items())}
+    return {q: b for q, b in out.items() if b}  # a degree whose terms cancel (or have gamma = 0) needs no branch
+
+
+def structure_of(sd) -> dict:
+    """What fixes the shapes: n, the extra factor channels m, and channels per degree."""
+    kernels, _, _ = factor_channels(sd)
+    return {"n": sd.n, "m": len(kernels), "branches": {str(q): 2 * len(b) for q, b in branches(sd).items()}}
+
+
+def polynomial_shapes(structure: dict, size: int = 3, inner: int = 3) -> dict[str, tuple[int, ...]]:
+    """Tensor shapes for a structure (see :func:`structure_of`)."""
+    n, m = int(structure["n"]), int(structure["m"])
+    w = 2 * n + 1 + m
+    shapes = dict(theorem32_shapes(n, size, inner))
+    shapes["A1"] = (2 * w, 1, size, size)
+    shapes["A2"] = (w, 2 * w, inner, inner)
+    shapes["C"] = (1, w, inner, inner)
+    if n:
+        shapes["B1"] = (6 * n, w, inner, inner)
+    for q, c in structure["branches"].items():
+        shapes[f"E1_{q}"] = (int(c), w, inner, inner)
+        shapes[f"E2_{q}"] = (1, int(c), inner, inner)
+    return shapes
+
+
+def polynomial_weights(sd, dtype=torch.float64) -> tuple[dict, dict[str, torch.Tensor]]:
+    """``(structure, weights)`` of the network of the module docstring for ``sd``."""
+    structure = structure_of(sd)
+    shapes = polynomial_shapes(structure, sd.size)
+    W = {name: torch.zeros(shape, dtype=torch.float64) for name, shape in shapes.items()}
+    base = theorem32_weights(sd)
+    for name, t in base.items():
+        W[name][tuple(slice(0, s) for s in t.shape)] = t
+    eye = identity_filter(3)
+    kernels, _, _ = factor_channels(sd)
+    first = 2 * sd.n + 1
+    for j, G in enumerate(kernels):
+        ch = first + j
+        G = torch.as_tensor(G, dtype=torch.float64)
+        W["A1"][2 * ch, 0], W["A1"][2 * ch + 1, 0] = G, -G
+        W["A2"][ch, 2 * ch], W["A2"][ch, 2 * ch + 1] = eye, -eye
+    for q, branch in branches(sd).items():
+        E1, E2 = W[f"E1_{q}"], W[f"E2_{q}"]
+        for r, (combo, coeff) in enumerate(branch.items()):
+            for ch, c in combo:
+                E1[2 * r, ch] = float(c) * eye
+                E1[2 * r + 1, ch] = -float(c) * eye
+            E2[0, 2 * r] = float(coeff) * eye
+            E2[0, 2 * r + 1] = (-1) ** q * float(coeff) * eye
+    return structure, {name: w.to(dtype) for name, w in W.items()}
+
+
+class PolynomialNetwork(ExactNetwork):
+    """F of the module docstring; ``compact=True`` stores the identity-multiple layers as 1 x 1."""
+
+    def __init__(self, structure: dict, bc, size: int = 3, compact: bool = False, dtype=torch.float64):
+        super().__init__()
+        try:
+            self.structure = {
+                "n": int(structure["n"]),
+                "m": int(structure["m"]),
+                "branches": {str(int(q)): int(c) for q, c in structure["branches"].items()},
+            }
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise InputError(f"malformed polynomial network structure {structure!r}") from None
+        if any(int(q) < 3 or c < 2 for q, c in self.structure["branches"].items()):
+            raise InputError(f"malformed polynomial network structure {structure!r}")
+        self.n = self.structure["n"]
+        self.bc = BoundaryCondition.parse(bc)
+        self.size = int(size)
+        self.compact = bool(compact)
+        for name, shape in polynomial_shapes(self.structure, self.size, 1 if compact else 3).items():
+            self.register_parameter(name, nn.Parameter(torch.zeros(shape, dtype=dtype)))
+
+    @property
+    def degrees(self) -> tuple[int, ...]:
+        return tuple(sorted(int(q) for q in self.structure["branches"]))
+
+    @classmethod
+    def from_system(cls, sd, compact: bool = False, dtype=torch.float64) -> "PolynomialNetwork":
+        structure, weights = polynomial_weights(sd)
+        net = cls(structure, sd.bc, sd.size)
+        net.load_weights(weights)
+        return (net.compacted() if compact else net).to(dtype)
+
+    def forward(self, U: torch.Tensor) -> torch.Tensor:
+        x, restore = to_nchw(U)
+        t1 = conv2d(torch.relu(conv2d(x, self.A1, self.bc)), self.A2, self.bc)
+        out = conv2d(t1, self.C, self.bc)
+        if self.n:
+            out = out + conv2d(torch.relu(conv2d(t1, self.B1, self.bc)).square(), self.B2, self.bc)
+        for q in self.degrees:
+            hidden = relu_power(conv2d(t1, getattr(self, f"E1_{q}"), self.bc), q)
+            out = out + conv2d(hidden, getattr(self, f"E2_{q}"), self.bc)
+        return restore(out)
+
+    def _resized(self, compact: bool) -> "PolynomialNetwork":
+        out = PolynomialNetwork(self.structure, self.bc, self.size, compact=compact, dtype=self.A1.dtype)
+        weights = {"A1": self.A1.detach()}
+        for name, p in self.named_parameters():
+            if name == "A1":
+                continue
+            p = p.detach()
+            if compact:
+                off = p.clone()
+                off[..., 1, 1] = 0
+                if torch.any(off != 0):
+                    raise ValueError(f"{name} has off-centre taps; the compact form would change the network")
+                weights[name] = p[..., 1:2, 1:2]
+            else:
+                full = torch.zeros(*p.shape[:2], 3, 3, dtype=p.dtype)
+                full[..., 1, 1] = p[..., 0, 0]
+                weights[name] = full
+        out.load_weights(weights)
+        return out
+
+    def compacted(self) -> "PolynomialNetwork":
+        return self if self.compact else self._resized(True)
+
+    def expanded(self) -> "PolynomialNetwork":
+        return self._resized(False) if self.compact else self
+
+    def extra_repr(self) -> str:
+        return f"structure={self.structure}, bc={self.bc}, size={self.size}, compact={self.compact}"

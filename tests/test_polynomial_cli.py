@@ -10,7 +10,7 @@ import torch
 from pixelpde.cli import main
 from pixelpde.constructive import PolynomialNetwork, exact_network, load_network, save_network
 from pixelpde.ground.errors import InputError
-from pixelpde.networks import load_any_network
+from pixelpde.learned.io import load_any_network
 from pixelpde.stencils import parse_pde
 
 ALLEN_CAHN = "u_t = 0.0001*(u_xx+u_yy) + u - u**3"

@@ -71,7 +71,7 @@ def parse_nproc(text) -> int:
         value = int(str(text).strip())
     except ValueError:
         raise InputError(message) from None
-    if str(value) != str(text).strip().lstrip("+"):
+    if str(value) != str(text).strip().lstrip("+") or value < 1:
         raise InputError(message)
     return check_int(value, "--nproc", 1, MAX_WORKERS)
 

@@ -44,6 +44,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from pixelpde.ground.errors import InputError
+from pixelpde.ground.validate import check_int
 from pixelpde.stencils.expr import parse_expression
 from pixelpde.stencils.finite_difference import Stencil, derivative_name, derive_stencil, parse_derivative
 
@@ -124,9 +125,7 @@ def check_interactions(value: str) -> str:
 
 
 def check_max_degree(value) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 2 <= value <= MAX_DEGREE:
-        raise InputError(f"max degree {value!r} must be an integer from 2 to {MAX_DEGREE}")
-    return value
+    return check_int(value, "max degree", 2, MAX_DEGREE)
 
 
 @dataclass(frozen=True)

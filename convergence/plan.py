@@ -163,7 +163,11 @@ def make_plan(spec: StudySpec) -> Plan:
         cells = [m0 * 2**i for i in range(refinements + 1)]
         exact = exact_solution(pde, bc, ic)
         finest = cells[-1] * (1 if exact is not None else factor)
-        if nodes_for_cells(bc, finest) > MAX_NODES:
+        try:
+            too_big = nodes_for_cells(bc, finest) > MAX_NODES
+        except InputError:  # beyond any grid (pixelpde.ground.validate.MAX_NODES_PER_AXIS)
+            too_big = True
+        if too_big:
             what = "finest grid" if exact is not None else "reference grid"
             raise InputError(
                 f"a space study from grid {p0} with {refinements} refinements needs a {finest}-cell {what} "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pixelpde.commands._common import add_runtime_options, apply_runtime_options
 from pixelpde.ground.errors import InputError
+from pixelpde.ground.validate import MAX_SUBSTEPS, check_int, check_seed
 
 #: CLI option -> TrainConfig field; every one defaults to None so that the
 #: problem's preset, the paper's defaults or (with --resume) the checkpoint fill it.
@@ -78,6 +79,10 @@ def run(args) -> int:
     import sys
     from pathlib import Path
 
+    if args.substeps is not None:  # cheap checks before the heavy imports (TrainConfig checks all again)
+        check_int(args.substeps, "substeps", 1, MAX_SUBSTEPS)
+    if args.seed is not None:
+        check_seed(args.seed)
     from pixelpde.learned.presets import preset
     from pixelpde.learned.train import CHECKPOINT, TrainingDiverged, pick_device, read_checkpoint, train
 

@@ -156,9 +156,14 @@ def save_network(path, network, sd=None) -> dict:
 
 def load_network(path, compact: bool = False, dtype=torch.float64):
     """Load a Theorem 3.2 network saved by :func:`save_network`; returns ``(network, sidecar)``."""
+    state, meta = load_tensors(path)
+    return network_from_tensors(path, state, meta, compact=compact, dtype=dtype)
+
+
+def network_from_tensors(path, state: dict, meta: dict, compact: bool = False, dtype=torch.float64):
+    """The Theorem 3.2 network of tensors and sidecar already read by :func:`load_tensors` from ``path``."""
     from pixelpde.constructive.network import Theorem32Network
 
-    state, meta = load_tensors(path)
     if meta.get("network") != "theorem32":
         raise InputError(f"weights file {str(path)!r} holds a {meta.get('network')!r} network, not theorem32")
     if not all(key in meta for key in ("n", "bc", "size")):

@@ -1,4 +1,4 @@
-"""HDF5 dataset files: atomic writing, validated lazy reading, torch windows.
+"""HDF5 dataset files: atomic writing, validated lazy reading.
 
 One file per dataset (h5py):
 
@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import os
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -322,16 +321,6 @@ class Dataset:
         for i in range(self.n_trajectories):
             self.trajectory(i)
 
-    def windows(self, length: int, indices=None, dtype=None, stride: int = 1):
-        """A :class:`torch.utils.data.Dataset` of (length, p, p) windows ``U_i^j .. U_i^{j+length-1}``.
-
-        Windows start at ``j = 0, stride, 2*stride, ...`` in each trajectory of
-        ``indices`` (default: all); ``length = M + 1`` gives whole
-        trajectories.  Items are read from the file lazily, so data larger
-        than memory streams through a DataLoader (workers included).
-        """
-        return _windows_class()(self.path, self.n_trajectories, self.n_steps, length, indices, dtype, stride)
-
 
 def read_block(U, path, i: int, steps: slice) -> np.ndarray:
     try:
@@ -339,67 +328,3 @@ def read_block(U, path, i: int, steps: slice) -> np.ndarray:
     except OSError as exc:
         reason = " ".join(str(exc).split())
         raise InputError(f"{str(path)!r}: trajectory {i} cannot be read (corrupt file?): {reason}") from None
-
-
-def _windows_class():
-    """``TrajectoryWindows``, created on first use so that importing :mod:`pixelpde.fem` does not import torch."""
-    cls = globals().get("TrajectoryWindows")
-    if cls is None:
-        import torch.utils.data
-
-        cls = type("TrajectoryWindows", (_Windows, torch.utils.data.Dataset), {"__module__": __name__})
-        cls.__doc__ = _Windows.__doc__
-        globals()["TrajectoryWindows"] = cls
-    return cls
-
-
-def __getattr__(name):
-    if name == "TrajectoryWindows":
-        return _windows_class()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-class _Windows:
-    """Windows of consecutive snapshots from a dataset file, as torch tensors (see :meth:`Dataset.windows`).
-
-    The class used is ``pixelpde.fem.dataset.TrajectoryWindows``, this with :class:`torch.utils.data.Dataset`.
-    """
-
-    def __init__(self, path, n: int, steps: int, length: int, indices=None, dtype=None, stride: int = 1):
-        import torch
-
-        self.path = Path(path)
-        length = check_int(length, "window length (M+1)", 1, steps + 1)
-        stride = check_int(stride, "stride", 1)
-        idx = np.arange(n) if indices is None else np.asarray(indices)
-        if idx.ndim != 1 or idx.dtype.kind not in "iu" or (idx.size and (idx.min() < 0 or idx.max() >= n)):
-            raise InputError(f"trajectory indices must be integers in 0..{n - 1}")
-        self.indices = idx.astype(np.int64)
-        self.length, self.stride = int(length), int(stride)
-        self.per_trajectory = (steps + 1 - self.length) // self.stride + 1
-        self.dtype = torch.float32 if dtype is None else dtype
-        self._file = None
-        self._pid = None
-
-    def __len__(self) -> int:
-        return len(self.indices) * self.per_trajectory
-
-    def __getitem__(self, k: int):
-        import h5py
-        import torch
-
-        if not 0 <= k < len(self):
-            raise IndexError(k)
-        if self._file is None or self._pid != os.getpid():  # one handle per (worker) process
-            self._file = h5py.File(self.path, "r", rdcc_nbytes=CHUNK_CACHE_BYTES)
-            self._pid = os.getpid()
-        i = int(self.indices[k // self.per_trajectory])
-        j = (k % self.per_trajectory) * self.stride
-        block = read_block(self._file["U"], self.path, i, slice(j, j + self.length))
-        return torch.from_numpy(np.ascontiguousarray(block)).to(self.dtype)
-
-    def __getstate__(self):
-        state = dict(self.__dict__)
-        state["_file"] = None
-        state["_pid"] = None
-        return state

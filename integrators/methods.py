@@ -146,14 +146,20 @@ def _grad_enabled(steps, grad: bool | None) -> bool:
     return torch.is_grad_enabled() if grad is None else bool(grad)
 
 
-def rollout(
-    F: VectorField,
-    U0: torch.Tensor,
-    dt: float,
-    steps: int,
-    integrator: Integrator,
-    grad: bool | None = None,
-) -> torch.Tensor:
+def _march(F: VectorField, U0: torch.Tensor, dt: float, steps: int, integrator: Integrator, grad, keep: bool):
+    """The one time-stepping loop: ``steps`` steps from ``U0``; returns the last state and, with
+    ``keep``, the list of every state (detached when no graph is built)."""
+    enabled = _grad_enabled(steps, grad)
+    with torch.set_grad_enabled(enabled):
+        U, states = U0, [U0]
+        for _ in range(int(steps)):
+            U = integrator.step(F, U, dt)
+            if keep:
+                states.append(U if enabled else U.detach())
+        return U, states
+
+
+def rollout(F: VectorField, U0: torch.Tensor, dt: float, steps: int, integrator: Integrator, grad: bool | None = None) -> torch.Tensor:
     """The trajectory :math:`[U_0, \\mathcal{N}(U_0), \\dots, \\mathcal{N}^J(U_0)]` (eq. (26)).
 
     For a batch ``U0`` of shape (N, ...) the result has shape (N, J+1, ...);
@@ -161,34 +167,15 @@ def rollout(
     ``None`` while autograd is globally off) no graph is built at all; with
     gradients on, the graph of the whole rollout is kept for backpropagation.
     """
-    enabled = _grad_enabled(steps, grad)
-    with torch.set_grad_enabled(enabled):
-        states = [U0]
-        U = U0
-        for _ in range(int(steps)):
-            U = integrator.step(F, U, dt)
-            states.append(U if enabled else U.detach())
-        axis = 0 if U0.ndim == 2 else 1
-        return torch.stack(states, dim=axis)
+    _, states = _march(F, U0, dt, steps, integrator, grad, keep=True)
+    return torch.stack(states, dim=0 if U0.ndim == 2 else 1)
 
 
-def advance(
-    F: VectorField,
-    U0: torch.Tensor,
-    dt: float,
-    steps: int,
-    integrator: Integrator,
-    grad: bool | None = None,
-) -> torch.Tensor:
+def advance(F: VectorField, U0: torch.Tensor, dt: float, steps: int, integrator: Integrator, grad: bool | None = None) -> torch.Tensor:
     r"""Only the last state :math:`\mathcal{N}^J(U_0)` of :func:`rollout` (eq. (26)).
 
-    Same arguments and the same arithmetic as :func:`rollout`, but only the
-    current state is kept, so memory does not grow with ``steps``
-    (convergence studies take thousands of steps on large grids).
+    The same loop as :func:`rollout` (:func:`_march`), keeping only the
+    current state, so memory does not grow with ``steps`` (convergence
+    studies take thousands of steps on large grids).
     """
-    enabled = _grad_enabled(steps, grad)
-    with torch.set_grad_enabled(enabled):
-        U = U0
-        for _ in range(int(steps)):
-            U = integrator.step(F, U, dt)
-        return U
+    return _march(F, U0, dt, steps, integrator, grad, keep=False)[0]

@@ -38,7 +38,6 @@ import csv
 import io
 import json
 import math
-import sys
 import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -256,9 +255,9 @@ def train(
         math.ceil(len(indices[k]) / config.batch_size) * (config.epochs - (position[1] if k == position[0] else 0))
         for k in range(position[0], len(config.stages))
     )
-    from tqdm import tqdm
+    from pixelpde.ground.progress import progress_bar
 
-    bar = tqdm(total=remaining, disable=not progress, file=sys.stderr, unit="batch", dynamic_ncols=True)
+    bar = progress_bar(enabled=progress, total=remaining, unit="batch", dynamic_ncols=True)
     epochs_run = 0
     finished = True
     try:

@@ -64,7 +64,7 @@ def parse_number(text: str, what: str = "number") -> Fraction:
         except (InvalidOperation, ValueError):
             decimal = None
         if decimal is not None and decimal.is_finite() and decimal and abs(decimal.adjusted()) > MAX_LITERAL_EXPONENT:
-            raise InputError(f"{what} {text!r} is out of range (|x| must be 0 or between 1e-307 and 1e308)")
+            raise InputError(f"{what} {text!r} is out of range (a literal's decimal exponent must be within +-{MAX_LITERAL_EXPONENT})")
     try:
         value = Fraction(text)
     except (ValueError, ZeroDivisionError):

@@ -26,7 +26,6 @@ LAYERS = {
     "convergence": 4,
     "fem": 4,
     "learned": 5,
-    "networks": 6,
     "commands": 6,
     "cli": 6,
     "__main__": 6,

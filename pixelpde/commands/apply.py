@@ -18,7 +18,7 @@ def run(args) -> None:
 
     from pixelpde.constructive.io import sidecar_path
     from pixelpde.ground.atomic import check_distinct
-    from pixelpde.networks import load_any_network
+    from pixelpde.learned.io import load_any_network
 
     check_distinct(args.out, [args.input, args.weights, sidecar_path(args.weights)], "--out")
     net, meta = load_any_network(args.weights)

@@ -35,7 +35,8 @@ def run(args) -> None:
         check_int(args.substeps, "--substeps", 1, MAX_SUBSTEPS)
     from pixelpde.learned.data import Trajectories
     from pixelpde.learned.io import load_run
-    from pixelpde.learned.report import evaluate_runs, metrics_table
+    from pixelpde.learned.evaluate import evaluate_runs
+    from pixelpde.learned.report import metrics_table, write_evaluation
     from pixelpde.learned.train import pick_device
 
     apply_runtime_options(args)
@@ -60,9 +61,10 @@ def run(args) -> None:
             args.integrator or (first.name if first else "euler"),
             args.substeps if args.substeps is not None else (first.substeps if first else 1),
         )
-    metrics = evaluate_runs(
-        runs, test, args.out, args.steps, not args.no_constructed, integrator=integrator, device=device,
+    evaluation = evaluate_runs(
+        runs, test, args.steps, not args.no_constructed, integrator=integrator, device=device,
         allow_dt_mismatch=args.allow_dt_mismatch, progress=not args.no_progress, dtype=args.dtype,
     )
+    metrics = write_evaluation(args.out, evaluation, test)
     print(metrics_table(metrics))
     print(f"wrote {args.out}/metrics.json, metrics.csv, evaluation.json, errors.png, figure1-*.png")

@@ -29,8 +29,9 @@ Text (PDEs, initial conditions; :func:`pixelpde.stencils.expr.parse_expression`)
   terms of its expansion, computed from the text: :data:`MAX_TERMS` = 2000
   (``(u+u_x+u_y+u_xx+u_xy+u_yy+1)**16`` refused); integer exponents 0..16;
 * every number, literal or computed constant: 0 or
-  :data:`MIN_MAGNITUDE` = 1e-307 <= |c| < :data:`MAX_MAGNITUDE` = 1e308
-  (float64's normal range: no silent overflow to inf or underflow to 0);
+  :data:`MIN_MAGNITUDE` = 2**-1074 (~4.9e-324, the smallest subnormal) <= |c|
+  < :data:`MAX_MAGNITUDE` = 1e308 (what float64 holds: no silent overflow to inf
+  or underflow to 0);
   dx likewise, and the stencil weights c/dx^k must stay finite.
 
 Sizes and counts:
@@ -83,8 +84,8 @@ MAX_LAYERS = 64
 MAX_PARAMETERS = 10**7
 MAX_SEED = 2**63 - 1
 MAX_THREADS = 1024
-#: Smallest and largest magnitude of a non-zero coefficient (float64's normal range, rounded inwards).
-MIN_MAGNITUDE = Fraction(1, 10**307)
+#: Smallest and largest magnitude of a non-zero coefficient float64 holds (subnormals included; rounded inwards).
+MIN_MAGNITUDE = Fraction(2) ** -1074
 MAX_MAGNITUDE = 10**308
 
 
@@ -154,8 +155,8 @@ def check_magnitude(value, what: str) -> None:
         return
     if magnitude >= MAX_MAGNITUDE:
         raise InputError(f"{what} is too large: |{_short(value)}| >= 1e308 overflows float64 to inf")
-    if magnitude < MIN_MAGNITUDE:
-        raise InputError(f"{what} is too small: 0 < |{_short(value)}| < 1e-307 underflows float64 to 0")
+    if float(magnitude) == 0.0:  # below MIN_MAGNITUDE / 2: rounds to 0
+        raise InputError(f"{what} is too small: 0 < |{_short(value)}| < 4.9e-324 underflows float64 to 0")
 
 
 def check_bytes(nbytes: int, what: str, directory) -> None:

@@ -157,9 +157,14 @@ def measure(scratch: Path) -> list[dict]:
         before = set(p.relative_to(work) for p in work.rglob("*"))
         cmd = ["prlimit", f"--as={4 << 30}", "/usr/bin/time", "-f", "%M %U %S", exe, *argv]
         start = time.perf_counter()
+        child = subprocess.Popen(cmd, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                 start_new_session=True)
         try:
-            proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True, timeout=60)
+            _, stderr = child.communicate(timeout=60)
+            proc = subprocess.CompletedProcess(cmd, child.returncode, "", stderr)
         except subprocess.TimeoutExpired:
+            os.killpg(child.pid, 9)  # the whole group: /usr/bin/time does not pass a kill on to its child
+            child.communicate()
             rows.append(dict(case=name, rc=-1, wall_s=60.0, cpu_s=-1.0, rss_mb=-1, lines=0, ok=False, left=[], message="TIMED OUT (60 s)"))
             continue
         wall = time.perf_counter() - start

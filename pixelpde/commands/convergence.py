@@ -41,6 +41,11 @@ def register(sub) -> None:
 
 
 def run(args) -> None:
+    from pixelpde.ground.validate import MAX_SUBSTEPS, MAX_TIME, check_int, check_positive
+
+    check_int(args.substeps, "substeps", 1, MAX_SUBSTEPS)  # cheap checks before the heavy imports
+    if args.T is not None:
+        check_positive(args.T, "final time T", MAX_TIME)
     from pixelpde.convergence.plan import DEFAULT_T, StudySpec
     from pixelpde.convergence.study import CONSTRUCTED, run_study
     from pixelpde.ground.atomic import check_writable

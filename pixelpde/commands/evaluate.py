@@ -29,6 +29,10 @@ def register(sub) -> None:
 
 
 def run(args) -> None:
+    check_int(args.steps, "--steps", 1, MAX_STEPS)  # before the heavy imports
+    check_int(args.n_test, "--n-test", 1, MAX_COUNT)
+    if args.substeps is not None:
+        check_int(args.substeps, "--substeps", 1, MAX_SUBSTEPS)
     from pixelpde.learned.data import Trajectories
     from pixelpde.learned.io import load_run
     from pixelpde.learned.evaluate import evaluate_runs
@@ -36,10 +40,6 @@ def run(args) -> None:
     from pixelpde.learned.device import pick_device
 
     apply_runtime_options(args)
-    check_int(args.steps, "--steps", 1, MAX_STEPS)
-    check_int(args.n_test, "--n-test", 1, MAX_COUNT)
-    if args.substeps is not None:
-        check_int(args.substeps, "--substeps", 1, MAX_SUBSTEPS)
     runs = []
     for text in args.runs:
         name, sep, path = text.partition("=")

@@ -12,6 +12,7 @@ import sys
 
 from pixelpde.commands._common import add_runtime_options, apply_runtime_options
 from pixelpde.ground.errors import InputError
+from pixelpde.ground.validate import MAX_SUBSTEPS, check_int, check_seed
 
 #: CLI option -> TrainConfig field; every one defaults to None so that the
 #: problem's preset, the paper's defaults or (with --resume) the checkpoint fill it.
@@ -101,6 +102,10 @@ def prepare(args):
     """(data, config): everything a worker would refuse, checked here (one line, exit 2)."""
     from pathlib import Path
 
+    if args.substeps is not None:  # cheap checks before the heavy imports (TrainConfig checks all again)
+        check_int(args.substeps, "substeps", 1, MAX_SUBSTEPS)
+    if args.seed is not None:
+        check_seed(args.seed)
     from pixelpde.learned.presets import preset
     from pixelpde.learned.device import pick_device
     from pixelpde.learned.runfiles import CHECKPOINT, read_checkpoint

@@ -55,6 +55,7 @@ CHECKPOINT = "checkpoint.pt"
 MODEL = "model.pt"
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 DT_RTOL = 1e-9
+INITS = ("random", "constructive", "fitted")  #: fitted: pixelpde.learned.fitted
 
 
 class TrainingDiverged(RuntimeError):
@@ -98,8 +99,8 @@ class TrainConfig:
         for key in ("lr", "lr_gamma", "stage_lr_factor"):
             if not (math.isfinite(getattr(self, key)) and getattr(self, key) > 0):
                 raise InputError(f"{key.replace('_', '-')}={getattr(self, key)!r} must be a positive number")
-        if self.init not in ("random", "constructive"):
-            raise InputError(f"init {self.init!r} must be 'random' or 'constructive'")
+        if self.init not in INITS:
+            raise InputError(f"init {self.init!r} must be one of {', '.join(INITS)}")
         if not (math.isfinite(self.init_noise) and self.init_noise >= 0):
             raise InputError(f"init-noise={self.init_noise!r} must be >= 0")
         if self.dtype not in DTYPES:
@@ -110,7 +111,7 @@ class TrainConfig:
         if self.dt is not None and not (isinstance(self.dt, (int, float)) and math.isfinite(self.dt) and self.dt > 0):
             raise InputError(f"dt={self.dt!r} must be a positive number")
         if self.name is None:
-            self.name = "learned-constructive-init" if self.init == "constructive" else "learned"
+            self.name = {"constructive": "learned-constructive-init", "fitted": "learned-fitted-init"}.get(self.init, "learned")
 
     def learning_rate(self, stage: int, epoch: int) -> float:
         """lr of 0-based ``epoch`` in 0-based ``stage`` (module docstring)."""
@@ -169,6 +170,10 @@ def build_model(config: TrainConfig, data: Trajectories, generator: torch.Genera
     model = spec.build(data.bc, dtype=torch.float64)
     if config.init == "constructive":
         constructive_init_(model, spec, sd, config.init_noise, generator)
+    elif config.init == "fitted":
+        from pixelpde.learned.fitted import fitted_init_
+
+        fitted_init_(model, spec, data, model_dt(config, data.dt), get_integrator(config.integrator, config.substeps), generator)
     else:
         random_init_(model, generator)
     return spec, sd, model

@@ -28,6 +28,7 @@ COMMANDS = (
     "train",
     "evaluate",
     "reproduce",
+    "study",
 )
 
 

@@ -60,6 +60,10 @@ RIDGES = tuple(10.0**e for e in range(-12, 1))
 #: of 1e-16 stays below 1e-8 in float64).
 HORIZON = 40
 GROWTH = 1e8
+#: L-BFGS budget of the chain factorisation (iterations, in rounds of CHAIN_ROUND), and its target misfit.
+CHAIN_ITERATIONS = 3000
+CHAIN_ROUND = 250
+CHAIN_TOL = 1e-7
 #: A mode counts as seen when its energy exceeds this fraction of the largest.
 SEEN_THRESHOLD = 1e-20
 
@@ -174,7 +178,7 @@ def linear_chain_symbol(weights: list[torch.Tensor], p: int) -> torch.Tensor:
 
 
 def fit_linear_chain(spec, target: torch.Tensor, weights: torch.Tensor, generator: torch.Generator,
-                     iterations: int = 3000) -> tuple[list[torch.Tensor], float]:
+                     iterations: int | None = None) -> tuple[list[torch.Tensor], float]:
     """Weights of the linear chain (pair widths of ``spec``) whose symbol fits ``target``; returns (weights, rel. misfit)."""
     widths = _pair_widths(spec)
     k = spec.size
@@ -185,7 +189,7 @@ def fit_linear_chain(spec, target: torch.Tensor, weights: torch.Tensor, generato
         torch.nn.init.orthogonal_(W, generator=generator)
         params.append((W.reshape(b, a, k, k) * 0.5).requires_grad_(True))
     scale = float((weights * target.abs().square()).sum())
-    opt = torch.optim.LBFGS(params, lr=1, max_iter=iterations, history_size=50, tolerance_grad=1e-14,
+    opt = torch.optim.LBFGS(params, lr=1, max_iter=CHAIN_ROUND, history_size=50, tolerance_grad=1e-14,
                             tolerance_change=1e-16, line_search_fn="strong_wolfe")
 
     def loss_fn():
@@ -194,10 +198,13 @@ def fit_linear_chain(spec, target: torch.Tensor, weights: torch.Tensor, generato
         loss.backward()
         return loss
 
-    opt.step(loss_fn)
-    with torch.no_grad():
-        misfit = float((weights * (linear_chain_symbol(params, p) - target).abs().square()).sum() / scale)
-    return [W.detach() for W in params], math.sqrt(misfit)
+    for _ in range(math.ceil((iterations or CHAIN_ITERATIONS) / CHAIN_ROUND)):
+        opt.step(loss_fn)
+        with torch.no_grad():
+            misfit = math.sqrt(float((weights * (linear_chain_symbol(params, p) - target).abs().square()).sum() / scale))
+        if misfit <= CHAIN_TOL:
+            break
+    return [W.detach() for W in params], misfit
 
 
 def embed_linear_chain(model, spec, chain: list[torch.Tensor]) -> None:

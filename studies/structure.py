@@ -24,7 +24,7 @@ QUESTION = ("Section 5: 'finding the optimal strategy to preserve such structure
 
 SIZES = {
     "tiny": Sizes(p=8, n_train=2, train_steps=3, n_test=2, test_steps=4, seeds=1, epochs=1, stages=(2,), batch_size=4),
-    "quick": Sizes(p=32, n_train=8, train_steps=6, n_test=10, test_steps=40, seeds=2, epochs=6),
+    "quick": Sizes(p=32, n_train=6, train_steps=5, n_test=10, test_steps=40, seeds=2, epochs=4),
     "full": Sizes(p=100, n_train=20, train_steps=10, n_test=30, test_steps=40, seeds=3, epochs=30, lr_step=9, batch_size=32),
 }
 

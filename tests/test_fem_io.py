@@ -2,6 +2,7 @@
 
 import hashlib
 import math
+from fractions import Fraction
 import pickle
 import subprocess
 import sys
@@ -137,17 +138,22 @@ def test_pde_strings_and_time_steps():
         "fisher": "u_t = 0.01*(u_xx + u_yy) + u*(1 - u)",
     }
     fisher = parse_pde(pdes["fisher"])
-    assert dict(fisher.linear) == {(2, 0): parse_pde("u_t = u_xx/100").linear[0][1], (0, 2): fisher.linear[2][1], (0, 0): 1}
+    assert dict(fisher.linear) == {(2, 0): Fraction(1, 100), (0, 2): Fraction(1, 100), (0, 0): 1}
     assert [(t.beta, t.first, t.second) for t in fisher.quadratic] == [(-1, (0, 0), (0, 0))]
     assert dict(parse_pde(pdes["advection"]).linear) == {(1, 0): 1, (0, 1): 1}
     assert get_problem("advection").pde({"b": (2.5, -1.0)}) == "u_t = 2.5*u_x - u_y"
     heat = get_problem("heat")
     dt = heat.default_dt(100, heat.parameters({}))
     assert dt == pytest.approx(0.24 / (0.01 * 101**2), rel=1e-15) and dt == pytest.approx(2.353e-3, abs=1e-6)
-    # the paper quotes 2.445e-3: nearest to the same rule with dx = 1/99 (p = 100 nodes counting both
-    # boundary nodes), which gives 2.449e-3; dx = 1/100 gives 2.400e-3 and dx = 1/101 (ours) 2.353e-3
-    rule = {m: 0.24 / (0.01 * m**2) for m in (99, 100, 101)}
-    assert min(rule, key=lambda m: abs(rule[m] - 2.445e-3)) == 99 and abs(rule[99] - 2.445e-3) < 4e-6
+    # the paper quotes 2.445e-3: of the grids near p = 100, the rule gives it most nearly with
+    # dx = 1/99 (p = 98 interior nodes, i.e. p = 100 counting both boundary nodes): 2.449e-3;
+    # p = 99 (dx = 1/100) gives 2.400e-3, p = 100 (ours, dx = 1/101) 2.353e-3
+    params = heat.parameters({})
+    rule = {p: heat.default_dt(p, params) for p in (98, 99, 100)}
+    assert rule == pytest.approx({98: 2.449e-3, 99: 2.400e-3, 100: 2.353e-3}, abs=6e-7)
+    assert min(rule, key=lambda p: abs(rule[p] - 2.445e-3)) == 98
+    fisher_problem = get_problem("fisher")
+    assert fisher_problem.default_dt(100, fisher_problem.parameters({})) == dt  # the same rule, same alpha
     assert get_problem("advection").default_dt(100, {}) == 0.02
 
 

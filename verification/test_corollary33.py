@@ -80,18 +80,26 @@ def test_total_error_is_space_error_plus_time_error(method, size, order, m, n):
     assert abs(rel - abs(np.exp(ell) - 1)) <= 1e-9 * rel
 
 
-#: method -> (cells and steps of the table, tolerance on C1, tolerance on C2).  The tables sit
-#: where both terms show (time / space from 0.06 to 1) and omega*dt <= 0.1: the next term of the
-#: time error is relatively 3 z / 4 for Heun, z / 2 for Euler, hence the looser C2 for Heun.
+#: method -> cells and steps of the table.  The tables sit where both terms show (time / space
+#: from 0.06 to 1) and omega*dt <= 0.1.
 TABLES = {
-    "euler": ({32: (512, 1024, 2048), 64: (2048, 4096, 8192)}, 0.01, 0.02),
-    "rk2": ({32: (64, 96, 128), 64: (128, 192, 256)}, 0.01, 0.08),
+    "euler": {32: (512, 1024, 2048), 64: (2048, 4096, 8192)},
+    "rk2": {32: (64, 96, 128), 64: (128, 192, 256)},
 }
+
+#: The time error's next term relative to its leading one, a multiple of z = i omega_h dt, from the
+#: series of log R(z) - z: Euler -z^2/2 (1 - 2z/3), Heun -z^3/6 (1 - 3z/4).  The space error's next
+#: term, relatively (2 pi dx)^2 / 20 <= 0.2 % here, is what bounds C1's fit.
+NEXT_TIME_TERM = {1: 2 / 3, 2: 3 / 4}
+C1_TOLERANCE = 0.01
 
 
 @pytest.mark.parametrize("method", sorted(TABLES))
 def test_total_error_tracks_C1_dx2_plus_C2_dtr(method):
-    table, tol1, tol2 = TABLES[method]
+    """C1 within 1 %; C2 within the largest next-order time term over the rows, |c_r omega dt|,
+    plus the 1 % that C1's misfit can pass on to it (the bound: Euler 1.8 %, Heun 8.4 %; measured
+    1.0 % and 6.6 %)."""
+    table = TABLES[method]
     r = get_integrator(method).order
     rows = [(1 / m, T / n, *measure(3, 2, m, n, method)) for m, steps in table.items() for n in steps]
     dx, dt, ell, rel = (np.array(col) for col in zip(*rows))
@@ -100,19 +108,26 @@ def test_total_error_tracks_C1_dx2_plus_C2_dtr(method):
     assert np.all(np.abs(model - ell) <= 0.03 * np.abs(ell))  # the theoretical model, every row
     assert np.all(np.abs(np.abs(model) - rel) <= 0.04 * rel)  # ... and in the relative norm
     fit = fit_error_model(dx, dt, ell, r=r, q=2)  # the fitted model
-    assert abs(fit.C1 / C1 - 1) <= tol1, (fit.C1, C1)
+    tol2 = NEXT_TIME_TERM[r] * OMEGA * dt.max() + C1_TOLERANCE
+    print(method, "C1 off by", abs(fit.C1 / C1 - 1), "C2 off by", abs(fit.C2 / C2 - 1), "bound", tol2)
+    assert abs(fit.C1 / C1 - 1) <= C1_TOLERANCE, (fit.C1, C1)
     assert abs(fit.C2 / C2 - 1) <= tol2, (fit.C2, C2)
     assert fit.max_relative_residual <= 0.01
 
 
 def test_rk4_time_error_hides_under_the_space_error_at_stable_steps():
-    """With 3 x 3 stencils and RK4 at explicit-stable steps the dt^4 term is a
-    few per cent of the dx^2 term (|z_max| <= 2.8 on the grid's fastest mode
-    bounds omega*dt by 2.8 * 2 pi dx), so the total error is C1 dx^2: fitted C1
-    within 1 %, and C2 dt^4 / C1 dx^2 < 3 % on every row."""
-    rows = [(1 / m, T / n, *measure(3, 2, m, n, "rk4")) for m, n in ((16, 12), (32, 24), (64, 46))]
+    """With 3 x 3 stencils and RK4 at explicit-stable steps (|z_max| <= 2.8 on the grid's fastest
+    mode bounds omega*dt by 2.8 * 2 pi dx) the dt^4 term is a few per cent of the dx^2 term, so the
+    total error is C1 dx^2: fitted C1 within 1 %, and the measured time part (the rollout minus a
+    rollout with 8x the steps, whose time error is 4096x smaller) is < 3 % of the total on every row."""
+    cases = ((16, 12), (32, 24), (64, 46))
+    rows = [(1 / m, T / n, *measure(3, 2, m, n, "rk4")) for m, n in cases]
     dx, dt, ell, _ = (np.array(col) for col in zip(*rows))
-    C1, C2 = leading(2, 4)
-    assert np.all(np.abs(C2 * dt**4) <= 0.03 * np.abs(C1 * dx**2))
+    space = np.array([measure(3, 2, m, 8 * n, "rk4")[0] for m, n in cases])
+    time_part = np.abs(ell - space)
+    print("rk4 time part / total", time_part / np.abs(ell))
+    assert np.all(time_part <= 0.03 * np.abs(ell))
+    assert np.all(time_part >= 1e-4 * np.abs(ell))  # ... but it is there: a genuine dt^4 term, not round-off
+    C1, _ = leading(2, 4)
     fit = fit_error_model(dx, dt, ell, r=4, q=2)
     assert abs(fit.C1 / C1 - 1) <= 0.01

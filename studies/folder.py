@@ -3,7 +3,7 @@
 ``OUT/study.json`` names the study, the format version and the fingerprint of
 the spec; a folder written by another version, another study or another
 configuration is refused with one line saying how to start fresh, before
-anything is written.  Finished runs live in ``OUT/runs/NAME/`` (see
+anything is written.  Finished runs live in ``OUT/runs/NAME-KEY/`` (see
 :mod:`pixelpde.studies.runs`), the datasets in ``OUT/data/``.
 """
 

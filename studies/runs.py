@@ -2,11 +2,11 @@
 
 A run is a :class:`RunSpec`: a name, the :class:`pixelpde.learned.train.TrainConfig`
 fields, the datasets, and which extra measures to take.  :func:`execute`
-trains with :func:`pixelpde.learned.train.train` into ``OUT/runs/NAME``
+trains with :func:`pixelpde.learned.train.train` into ``OUT/runs/NAME-KEY``
 (resuming an interrupted training from its checkpoint), evaluates metrics
 (23)-(25) on the test data with :func:`pixelpde.learned.evaluate.run_models`
 plus the measures of :mod:`pixelpde.studies.measures`, and writes
-``OUT/runs/NAME/result.json`` keyed by the run's fingerprint: a finished run
+``OUT/runs/NAME-KEY/result.json``, KEY the run's fingerprint: a finished run
 with the same fingerprint is read back, never retrained.
 """
 
@@ -49,14 +49,14 @@ class RunSpec:
 
 
 def execute(run: RunSpec, folder, progress: bool = False, echo=print) -> dict:
-    """The result of ``run`` (from ``folder/runs/NAME/result.json`` when it is there with the same key)."""
+    """The result of ``run`` (read back from ``folder/runs/NAME-KEY/result.json`` when it is there)."""
     from pixelpde.learned.evaluate import Model, run_models
     from pixelpde.learned.train import DTYPES, TrainConfig, build_model, train
     from pixelpde.integrators import get_integrator
 
-    out = Path(folder) / "runs" / run.name
-    result_path = out / "result.json"
     key = run.key()
+    out = Path(folder) / "runs" / f"{run.name}-{key[:10]}"  # a changed configuration gets a fresh directory
+    result_path = out / "result.json"
     if result_path.is_file():
         saved = json.loads(result_path.read_text())
         if saved.get("key") == key:

@@ -36,7 +36,7 @@ FITTED_LR = 1e-7
 SIZES = {
     "tiny": Sizes(p=16, n_train=6, train_steps=3, n_test=2, test_steps=4, seeds=1, epochs=1, stages=(2,), batch_size=4),
     "quick": Sizes(p=32, n_train=40, train_steps=4, n_test=30, test_steps=40, seeds=2, epochs=3, stages=(3,)),
-    "full": Sizes(p=100, n_train=50, train_steps=10, n_test=30, test_steps=40, seeds=1, epochs=3, stages=(3, 4, 5), batch_size=32),
+    "full": Sizes(p=100, n_train=50, train_steps=10, n_test=30, test_steps=40, seeds=1, epochs=1, stages=(3,), batch_size=32),
 }
 
 

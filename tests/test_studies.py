@@ -107,3 +107,19 @@ def test_plans_cover_what_the_study_compares(name):
         archs = {r.labels["arch"] for r in runs}
         assert {"theorem32", "algorithm1", "table3", "table4", "1-2-1/1-1-1", "1-2-1/1-6-1"} <= archs
         assert {r.labels["init"] for r in runs} == {"random", "constructive"}
+
+
+@pytest.mark.parametrize("name", ["integrators", "capacity", "advection"])
+def test_every_study_runs_at_the_tiny_size(name, tmp_path, monkeypatch):
+    from pixelpde.learned import fitted
+    from pixelpde.studies.runner import run_study
+
+    monkeypatch.setattr(fitted, "CHAIN_ITERATIONS", 250)  # the tiny advection grid cannot be fitted well anyway
+    summary = run_study(name, tmp_path, size="tiny", echo=lambda line: None)
+    record = json.loads((tmp_path / "study.json").read_text())
+    assert record["status"] == "complete" and len(summary["table"]) == len(record["runs"])
+    assert all(r["metrics"]["rE"][0] is not None for r in record["results"])
+    assert (tmp_path / "figure.png").stat().st_size > 0 and "Findings" in (tmp_path / "report.md").read_text()
+    if name == "advection":  # the initialisation alone is evaluated untrained, next to the trained runs
+        trained = {r["run"]["name"]: r["run"]["train"] for r in record["results"]}
+        assert trained["fitted-init-only-seed0"] is False and trained["fitted-seed0"] is True

@@ -108,9 +108,9 @@ def main() -> None:
 
 def scheme_only(n, **common) -> float:
     """Time the scheme alone: the (N, M+1, p, p) result is allocated and touched before the clock starts."""
-    from pixelpde.fem.generator import _run, plan
+    from pixelpde.fem.generator import SimulationSpec, _run, plan
 
-    pl = plan(n=n, **common)
+    pl = plan(SimulationSpec(n=n, **common))
     out = np.zeros((pl.n, pl.steps + 1, pl.p, pl.p))
     out[:] = 0.0
     start = time.perf_counter()

@@ -5,26 +5,44 @@ tensors (for Theorem 3.2 exactly the keys ``A1, A2, B1, B2, C``; B1, B2 are
 absent when n = 0), readable with ``torch.load(path, weights_only=True)``.
 Beside it, ``NAME.json`` records what the tensors mean: the network kind,
 the PDE string, the boundary condition (which fixes the padding), dx, the
-stencils in exact rationals, n, the shapes, the parameter count and the
-SHA-256 of the ``.pt`` file, so a stale or mismatched pair is refused.
+stencils in exact rationals, n, the shapes, the parameter count, the
+SHA-256 of the ``.pt`` file and ``sidecar_sha256``, the SHA-256 of the
+sidecar's own canonical content (every other field, keys sorted, compact
+ASCII JSON; :func:`sidecar_digest`).  A stale or mismatched pair, and a
+sidecar edited in any field (``bc``, ``pde``, ``dx``, ... or whatever a
+future writer adds), is refused in one line.  (This guards against edits and
+mix-ups, not against someone who recomputes both checksums.)
 
-Both files are written atomically (:mod:`pixelpde.ground.atomic`), the sidecar
-last: a killed run never leaves a pair that loads.
+Loading is bounded: the tensors must be finite (NaN/Inf weights are
+refused), a non-weights pickle is refused in one line without torch's
+multi-line warning, and the sizes a sidecar states (kernel size, n) are
+checked against :mod:`pixelpde.ground.validate`'s limits before any network
+is built.
+
+Both files are written atomically (:mod:`pixelpde.ground.atomic`) and
+published together, the weights first: a killed run never leaves a pair
+that loads.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import warnings
 from pathlib import Path
 
 import torch
 
 from pixelpde.ground.atomic import atomic_path, check_writable
 from pixelpde.ground.errors import InputError
+from pixelpde.ground.validate import MAX_KERNEL_SIZE, MAX_TERMS, check_int
 
 FORMAT = "pixelpde-weights"
-FORMAT_VERSION = 1
+#: 2: the sidecar carries ``sidecar_sha256`` (version 1 sidecars were unprotected and are refused).
+FORMAT_VERSION = 2
+#: Largest sidecar accepted (it is JSON metadata, not data).
+MAX_SIDECAR_BYTES = 1 << 20
 
 
 def sidecar_path(path) -> Path:
@@ -39,6 +57,13 @@ def file_sha256(path) -> str:
     return digest.hexdigest()
 
 
+def sidecar_digest(record: dict) -> str:
+    """SHA-256 of a sidecar's canonical JSON, every field but ``sidecar_sha256`` itself."""
+    body = {k: v for k, v in record.items() if k != "sidecar_sha256"}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
 def save_tensors(path, tensors: dict[str, torch.Tensor], meta: dict) -> dict:
     """Write ``tensors`` (float64, detached) to ``path`` and ``meta`` to its sidecar.
 
@@ -49,49 +74,70 @@ def save_tensors(path, tensors: dict[str, torch.Tensor], meta: dict) -> dict:
     if path.suffix != ".pt":
         raise InputError(f"weights file {str(path)!r} must end in .pt")
     state = {name: t.detach().to(torch.float64).cpu().contiguous() for name, t in tensors.items()}
+    if not all(bool(torch.isfinite(t).all()) for t in state.values()):
+        raise InputError(f"refusing to save NaN or Inf weights to {str(path)!r}")
     side = sidecar_path(path)
     check_writable(side)
-    with atomic_path(path) as tmp:
+    with contextlib.ExitStack() as stack:
+        tmp_json = stack.enter_context(atomic_path(side))
+        tmp = stack.enter_context(atomic_path(path))  # exits first: the weights are published, then the sidecar
         torch.save(state, tmp)
-        checksum = file_sha256(tmp)
         record = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
             **meta,
             "shapes": {name: list(t.shape) for name, t in state.items()},
             "parameters": int(sum(t.numel() for t in state.values())),
-            "sha256": checksum,
+            "sha256": file_sha256(tmp),
         }
-        with atomic_path(side) as tmp_json:
-            tmp_json.write_text(json.dumps(record, indent=2) + "\n")
+        record["sidecar_sha256"] = sidecar_digest(record)
+        tmp_json.write_text(json.dumps(record, indent=2) + "\n")
     return record
 
 
 def load_tensors(path) -> tuple[dict[str, torch.Tensor], dict]:
-    """Read a weights file and its sidecar; verify format, checksum and shapes."""
+    """Read a weights file and its sidecar; verify format, both checksums, shapes and finiteness."""
     path = Path(path)
     if not path.is_file():
         raise InputError(f"weights file {str(path)!r} does not exist")
     side = sidecar_path(path)
     if not side.is_file():
         raise InputError(f"weights file {str(path)!r} has no sidecar {str(side)!r} (it records the boundary condition)")
+    if side.stat().st_size > MAX_SIDECAR_BYTES:
+        raise InputError(f"sidecar {str(side)!r} is larger than {MAX_SIDECAR_BYTES} bytes: not a pixelpde weights description")
     try:
         meta = json.loads(side.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         raise InputError(f"sidecar {str(side)!r} is not valid JSON") from None
     if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise InputError(f"sidecar {str(side)!r} is not a pixelpde weights description")
+    if meta.get("format_version") != FORMAT_VERSION:
+        raise InputError(
+            f"sidecar {str(side)!r} has format version {meta.get('format_version')!r}, this pixelpde reads "
+            f"{FORMAT_VERSION} (version 1 sidecars were not protected; write the weights again)"
+        )
+    try:
+        intact = meta.get("sidecar_sha256") == sidecar_digest(meta)
+    except (TypeError, ValueError):  # NaN/Infinity or odd JSON: not what we wrote
+        intact = False
+    if not intact:
+        raise InputError(f"sidecar {str(side)!r} was edited after it was written (its own checksum differs)")
     if meta.get("sha256") != file_sha256(path):
         raise InputError(f"weights file {str(path)!r} does not match its sidecar (checksum differs)")
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many types for corrupt files
-        raise InputError(f"cannot read weights file {str(path)!r}: {type(exc).__name__}") from None
+        with warnings.catch_warnings():  # torch warns in many lines before raising on a foreign pickle
+            warnings.simplefilter("ignore")
+            state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises many types for corrupt or foreign files
+        raise InputError(f"cannot read weights file {str(path)!r}: {type(exc).__name__} (not a weights-only file)") from None
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise InputError(f"weights file {str(path)!r} is not a dict of tensors")
     shapes = {name: list(t.shape) for name, t in state.items()}
     if shapes != meta.get("shapes"):
         raise InputError(f"weights file {str(path)!r}: tensor shapes {shapes} differ from the sidecar")
+    for name, t in state.items():
+        if not (t.is_floating_point() and bool(torch.isfinite(t).all())):
+            raise InputError(f"weights file {str(path)!r}: tensor {name} holds NaN, Inf or non-float entries")
     return state, meta
 
 
@@ -110,15 +156,24 @@ def save_network(path, network, sd=None) -> dict:
 
 def load_network(path, compact: bool = False, dtype=torch.float64):
     """Load a Theorem 3.2 network saved by :func:`save_network`; returns ``(network, sidecar)``."""
+    state, meta = load_tensors(path)
+    return network_from_tensors(path, state, meta, compact=compact, dtype=dtype)
+
+
+def network_from_tensors(path, state: dict, meta: dict, compact: bool = False, dtype=torch.float64):
+    """The Theorem 3.2 network of tensors and sidecar already read by :func:`load_tensors` from ``path``."""
     from pixelpde.constructive.network import Theorem32Network
 
-    state, meta = load_tensors(path)
     if meta.get("network") != "theorem32":
         raise InputError(f"weights file {str(path)!r} holds a {meta.get('network')!r} network, not theorem32")
+    if not all(key in meta for key in ("n", "bc", "size")):
+        raise InputError(f"sidecar of {str(path)!r} lacks n, bc or size")
+    n = check_int(meta["n"], f"sidecar of {str(path)!r}: n", 0, MAX_TERMS)
+    size = check_int(meta["size"], f"sidecar of {str(path)!r}: size", 1, MAX_KERNEL_SIZE)
     try:
-        net = Theorem32Network(int(meta["n"]), meta["bc"], int(meta["size"]), compact=False)
-    except (KeyError, TypeError, ValueError):
-        raise InputError(f"sidecar of {str(path)!r} lacks n, bc or size") from None
+        net = Theorem32Network(n, meta["bc"], size, compact=False)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"sidecar of {str(path)!r}: {exc}") from None
     net.load_weights(state)
     if compact:
         net = net.compacted()

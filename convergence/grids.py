@@ -17,27 +17,25 @@ from pixelpde.ground.errors import InputError
 from pixelpde.stencils.boundary import BoundaryCondition
 
 
-def nodes_for_cells(bc, m: int) -> int:
+def nodes_for_cells(bc: BoundaryCondition, m: int) -> int:
     """The node count p whose grid spacing is 1/m for ``bc`` (InputError if p < 3)."""
-    bc = BoundaryCondition.parse(bc)
     p = m if bc is BoundaryCondition.PERIODIC else m - 1
     if bc.spacing(p) != Fraction(1, m):  # pragma: no cover - the grid rule of stencils.boundary changed
         raise AssertionError(f"{bc} grid with {p} nodes does not have spacing 1/{m}")
     return p
 
 
-def cells_for_nodes(bc, p: int) -> int:
+def cells_for_nodes(bc: BoundaryCondition, p: int) -> int:
     """The number of cells m = 1/dx of the p-node grid of ``bc``."""
-    dx = BoundaryCondition.parse(bc).spacing(p)
+    dx = bc.spacing(p)
     return dx.denominator
 
 
-def restrict(U_fine: np.ndarray, bc, p_coarse: int) -> np.ndarray:
+def restrict(U_fine: np.ndarray, bc: BoundaryCondition, p_coarse: int) -> np.ndarray:
     """The values of a fine-grid field at the nodes of the p_coarse grid.
 
     Raises :class:`InputError` if some coarse node is not a fine node.
     """
-    bc = BoundaryCondition.parse(bc)
     p_fine = U_fine.shape[-1]
     fine, coarse = bc.nodes(p_fine), bc.nodes(p_coarse)
     index = np.searchsorted(fine, coarse - 1e-12)

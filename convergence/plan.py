@@ -22,7 +22,6 @@ on the first row of nodes, and the observed order is 1.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -32,9 +31,10 @@ from pixelpde.convergence.exact import ExactSolution, exact_solution
 from pixelpde.convergence.grids import cells_for_nodes, nodes_for_cells
 from pixelpde.convergence.initial import DEFAULT_IC, InitialCondition, parse_initial_condition
 from pixelpde.convergence.norms import NORMS
-from pixelpde.convergence.steps import default_steps
+from pixelpde.convergence.steps import default_steps, refinements_above, solution_rate
 from pixelpde.integrators import Integrator, get_integrator
 from pixelpde.ground.errors import InputError
+from pixelpde.ground.validate import MAX_STEPS, MAX_STUDY_STEPS, MAX_STUDY_WORK, MAX_TIME, check_int, check_positive
 from pixelpde.stencils import parse_pde
 from pixelpde.stencils.boundary import BoundaryCondition
 
@@ -45,6 +45,9 @@ DEFAULT_REFINEMENTS = {"dt": 4, "dx": 2}
 DEFAULT_FACTOR = {"dt": 8, "dx": 4}  #: refinement factor of a computed (non-exact) reference
 MAX_REFINEMENTS = 12
 MAX_NODES = 4096  #: largest grid (nodes per axis) a study or its reference may use
+#: A default time ladder stops where the estimated error of its finest level would fall below this
+#: (10x the round-off floor of the fit, :data:`pixelpde.convergence.study.ROUNDOFF_FLOOR`).
+ROUNDOFF_MARGIN = 1e-11
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,7 @@ class StudySpec:
     """A study request; ``None`` means the documented default."""
 
     pde: str
-    bc: str
+    bc: str | BoundaryCondition  #: parsed once by make_plan; typed from there on
     vary: str
     integrator: str = "rk4"
     substeps: int = 1
@@ -138,11 +141,22 @@ def expected_order(plan: Plan) -> int | None:
     return r * plan.k if q is None else min(q, r * plan.k)
 
 
-def _int(value, what: str, low: int, high: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low or (high and value > high):
-        bound = f" and at most {high}" if high else ""
-        raise InputError(f"{what}={value!r} must be an integer >= {low}{bound}")
-    return int(value)
+#: |<U, X(U)>| / (||U|| ||X(U)||) above this: X changes the norm, a projected method cannot converge.
+NORM_DRIFT_TOL = 1e-10
+
+
+def _require_norm_preserving(sd, U0: np.ndarray, integrator: Integrator) -> None:
+    """Projected methods (eq. (31)) keep ||U|| fixed, so they converge to the flow of X only when X
+    preserves the norm, <U, X(U)> = 0 (Lemma 2.1); otherwise every level's error is the same O(1)
+    norm defect and no order exists (measured: order 0.000 for heat, Fisher, advection-diffusion)."""
+    X0 = sd.rhs(U0)
+    scale = float(np.linalg.norm(U0) * np.linalg.norm(X0))
+    drift = abs(float(np.sum(U0 * X0))) / scale if scale > 0 else 0.0
+    if drift > NORM_DRIFT_TOL:
+        raise InputError(
+            f"{integrator.name} keeps ||U|| fixed and converges only for a norm-preserving PDE (Lemma 2.1), "
+            f"but this one changes the norm (<U0, X(U0)> = {drift:.2g} ||U0|| ||X(U0)||); use {integrator.method}"
+        )
 
 
 def make_plan(spec: StudySpec) -> Plan:
@@ -151,31 +165,26 @@ def make_plan(spec: StudySpec) -> Plan:
         raise InputError(f"vary={spec.vary!r} must be 'dt' or 'dx'")
     if spec.norm not in NORMS:
         raise InputError(f"norm={spec.norm!r} must be one of {', '.join(NORMS)}")
-    try:
-        T = float(spec.T)
-    except (TypeError, ValueError):
-        raise InputError(f"final time T={spec.T!r} is not a number") from None
-    if not (math.isfinite(T) and T > 0):
-        raise InputError(f"final time T={spec.T!r} must be a positive number")
+    T = check_positive(spec.T, "final time T", MAX_TIME)
     bc = BoundaryCondition.parse(spec.bc)
     pde = parse_pde(spec.pde, size=spec.size, order=spec.order)
-    ic = parse_initial_condition(spec.ic if spec.ic is not None else DEFAULT_IC[bc])
+    ic = parse_initial_condition(spec.ic if spec.ic is not None else DEFAULT_IC[spec.vary, bc])
     integ = get_integrator(spec.integrator, spec.substeps)
     default_r = DEFAULT_REFINEMENTS[spec.vary]
-    refinements = _int(default_r if spec.refinements is None else spec.refinements, "refinements", 1, MAX_REFINEMENTS)
-    factor = _int(DEFAULT_FACTOR[spec.vary] if spec.factor is None else spec.factor, "reference factor", 2, 64)
+    refinements = check_int(default_r if spec.refinements is None else spec.refinements, "refinements", 1, MAX_REFINEMENTS)
+    factor = check_int(DEFAULT_FACTOR[spec.vary] if spec.factor is None else spec.factor, "reference factor", 2, 64)
 
     exact = None
     if spec.vary == "dt":
-        p = _int(DEFAULT_GRID_DT if spec.grid is None else spec.grid, "grid", 3, MAX_NODES)
+        p = check_int(DEFAULT_GRID_DT if spec.grid is None else spec.grid, "grid", 3, MAX_NODES)
         cells = [cells_for_nodes(bc, p)] * (refinements + 1)
     else:
-        p0 = nodes_for_cells(bc, DEFAULT_CELLS_DX) if spec.grid is None else _int(spec.grid, "grid", 3, MAX_NODES)
+        p0 = nodes_for_cells(bc, DEFAULT_CELLS_DX) if spec.grid is None else check_int(spec.grid, "grid", 3, MAX_NODES)
         m0 = cells_for_nodes(bc, p0)
         cells = [m0 * 2**i for i in range(refinements + 1)]
         exact = exact_solution(pde, bc, ic)
         finest = cells[-1] * (1 if exact is not None else factor)
-        if nodes_for_cells(bc, finest) > MAX_NODES:
+        if finest > MAX_NODES + 1 or nodes_for_cells(bc, finest) > MAX_NODES:  # (p <= cells; spacing() refuses p > MAX_NODES)
             what = "finest grid" if exact is not None else "reference grid"
             raise InputError(
                 f"a space study from grid {p0} with {refinements} refinements needs a {finest}-cell {what} "
@@ -191,9 +200,23 @@ def make_plan(spec: StudySpec) -> Plan:
         raise InputError(f"grid {nodes_for_cells(bc, cells[0])} is smaller than the {pde.size}x{pde.size} kernel")
     systems = tuple(pde.discretise(Fraction(1, m), bc) for m in cells)
     U0s = tuple(ic.on_grid(bc, nodes_for_cells(bc, m)) for m in cells)
+    if integ.projected:
+        _require_norm_preserving(systems[0], U0s[0], integ)
 
     k = ratio_power(pde, integ.order) if spec.vary == "dx" else 0
     growth = 2 if spec.vary == "dt" else 2**k
-    n0 = _int(default_steps(systems, U0s, T, integ, growth) if spec.steps is None else spec.steps, "steps", 1)
+    n0 = check_int(default_steps(systems, U0s, T, integ, growth) if spec.steps is None else spec.steps, "steps", 1, MAX_STEPS)
+    if spec.vary == "dt" and spec.refinements is None:  # stop the default ladder above round-off
+        rate = solution_rate(systems[0], U0s[0])
+        refinements = refinements_above(ROUNDOFF_MARGIN, integ.order, rate, T, n0, refinements)
+        cells = cells[: refinements + 1]
     steps = tuple(n0 * growth**i for i in range(refinements + 1))
+    total = sum(steps)
+    work = sum(n * nodes_for_cells(bc, m) ** 2 for n, m in zip(steps, cells))
+    if total > MAX_STUDY_STEPS or work > MAX_STUDY_WORK:
+        raise InputError(
+            f"the study would take {total} time steps ({work:.3g} node-steps; T={T:g}, {n0} steps on the coarsest "
+            f"level, {refinements} refinements); at most {MAX_STUDY_STEPS} steps and {MAX_STUDY_WORK:.0e} node-steps are "
+            "accepted: a smaller T, --steps, --grid or fewer --refinements"
+        )
     return Plan(spec, pde, bc, ic, integ, T, tuple(cells), steps, systems, U0s, k, factor, exact)

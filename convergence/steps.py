@@ -110,6 +110,22 @@ def accurate_steps(order: int, rate: float, T: float, target: float = TARGET) ->
     return max(1, math.ceil(T / dt))
 
 
+def estimated_error(order: int, rate: float, T: float, steps: int) -> float:
+    r"""The relative global error estimate :math:`T \rho^{r+1} \delta t^r / (r+1)!` of ``steps`` steps."""
+    return T * rate ** (order + 1) * (T / steps) ** order / math.factorial(order + 1)
+
+
+def refinements_above(floor: float, order: int, rate: float, T: float, n0: int, default: int, least: int = 2) -> int:
+    """The number of halvings of dt, at most ``default`` and at least ``least``, whose estimated error
+    stays above ``floor``: where stability imposes far smaller steps than accuracy needs (diffusion
+    with a slowly varying solution), the default ladder would end at round-off."""
+    e0 = estimated_error(order, rate, T, n0)
+    if e0 <= 0:
+        return least
+    fit = int(math.floor(math.log2(e0 / floor) / order)) if e0 > floor else 0
+    return max(least, min(default, fit))
+
+
 def default_steps(systems, U0s, T: float, integrator, growth: int, target: float = TARGET) -> int:
     r""":math:`n_0` for a ladder whose level i takes :math:`n_0\,\mathrm{growth}^i` steps on ``systems[i]``.
 

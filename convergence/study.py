@@ -24,7 +24,6 @@ of them (``norm``, default the discrete L2 norm).
 from __future__ import annotations
 
 import contextlib
-import sys
 from typing import Callable
 
 import numpy as np
@@ -86,15 +85,15 @@ def run_study(
 
     ``field`` maps each level's semi-discrete system to the vector field F
     to integrate (default: :func:`constructed_network`), ``field_name``
-    describes it in the record; ``progress`` shows a tqdm bar on stderr;
+    describes it in the record; ``progress`` shows a bar on stderr when it is a terminal;
     ``threads`` is the torch thread count while stepping.
     """
-    from tqdm import tqdm
+    from pixelpde.ground.progress import progress_bar
 
     plan = make_plan(spec)
     field = field or constructed_network
-    with torch_threads(threads), tqdm(
-        total=len(plan.steps) + 1, desc=f"{plan.vary}-study ({plan.integrator.name})", file=sys.stderr, disable=not progress
+    with torch_threads(threads), progress_bar(
+        enabled=progress, total=len(plan.steps) + 1, desc=f"{plan.vary}-study ({plan.integrator.name})"
     ) as bar:
         reference, reference_info = _reference(plan)
         bar.update(1)

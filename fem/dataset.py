@@ -1,4 +1,4 @@
-"""HDF5 dataset files: atomic writing, validated lazy reading, torch windows.
+"""HDF5 dataset files: atomic writing, validated lazy reading.
 
 One file per dataset (h5py):
 
@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import math
-import os
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -37,6 +36,7 @@ import numpy as np
 from pixelpde.fem.problems import get_problem
 from pixelpde.ground.atomic import atomic_path
 from pixelpde.ground.errors import InputError
+from pixelpde.ground.validate import check_int
 from pixelpde.stencils.boundary import BoundaryCondition
 
 #: Version of the file layout described in this module's docstring.
@@ -85,8 +85,10 @@ class DatasetWriter:
         self.finished = False
 
     def write(self, start: int, block: np.ndarray) -> None:
-        """Trajectories ``start .. start + len(block) - 1``."""
-        self.U[start : start + len(block)] = block
+        """Trajectories ``start .. start + len(block) - 1``, one HDF5 chunk (trajectory) per call,
+        so an interrupt waits for one chunk, never for a whole batch."""
+        for i, trajectory in enumerate(block):
+            self.U[start + i] = trajectory
 
     def finish(self, t: np.ndarray, ic: np.ndarray, ic_columns, attrs: dict) -> None:
         """Write ``t``, ``ic`` and, last of all, the file attributes."""
@@ -104,11 +106,24 @@ def h5_string():
     return h5py.string_dtype()
 
 
+#: File name endings of HDF5 datasets.
+SUFFIXES = (".h5", ".hdf5")
+
+
+def check_dataset_path(path) -> Path:
+    """Refuse an output name that does not say HDF5 (``--out d.txt`` would hide an HDF5 file)."""
+    path = Path(path)
+    if path.suffix.lower() not in SUFFIXES:
+        raise InputError(f"dataset file {str(path)!r} must end in {' or '.join(SUFFIXES)} (it is HDF5)")
+    return path
+
+
 @contextlib.contextmanager
 def dataset_writer(path, n: int, steps: int, p: int, dtype=np.float64) -> Iterator[DatasetWriter]:
     """Open a temporary HDF5 file beside ``path``; it replaces ``path`` only after :meth:`DatasetWriter.finish`."""
     import h5py
 
+    check_dataset_path(path)
     dtype = np.dtype(dtype)
     if dtype not in (np.dtype(np.float64), np.dtype(np.float32)):
         raise InputError(f"dataset dtype must be float64 or float32, got {dtype}")
@@ -291,9 +306,10 @@ class Dataset:
         return read_block(self._U, self.path, self._index(i), slice(None))
 
     def _index(self, i) -> int:
-        if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or not -self.n_trajectories <= i < self.n_trajectories:
-            raise InputError(f"trajectory index {i!r} out of range (the file has {self.n_trajectories})")
-        return int(i) % self.n_trajectories
+        n = self.n_trajectories
+        if not -n <= check_int(i, "trajectory index") < n:
+            raise InputError(f"trajectory index {i!r} out of range (the file has {n})")
+        return int(i) % n
 
     def iter_trajectories(self) -> Iterator[np.ndarray]:
         """Every trajectory in turn, one (M+1, p, p) array in memory at a time."""
@@ -305,16 +321,6 @@ class Dataset:
         for i in range(self.n_trajectories):
             self.trajectory(i)
 
-    def windows(self, length: int, indices=None, dtype=None, stride: int = 1):
-        """A :class:`torch.utils.data.Dataset` of (length, p, p) windows ``U_i^j .. U_i^{j+length-1}``.
-
-        Windows start at ``j = 0, stride, 2*stride, ...`` in each trajectory of
-        ``indices`` (default: all); ``length = M + 1`` gives whole
-        trajectories.  Items are read from the file lazily, so data larger
-        than memory streams through a DataLoader (workers included).
-        """
-        return _windows_class()(self.path, self.n_trajectories, self.n_steps, length, indices, dtype, stride)
-
 
 def read_block(U, path, i: int, steps: slice) -> np.ndarray:
     try:
@@ -322,69 +328,3 @@ def read_block(U, path, i: int, steps: slice) -> np.ndarray:
     except OSError as exc:
         reason = " ".join(str(exc).split())
         raise InputError(f"{str(path)!r}: trajectory {i} cannot be read (corrupt file?): {reason}") from None
-
-
-def _windows_class():
-    """``TrajectoryWindows``, created on first use so that importing :mod:`pixelpde.fem` does not import torch."""
-    cls = globals().get("TrajectoryWindows")
-    if cls is None:
-        import torch.utils.data
-
-        cls = type("TrajectoryWindows", (_Windows, torch.utils.data.Dataset), {"__module__": __name__})
-        cls.__doc__ = _Windows.__doc__
-        globals()["TrajectoryWindows"] = cls
-    return cls
-
-
-def __getattr__(name):
-    if name == "TrajectoryWindows":
-        return _windows_class()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-class _Windows:
-    """Windows of consecutive snapshots from a dataset file, as torch tensors (see :meth:`Dataset.windows`).
-
-    The class used is ``pixelpde.fem.dataset.TrajectoryWindows``, this with :class:`torch.utils.data.Dataset`.
-    """
-
-    def __init__(self, path, n: int, steps: int, length: int, indices=None, dtype=None, stride: int = 1):
-        import torch
-
-        self.path = Path(path)
-        if isinstance(length, bool) or int(length) != length or not 1 <= length <= steps + 1:
-            raise InputError(f"window length {length!r} must be an integer in 1..{steps + 1} (M+1)")
-        if isinstance(stride, bool) or int(stride) != stride or stride < 1:
-            raise InputError(f"stride {stride!r} must be a positive integer")
-        idx = np.arange(n) if indices is None else np.asarray(indices)
-        if idx.ndim != 1 or idx.dtype.kind not in "iu" or (idx.size and (idx.min() < 0 or idx.max() >= n)):
-            raise InputError(f"trajectory indices must be integers in 0..{n - 1}")
-        self.indices = idx.astype(np.int64)
-        self.length, self.stride = int(length), int(stride)
-        self.per_trajectory = (steps + 1 - self.length) // self.stride + 1
-        self.dtype = torch.float32 if dtype is None else dtype
-        self._file = None
-        self._pid = None
-
-    def __len__(self) -> int:
-        return len(self.indices) * self.per_trajectory
-
-    def __getitem__(self, k: int):
-        import h5py
-        import torch
-
-        if not 0 <= k < len(self):
-            raise IndexError(k)
-        if self._file is None or self._pid != os.getpid():  # one handle per (worker) process
-            self._file = h5py.File(self.path, "r", rdcc_nbytes=CHUNK_CACHE_BYTES)
-            self._pid = os.getpid()
-        i = int(self.indices[k // self.per_trajectory])
-        j = (k % self.per_trajectory) * self.stride
-        block = read_block(self._file["U"], self.path, i, slice(j, j + self.length))
-        return torch.from_numpy(np.ascontiguousarray(block)).to(self.dtype)
-
-    def __getstate__(self):
-        state = dict(self.__dict__)
-        state["_file"] = None
-        state["_pid"] = None
-        return state

@@ -1,29 +1,48 @@
 """Generating datasets: seeded initial conditions -> scheme -> snapshots.
 
-:func:`generate` returns an in-memory :class:`~pixelpde.fem.dataset.Simulation`;
-:func:`simulate_to_file` streams batches of trajectories into an HDF5 file
+A :class:`SimulationSpec` is the request (problem, n, steps, seed, grid, dt,
+backend, solver, parameters); :func:`plan` validates it once.
+:func:`simulate` returns an in-memory :class:`~pixelpde.fem.dataset.Simulation`;
+:func:`write_simulation` streams batches of trajectories into an HDF5 file
 (atomically), so a dataset need not fit in memory.  Both run the same
-:func:`_run` and give the same numbers for the same arguments.
+:func:`_run` and give the same numbers for the same spec.  :func:`generate`
+and :func:`simulate_to_file` are the same with the spec's fields as arguments.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from pixelpde.fem.dataset import FORMAT_VERSION, Simulation, dataset_writer
+from pixelpde.fem.dataset import FORMAT_VERSION, Simulation, check_dataset_path, dataset_writer
 from pixelpde.fem.linalg import SOLVERS, get_solver
 from pixelpde.fem.problems import Problem, StepStats, get_problem, positive_number
 from pixelpde import __version__
 from pixelpde.ground.atomic import check_writable
 from pixelpde.ground.errors import InputError
+from pixelpde.ground.validate import MAX_COUNT, MAX_STEPS, check_bytes, check_int, check_memory, check_seed
 from pixelpde.stencils.boundary import check_grid_size
 
 BACKENDS = ("embedded", "firedrake")
 #: Output buffer per batch when streaming to a file (the batch size is derived from it).
 BATCH_BYTES = 256 * 2**20
+
+
+@dataclass(frozen=True)
+class SimulationSpec:
+    """A dataset request; :func:`plan` validates it (the defaults are the paper's)."""
+
+    problem: str
+    n: int
+    steps: int
+    seed: int
+    p: int = 100
+    dt: float | None = None  #: None: the problem's rule (0.02 advection, 0.24 dx^2/alpha otherwise)
+    backend: str = "embedded"
+    solver: str = "fast"
+    params: dict = field(default_factory=dict)  #: b, alpha, min_norm, tol, max_iter
 
 
 @dataclass
@@ -84,30 +103,30 @@ def _generator(backend: str, solver: str) -> str:
     return f"pixelpde {__version__} fem/embedded ({how}; scikit-fem {skfem.__version__})"
 
 
-def _count(value, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise InputError(f"{name}={value!r} must be an integer >= {minimum}")
-    return int(value)
+def plan(spec: SimulationSpec, before_draw=None) -> Plan:
+    """Validate ``spec`` and draw the initial conditions (see :func:`generate`).
 
-
-def plan(problem, n, steps, seed, p=100, dt=None, backend="embedded", solver="fast", **params) -> Plan:
-    """Validate the arguments and draw the initial conditions (see :func:`generate`)."""
-    prob = get_problem(problem)
-    params = prob.parameters(params)
-    n = _count(n, "n", 1)
-    steps = _count(steps, "steps", 0)
-    seed = _count(seed, "seed", 0)
-    p = check_grid_size(p)
-    if backend not in BACKENDS:
-        raise InputError(f"unknown backend {backend!r} (use one of {', '.join(BACKENDS)})")
-    if solver not in SOLVERS:
-        raise InputError(f"unknown linear solver {solver!r} (use one of {', '.join(SOLVERS)})")
-    if dt is None:
+    ``before_draw(n, steps, p)``, if given, runs after validation and before any work
+    (the callers check memory or disk for the whole dataset there)."""
+    prob = get_problem(spec.problem)
+    params = prob.parameters(dict(spec.params))
+    n = check_int(spec.n, "n", 1, MAX_COUNT)
+    steps = check_int(spec.steps, "steps", 1, MAX_STEPS)  # 0 steps would be an empty dataset
+    seed = check_seed(spec.seed)
+    p = check_grid_size(spec.p)
+    check_memory((steps + 1) * p * p * 8, f"one trajectory of {steps} steps at p={p}")
+    if spec.backend not in BACKENDS:
+        raise InputError(f"unknown backend {spec.backend!r} (use one of {', '.join(BACKENDS)})")
+    if spec.solver not in SOLVERS:
+        raise InputError(f"unknown linear solver {spec.solver!r} (use one of {', '.join(SOLVERS)})")
+    if spec.dt is None:
         dt, rule = prob.default_dt(p, params), prob.dt_rule
     else:
-        dt, rule = positive_number(dt, "dt"), "given by the user"
+        dt, rule = positive_number(spec.dt, "dt"), "given by the user"
+    if before_draw is not None:
+        before_draw(n, steps, p)
     table, rejected = prob.draw(seed, n, p, params)
-    return Plan(prob, params, n, steps, seed, p, dt, rule, backend, solver, table, rejected)
+    return Plan(prob, params, n, steps, seed, p, dt, rule, spec.backend, spec.solver, table, rejected)
 
 
 def _run(pl: Plan, sink, progress: bool, batch: int | None, out: np.ndarray | None = None) -> StepStats:
@@ -116,10 +135,10 @@ def _run(pl: Plan, sink, progress: bool, batch: int | None, out: np.ndarray | No
     Each batch is written into ``out[start:start+b]`` when ``out`` (N, M+1, p, p)
     is given, else into one reused buffer handed to ``sink(start, block)``.
     """
-    from tqdm import tqdm
+    from pixelpde.ground.progress import progress_bar
 
     per_trajectory = (pl.steps + 1) * pl.p * pl.p * 8
-    batch = max(1, min(pl.n, BATCH_BYTES // per_trajectory)) if batch is None else _count(batch, "batch", 1)
+    batch = max(1, min(pl.n, BATCH_BYTES // per_trajectory)) if batch is None else check_int(batch, "batch", 1, MAX_COUNT)
     stats = StepStats()
     if pl.backend == "firedrake":
         from pixelpde.fem.firedrake_backend import FiredrakeRunner
@@ -128,8 +147,8 @@ def _run(pl: Plan, sink, progress: bool, batch: int | None, out: np.ndarray | No
     else:
         solver = get_solver(pl.solver, pl.problem.bc, pl.p)
     buffer = None if out is not None else np.empty((min(batch, pl.n), pl.steps + 1, pl.p, pl.p))
-    bar = tqdm(
-        total=pl.n * pl.steps, disable=not progress, unit=" traj-steps", desc=f"{pl.problem.name} ({pl.backend})",
+    bar = progress_bar(
+        enabled=progress, total=pl.n * pl.steps, unit=" traj-steps", desc=f"{pl.problem.name} ({pl.backend})",
         leave=False,
     )
     with bar:
@@ -155,6 +174,35 @@ def _run(pl: Plan, sink, progress: bool, batch: int | None, out: np.ndarray | No
     return stats
 
 
+def simulate(spec: SimulationSpec, progress: bool = True, batch: int | None = None) -> Simulation:
+    """Simulate ``spec`` in memory: a :class:`~pixelpde.fem.dataset.Simulation` with ``U``
+    (n, steps+1, p, p) float64, ``t``, ``ic`` and ``attrs`` (those of the HDF5 file)."""
+    def fits_memory(n, steps, p):
+        check_memory(n * (steps + 1) * p**2 * 8, f"{n} trajectories of {steps} steps at p={p} in memory")
+
+    pl = plan(spec, before_draw=fits_memory)
+    U = np.empty((pl.n, pl.steps + 1, pl.p, pl.p))
+    stats = _run(pl, None, progress, batch=pl.n if batch is None else batch, out=U)
+    return Simulation(U=U, t=pl.t, ic=pl.table, attrs=pl.attrs(stats))
+
+
+def write_simulation(path, spec: SimulationSpec, progress: bool = True, batch: int | None = None, dtype="float64") -> dict:
+    """As :func:`simulate`, streaming batches into the HDF5 file ``path`` (atomically); returns the attributes."""
+    check_writable(path)
+    check_dataset_path(path)
+
+    def fits_disk(n, steps, p):
+        check_bytes(n * (steps + 1) * p**2 * np.dtype(dtype).itemsize,
+                    f"a dataset of {n} trajectories x {steps + 1} snapshots of {p}x{p}", Path(path).parent)
+
+    pl = plan(spec, before_draw=fits_disk)
+    with dataset_writer(Path(path), pl.n, pl.steps, pl.p, dtype) as w:
+        stats = _run(pl, w.write, progress, batch)
+        attrs = {**pl.attrs(stats), "dtype": str(np.dtype(dtype))}
+        w.finish(pl.t, pl.table, pl.problem.ic_columns, attrs)
+    return attrs
+
+
 def generate(problem, n, steps, seed, p=100, dt=None, backend="embedded", progress=True, solver="fast",
              batch=None, **params) -> Simulation:
     """Simulate ``n`` trajectories of ``steps`` steps of an Appendix A problem, in memory.
@@ -165,24 +213,13 @@ def generate(problem, n, steps, seed, p=100, dt=None, backend="embedded", progre
     problem's parameters: ``b`` (advection), ``alpha`` (heat, Fisher),
     ``min_norm``, ``tol``, ``max_iter`` (Fisher).  ``solver`` is ``'fast'``
     (fast diagonalisation) or ``'lu'`` (scikit-fem matrices + sparse LU);
-    ``backend='firedrake'`` runs the same schemes in Firedrake.
-
-    Returns a :class:`~pixelpde.fem.dataset.Simulation` with ``U`` (n, steps+1, p, p)
-    float64, ``t``, ``ic`` and ``attrs`` (those of the HDF5 file).
+    ``backend='firedrake'`` runs the same schemes in Firedrake.  The same as
+    :func:`simulate` of ``SimulationSpec(problem, n, steps, seed, p, dt, backend, solver, params)``.
     """
-    pl = plan(problem, n, steps, seed, p, dt, backend, solver, **params)
-    U = np.empty((pl.n, pl.steps + 1, pl.p, pl.p))
-    stats = _run(pl, None, progress, batch=pl.n if batch is None else batch, out=U)
-    return Simulation(U=U, t=pl.t, ic=pl.table, attrs=pl.attrs(stats))
+    return simulate(SimulationSpec(problem, n, steps, seed, p, dt, backend, solver, params), progress, batch)
 
 
 def simulate_to_file(path, problem, n, steps, seed, p=100, dt=None, backend="embedded", progress=True,
                      solver="fast", batch=None, dtype="float64", **params) -> dict:
-    """As :func:`generate`, streaming batches into the HDF5 file ``path`` (atomically); returns the attributes."""
-    check_writable(path)
-    pl = plan(problem, n, steps, seed, p, dt, backend, solver, **params)
-    with dataset_writer(Path(path), pl.n, pl.steps, pl.p, dtype) as w:
-        stats = _run(pl, w.write, progress, batch)
-        attrs = {**pl.attrs(stats), "dtype": str(np.dtype(dtype))}
-        w.finish(pl.t, pl.table, pl.problem.ic_columns, attrs)
-    return attrs
+    """As :func:`generate`, streaming batches into the HDF5 file ``path`` (:func:`write_simulation`)."""
+    return write_simulation(path, SimulationSpec(problem, n, steps, seed, p, dt, backend, solver, params), progress, batch, dtype)

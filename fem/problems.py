@@ -55,6 +55,7 @@ import numpy as np
 
 from pixelpde.fem.linalg import Pencil, Q1Solver
 from pixelpde.ground.errors import InputError
+from pixelpde.ground.validate import MAX_NEWTON_ITERATIONS, check_int, check_positive
 from pixelpde.stencils.boundary import BoundaryCondition
 
 #: Trajectories per block of random draws.
@@ -71,13 +72,7 @@ def _number(value: float) -> str:
 
 def positive_number(value, name: str) -> float:
     """``value`` as a positive finite float, or a one-line :class:`InputError` naming ``name``."""
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"{name}={value!r} is not a number") from None
-    if not math.isfinite(value) or value <= 0:
-        raise InputError(f"{name}={value!r} must be a positive finite number")
-    return value
+    return check_positive(value, name)
 
 
 @dataclass
@@ -260,9 +255,8 @@ class Fisher(Heat):
             min_norm = positive_number(min_norm, "min_norm")
         tol = positive_number(params["tol"], "tol")
         max_iter = params["max_iter"]
-        if not isinstance(max_iter, (int, np.integer)) or isinstance(max_iter, bool) or max_iter < 1:
-            raise InputError(f"max_iter={max_iter!r} must be a positive integer")
-        return {**params, "min_norm": float(min_norm), "tol": tol, "max_iter": int(max_iter)}
+        max_iter = check_int(max_iter, "max_iter", 1, MAX_NEWTON_ITERATIONS)
+        return {**params, "min_norm": float(min_norm), "tol": tol, "max_iter": max_iter}
 
     def pde(self, params):
         return f"u_t = {_number(params['alpha'])}*(u_xx + u_yy) + u*(1 - u)"

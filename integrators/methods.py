@@ -29,6 +29,7 @@ from typing import Callable
 import torch
 
 from pixelpde.ground.errors import InputError
+from pixelpde.ground.validate import MAX_SUBSTEPS, check_int
 
 VectorField = Callable[[torch.Tensor], torch.Tensor]
 
@@ -86,8 +87,7 @@ class Integrator:
     def __post_init__(self):
         if self.method not in METHODS:
             raise InputError(f"unknown integrator method {self.method!r} (use one of {', '.join(METHODS)})")
-        if isinstance(self.substeps, bool) or int(self.substeps) != self.substeps or self.substeps < 1:
-            raise InputError(f"substeps={self.substeps!r} must be a positive integer")
+        object.__setattr__(self, "substeps", check_int(self.substeps, "substeps", 1, MAX_SUBSTEPS))
 
     @property
     def order(self) -> int:
@@ -142,19 +142,24 @@ def get_integrator(name: str, substeps: int = 1) -> Integrator:
 
 def _grad_enabled(steps, grad: bool | None) -> bool:
     """Check ``steps``; whether a rollout builds an autograd graph (``grad=None``: the global mode)."""
-    if isinstance(steps, bool) or int(steps) != steps or steps < 0:
-        raise InputError(f"steps={steps!r} must be a non-negative integer")
+    check_int(steps, "steps", 0)
     return torch.is_grad_enabled() if grad is None else bool(grad)
 
 
-def rollout(
-    F: VectorField,
-    U0: torch.Tensor,
-    dt: float,
-    steps: int,
-    integrator: Integrator,
-    grad: bool | None = None,
-) -> torch.Tensor:
+def _march(F: VectorField, U0: torch.Tensor, dt: float, steps: int, integrator: Integrator, grad, keep: bool):
+    """The one time-stepping loop: ``steps`` steps from ``U0``; returns the last state and, with
+    ``keep``, the list of every state (detached when no graph is built)."""
+    enabled = _grad_enabled(steps, grad)
+    with torch.set_grad_enabled(enabled):
+        U, states = U0, [U0]
+        for _ in range(int(steps)):
+            U = integrator.step(F, U, dt)
+            if keep:
+                states.append(U if enabled else U.detach())
+        return U, states
+
+
+def rollout(F: VectorField, U0: torch.Tensor, dt: float, steps: int, integrator: Integrator, grad: bool | None = None) -> torch.Tensor:
     """The trajectory :math:`[U_0, \\mathcal{N}(U_0), \\dots, \\mathcal{N}^J(U_0)]` (eq. (26)).
 
     For a batch ``U0`` of shape (N, ...) the result has shape (N, J+1, ...);
@@ -162,34 +167,15 @@ def rollout(
     ``None`` while autograd is globally off) no graph is built at all; with
     gradients on, the graph of the whole rollout is kept for backpropagation.
     """
-    enabled = _grad_enabled(steps, grad)
-    with torch.set_grad_enabled(enabled):
-        states = [U0]
-        U = U0
-        for _ in range(int(steps)):
-            U = integrator.step(F, U, dt)
-            states.append(U if enabled else U.detach())
-        axis = 0 if U0.ndim == 2 else 1
-        return torch.stack(states, dim=axis)
+    _, states = _march(F, U0, dt, steps, integrator, grad, keep=True)
+    return torch.stack(states, dim=0 if U0.ndim == 2 else 1)
 
 
-def advance(
-    F: VectorField,
-    U0: torch.Tensor,
-    dt: float,
-    steps: int,
-    integrator: Integrator,
-    grad: bool | None = None,
-) -> torch.Tensor:
+def advance(F: VectorField, U0: torch.Tensor, dt: float, steps: int, integrator: Integrator, grad: bool | None = None) -> torch.Tensor:
     r"""Only the last state :math:`\mathcal{N}^J(U_0)` of :func:`rollout` (eq. (26)).
 
-    Same arguments and the same arithmetic as :func:`rollout`, but only the
-    current state is kept, so memory does not grow with ``steps``
-    (convergence studies take thousands of steps on large grids).
+    The same loop as :func:`rollout` (:func:`_march`), keeping only the
+    current state, so memory does not grow with ``steps`` (convergence
+    studies take thousands of steps on large grids).
     """
-    enabled = _grad_enabled(steps, grad)
-    with torch.set_grad_enabled(enabled):
-        U = U0
-        for _ in range(int(steps)):
-            U = integrator.step(F, U, dt)
-        return U
+    return _march(F, U0, dt, steps, integrator, grad, keep=False)[0]

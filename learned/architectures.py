@@ -50,6 +50,7 @@ from torch import nn
 
 from pixelpde.constructive.lemma31 import relu2
 from pixelpde.ground.errors import InputError
+from pixelpde.ground.validate import MAX_LAYERS, MAX_PARAMETERS, MAX_TERMS, MAX_WIDTH, check_int, check_kernel_size
 from pixelpde.stencils.boundary import BoundaryCondition, conv2d, to_nchw
 
 
@@ -96,13 +97,22 @@ class Chain(nn.Module):
 
 def _channels(text_or_seq, what: str) -> tuple[int, ...]:
     if isinstance(text_or_seq, str):
-        if not re.fullmatch(r"\d+(-\d+)+", text_or_seq.strip()):
-            raise InputError(f"{what} channel list {text_or_seq!r} must look like 1-8-16-8-1")
-        text_or_seq = text_or_seq.strip().split("-")
-    channels = tuple(int(c) for c in text_or_seq)
+        if not re.fullmatch(r"\d{1,9}(-\d{1,9})+", text_or_seq.strip()):
+            raise InputError(f"{what} channel list {text_or_seq[:80]!r} must look like 1-8-16-8-1")
+        text_or_seq = [int(c) for c in text_or_seq.strip().split("-")]
+    if not isinstance(text_or_seq, (tuple, list)) or len(text_or_seq) > MAX_LAYERS:
+        raise InputError(f"{what} channel list must have at most {MAX_LAYERS} entries")
+    channels = tuple(check_int(c, f"{what} channel width", 1, MAX_WIDTH) for c in text_or_seq)
     if len(channels) < 3 or channels[0] != 1 or channels[-1] != 1 or min(channels) < 1:
         raise InputError(f"{what} channels {'-'.join(map(str, channels))} must start and end with 1 and have a hidden layer")
     return channels
+
+
+def check_parameters(spec) -> None:
+    """Refuse an architecture with more than :data:`~pixelpde.ground.validate.MAX_PARAMETERS` parameters."""
+    count = spec.num_parameters()
+    if count > MAX_PARAMETERS:
+        raise InputError(f"architecture has {count} parameters; at most {MAX_PARAMETERS} are accepted")
 
 
 @dataclass(frozen=True)
@@ -120,8 +130,8 @@ class Algorithm2Spec:
     def __post_init__(self):
         object.__setattr__(self, "relu", _channels(self.relu, "ReLU"))
         object.__setattr__(self, "relu2", _channels(self.relu2, "ReLU^2"))
-        if self.size < 1 or self.size % 2 == 0:
-            raise InputError(f"kernel size {self.size} must be odd")
+        object.__setattr__(self, "size", check_kernel_size(self.size))
+        check_parameters(self)
 
     def num_parameters(self) -> int:
         k2 = self.size**2
@@ -151,10 +161,12 @@ class Algorithm1Spec:
     kind = "algorithm1"
 
     def __post_init__(self):
-        widths = tuple(int(w) for w in self.widths)
-        if len(widths) != 3 or min(widths) < 1:
+        if not isinstance(self.widths, (tuple, list)) or len(self.widths) != 3:
             raise InputError(f"Algorithm 1 needs three positive widths, got {self.widths!r}")
+        widths = tuple(check_int(w, "Algorithm 1 width", 1, MAX_WIDTH) for w in self.widths)
         object.__setattr__(self, "widths", widths)
+        object.__setattr__(self, "size", check_kernel_size(self.size))
+        check_parameters(self)
 
     def num_parameters(self) -> int:
         a, b, c = self.widths
@@ -176,6 +188,11 @@ class Theorem32Spec:
     size: int = 3
 
     kind = "theorem32"
+
+    def __post_init__(self):
+        object.__setattr__(self, "n", check_int(self.n, "theorem32 n", 0, MAX_TERMS))
+        object.__setattr__(self, "size", check_kernel_size(self.size))
+        check_parameters(self)
 
     def num_parameters(self) -> int:
         from pixelpde.constructive.theorem32 import theorem32_shapes
@@ -263,9 +280,9 @@ def parse_arch(text: str, n: int | None = None, relu_bias: bool | None = None, r
         rest = text[len("algorithm1") :]
         if not rest:
             return PRESETS["algorithm1"]
-        if not re.fullmatch(r":\d+-\d+-\d+", rest):
+        if not re.fullmatch(r":\d{1,9}-\d{1,9}-\d{1,9}", rest):
             raise InputError(f"architecture {text!r}: write algorithm1 or algorithm1:a-b-c (e.g. algorithm1:6-3-6)")
-        return Algorithm1Spec(tuple(int(w) for w in rest[1:].split("-")))
+        return Algorithm1Spec(tuple(int(w) for w in rest[1:].split("-")))  # digits only (regex above)
     if text in PRESETS:
         spec = PRESETS[text]
     elif "/" in text:
@@ -284,11 +301,13 @@ def spec_from_description(desc: dict):
     try:
         kind = desc["kind"]
         if kind == "algorithm2":
-            return Algorithm2Spec(desc["relu"], desc["relu2"], bool(desc["relu_bias"]), bool(desc["relu2_bias"]), int(desc["size"]))
+            return Algorithm2Spec(desc["relu"], desc["relu2"], bool(desc["relu_bias"]), bool(desc["relu2_bias"]), desc["size"])
         if kind == "algorithm1":
-            return Algorithm1Spec(tuple(desc["widths"]), bool(desc["bias"]), int(desc["size"]))
+            return Algorithm1Spec(tuple(desc["widths"]), bool(desc["bias"]), desc["size"])
         if kind == "theorem32":
-            return Theorem32Spec(int(desc["n"]), int(desc["size"]))
+            return Theorem32Spec(desc["n"], desc["size"])
+    except InputError:
+        raise
     except (KeyError, TypeError, ValueError):
         pass
     raise InputError(f"cannot read architecture description {desc!r}")

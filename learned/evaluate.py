@@ -34,17 +34,12 @@ the constructed ones stepped with the integrator of the first trained run
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
 from pixelpde.integrators import rollout
 from pixelpde.learned.data import Trajectories
-from pixelpde.ground.atomic import atomic_path
 from pixelpde.ground.errors import InputError
 
 METRICS = ("maxE", "mse", "rE")
@@ -125,33 +120,62 @@ def run_models(
         check_dt(m, test, allow_dt_mismatch)
     true = test.U[:, : steps + 1]
     metrics, predictions = {}, {}
-    from tqdm import tqdm
+    from pixelpde.ground.progress import progress_bar
 
-    for m in tqdm(models, desc="evaluate", disable=not progress, leave=False):
+    for m in progress_bar(models, enabled=progress, desc="evaluate", leave=False):
         pred = predict(m, true[:, 0], steps, device, dtype)
         metrics[m.name] = error_metrics(pred, true)
         predictions[m.name] = pred
     return metrics, predictions
 
 
-def _finite(x: float):
-    return x if math.isfinite(x) else None
+@dataclass
+class Evaluation:
+    """What :func:`evaluate_runs` found: metrics (23)-(25), the rollouts, and what was compared."""
+
+    metrics: dict
+    predictions: dict
+    record: dict = field(default_factory=dict)
 
 
-def write_metrics(out_dir, metrics: dict) -> None:
-    """``metrics.json`` ``{model: {"maxE": [...], "mse": [...], "rE": [...]}}``
-    (non-finite values as null) and ``metrics.csv`` (model, j, maxE, mse, rE)."""
-    from pathlib import Path
+def evaluate_runs(
+    runs,
+    test: Trajectories,
+    steps: int = 40,
+    constructed: bool = True,
+    integrator=None,
+    device: str = "cpu",
+    allow_dt_mismatch: bool = False,
+    progress: bool = True,
+    dtype: str = "float64",
+) -> Evaluation:
+    """Trained ``runs`` (:class:`pixelpde.learned.io.Run`) and the constructed networks on ``test``.
 
-    out_dir = Path(out_dir)
-    clean = {name: {k: [_finite(v) for v in m[k]] for k in METRICS} for name, m in metrics.items()}
-    with atomic_path(out_dir / "metrics.json") as tmp:
-        tmp.write_text(json.dumps(clean, indent=1) + "\n")
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(["model", "j", *METRICS])
-    for name, m in clean.items():
-        for j in range(len(m["rE"])):
-            writer.writerow([name, j + 1, *(m[k][j] for k in METRICS)])
-    with atomic_path(out_dir / "metrics.csv") as tmp:
-        tmp.write_text(buf.getvalue())
+    Evaluates only; :func:`pixelpde.learned.report.write_evaluation` writes the files."""
+    from pixelpde.learned.train import DTYPES
+
+    models = []
+    for run in runs:
+        if run.meta["pde"] != test.pde or run.meta["bc"] != str(test.bc):
+            raise InputError(f"run {str(run.path)!r} was trained on {run.meta['pde']!r} ({run.meta['bc']}), the test data are {test.pde!r} ({test.bc})")
+        info = {k: run.meta.get(k) for k in ("arch", "integrator", "substeps", "dt", "final_loss", "epochs")}
+        info["run"] = str(run.path)
+        info["init"] = run.meta.get("config", {}).get("init")
+        models.append(Model(run.name, run.model, run.integrator(), run.dt, info))
+    if constructed:
+        if integrator is None:
+            if not runs:
+                raise InputError("give a trained run or an --integrator for the constructed networks")
+            integrator = models[0].integrator
+        models += constructed_models(test, integrator, test.dt)
+    if not models:
+        raise InputError("nothing to evaluate")
+    metrics, predictions = run_models(models, test, steps, device, allow_dt_mismatch, progress, DTYPES[dtype])
+    record = {
+        "data": test.describe(),
+        "steps": steps,
+        "dtype": dtype,
+        "test_trajectories": test.n_trajectories,
+        "models": {m.name: {"dt": m.dt, "integrator": m.integrator.name, "substeps": m.integrator.substeps, **m.info} for m in models},
+    }
+    return Evaluation(metrics, predictions, record)

@@ -4,9 +4,10 @@ A run directory (``pixelpde train --out DIR``) holds ``model.pt`` with its
 JSON sidecar (written by :func:`pixelpde.learned.train.save_model` through
 :func:`pixelpde.constructive.io.save_tensors`), ``checkpoint.pt``, ``log.csv`` and
 ``log.json``.  The sidecar's ``network`` field is ``algorithm2``,
-``algorithm1`` or ``theorem32``; the first two are loaded here (and
-registered in :data:`pixelpde.networks.LOADERS`), the last by
-:func:`pixelpde.constructive.io.load_network`.
+``algorithm1`` or ``theorem32``; :func:`load_any_network` is the one dispatch
+on it (the CLI's ``apply``, ``convergence --weights`` and ``evaluate`` use it),
+reading the file once and building the first two here, the last with
+:func:`pixelpde.constructive.io.network_from_tensors`.
 """
 
 from __future__ import annotations
@@ -21,12 +22,33 @@ from pixelpde.ground.errors import InputError
 KINDS = ("algorithm2", "algorithm1")
 
 
+def load_any_network(path, dtype=torch.float64):
+    """Any saved network, by the kind its sidecar names (``theorem32``, ``algorithm2``, ``algorithm1``);
+    returns ``(network, sidecar)``.  The one kind dispatch: the file is read once."""
+    from pixelpde.constructive.io import load_tensors
+    from pixelpde.constructive.io import network_from_tensors as theorem32_from_tensors
+
+    state, meta = load_tensors(path)
+    kind = meta.get("network")
+    if kind == "theorem32":
+        return theorem32_from_tensors(path, state, meta, dtype=dtype)
+    if kind in KINDS:
+        return network_from_tensors(path, state, meta, dtype=dtype)
+    raise InputError(f"weights file {str(path)!r} holds an unknown network kind {kind!r}")
+
+
 def load_network(path, dtype=torch.float64):
     """An Algorithm 2 / Algorithm 1 network saved by training; returns ``(network, sidecar)``."""
     from pixelpde.constructive.io import load_tensors
-    from pixelpde.learned.architectures import spec_from_description
 
     state, meta = load_tensors(path)
+    return network_from_tensors(path, state, meta, dtype=dtype)
+
+
+def network_from_tensors(path, state: dict, meta: dict, dtype=torch.float64):
+    """The Algorithm 2 / 1 network of tensors and sidecar already read from ``path``."""
+    from pixelpde.learned.architectures import spec_from_description
+
     if meta.get("network") not in KINDS:
         raise InputError(f"weights file {str(path)!r} holds a {meta.get('network')!r} network, not {' or '.join(KINDS)}")
     spec = spec_from_description(meta.get("arch", {}))
@@ -73,15 +95,7 @@ def load_run(directory, dtype=torch.float64) -> Run:
         if (directory / CHECKPOINT).is_file():
             raise InputError(f"run {str(directory)!r} has not finished (only a checkpoint); continue it with --resume")
         raise InputError(f"{str(directory)!r} is not a training run (no {MODEL})")
-    from pixelpde.constructive.io import load_tensors
-
-    _, meta = load_tensors(path)
-    if meta.get("network") == "theorem32":
-        from pixelpde.constructive.io import load_network as load_theorem32
-
-        model, meta = load_theorem32(path, dtype=dtype)
-    else:
-        model, meta = load_network(path, dtype=dtype)
+    model, meta = load_any_network(path, dtype=dtype)
     for key in ("dt", "integrator", "substeps", "pde", "bc"):
         if key not in meta:
             raise InputError(f"{str(path)!r} is not a trained network (its sidecar lacks {key!r})")

@@ -1,8 +1,8 @@
-"""Evaluation outputs: metrics files, figures and a Markdown report.
+"""Evaluation outputs: metrics files, figures and a Markdown report (writing only).
 
-:func:`evaluate_runs` is what ``pixelpde evaluate`` does: it loads trained
-runs, adds the constructed networks of the test data's PDE, computes metrics
-(23)-(25) and writes into the output directory
+:func:`write_evaluation` writes what :func:`pixelpde.learned.evaluate.evaluate_runs`
+computed (metrics (23)-(25) of trained runs and constructed networks) into the
+output directory
 
 * ``metrics.json`` -- ``{model: {"maxE": [J floats], "mse": [...], "rE": [...]}}``,
 * ``metrics.csv`` -- one row per (model, j),
@@ -15,68 +15,54 @@ runs, adds the constructed networks of the test data's PDE, computes metrics
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
 from pathlib import Path
 
 from pixelpde.learned.data import Trajectories
-from pixelpde.learned.evaluate import Model, constructed_models, run_models, write_metrics
+from pixelpde.learned.evaluate import METRICS
 from pixelpde.ground.atomic import atomic_path
-from pixelpde.ground.errors import InputError
 
 
-def evaluate_runs(
-    runs,
-    test: Trajectories,
-    out,
-    steps: int = 40,
-    constructed: bool = True,
-    integrator=None,
-    device: str = "cpu",
-    allow_dt_mismatch: bool = False,
-    progress: bool = True,
-    dtype: str = "float64",
-) -> dict:
-    """Metrics and figures for trained ``runs`` (:class:`pixelpde.learned.io.Run`) on ``test``."""
+def write_evaluation(out, evaluation, test: Trajectories) -> dict:
+    """Write what :func:`pixelpde.learned.evaluate.evaluate_runs` found into ``out``; returns the metrics."""
     from pixelpde.learned.plots import error_curves, prediction_panel
 
     out = Path(out)
-    models = []
-    for run in runs:
-        if run.meta["pde"] != test.pde or run.meta["bc"] != str(test.bc):
-            raise InputError(f"run {str(run.path)!r} was trained on {run.meta['pde']!r} ({run.meta['bc']}), the test data are {test.pde!r} ({test.bc})")
-        info = {k: run.meta.get(k) for k in ("arch", "integrator", "substeps", "dt", "final_loss", "epochs")}
-        info["run"] = str(run.path)
-        info["init"] = run.meta.get("config", {}).get("init")
-        models.append(Model(run.name, run.model, run.integrator(), run.dt, info))
-    if constructed:
-        if integrator is None:
-            if not runs:
-                raise InputError("give a trained run or an --integrator for the constructed networks")
-            integrator = models[0].integrator
-        models += constructed_models(test, integrator, test.dt)
-    if not models:
-        raise InputError("nothing to evaluate")
-    from pixelpde.learned.train import DTYPES
-
-    metrics, predictions = run_models(models, test, steps, device, allow_dt_mismatch, progress, DTYPES[dtype])
+    metrics, steps = evaluation.metrics, evaluation.record["steps"]
     write_metrics(out, metrics)
-    record = {
-        "data": test.describe(),
-        "steps": steps,
-        "dtype": dtype,
-        "test_trajectories": test.n_trajectories,
-        "models": {m.name: {"dt": m.dt, "integrator": m.integrator.name, "substeps": m.integrator.substeps, **m.info} for m in models},
-    }
     with atomic_path(out / "evaluation.json") as tmp:
-        tmp.write_text(json.dumps(record, indent=1, default=str) + "\n")
+        tmp.write_text(json.dumps(evaluation.record, indent=1, default=str) + "\n")
     title = f"{test.problem or test.pde}: {test.n_trajectories} test trajectories, p = {test.p}"
     error_curves(metrics, out / "errors.png", title)
-    for name, pred in predictions.items():
+    for name, pred in evaluation.predictions.items():
         prediction_panel(
             test.U[0, 0].numpy(), test.U[0, steps].numpy(), pred[0, steps].numpy(), out / f"figure1-{name}.png", steps, f"{name}: {test.pde}"
         )
     return metrics
+
+
+def _finite(x: float):
+    return x if math.isfinite(x) else None
+
+
+def write_metrics(out_dir, metrics: dict) -> None:
+    """``metrics.json`` ``{model: {"maxE": [...], "mse": [...], "rE": [...]}}``
+    (non-finite values as null) and ``metrics.csv`` (model, j, maxE, mse, rE)."""
+    out_dir = Path(out_dir)
+    clean = {name: {k: [_finite(v) for v in m[k]] for k in METRICS} for name, m in metrics.items()}
+    with atomic_path(out_dir / "metrics.json") as tmp:
+        tmp.write_text(json.dumps(clean, indent=1) + "\n")
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(["model", "j", *METRICS])
+    for name, m in clean.items():
+        for j in range(len(m["rE"])):
+            writer.writerow([name, j + 1, *(m[k][j] for k in METRICS)])
+    with atomic_path(out_dir / "metrics.csv") as tmp:
+        tmp.write_text(buf.getvalue())
 
 
 def _fmt(x) -> str:
@@ -95,14 +81,60 @@ def metrics_table(metrics: dict, at=(1, 10, 20, 40)) -> str:
     return "\n".join(rows)
 
 
-def write_report(out, title: str, sections: list[tuple[str, str]], metrics: dict, figures: list[str]) -> Path:
-    """``out/report.md``: a title, free-form sections, the metrics table and figures."""
+#: What each metric measures, for a reader of report.md (eqs. (23)-(25) of the paper).
+METRICS_TEXT = """\
+E^j = (predicted U^j) - (finite-element U^j) is the error after j steps of the network, started from
+the test trajectory's U^0; every metric is taken over all test trajectories, at each j:
+
+- **rE(j)**, eq. (25): the relative error, the mean over trajectories of ||E^j|| / ||U^j||
+  (Frobenius norms), shown in per cent: 1 % means the prediction is off by a hundredth of the field;
+- **maxE(j)**, eq. (23): the largest pointwise error |E^j| over all trajectories and pixels;
+- **mse(j)**, eq. (24): the mean over trajectories of ||E^j||^2 / p^2, the mean squared pixel error.
+
+Lower is better for all three; 0 would be the finite-element data exactly.  `constructed` is the
+exact Theorem 3.2 network of the PDE (the 3 x 3 finite-difference scheme), `constructed-5x5-order4`
+its fourth-order 5 x 5 version, `learned*` the trained networks."""
+
+
+def _last_finite(values):
+    return values[-1] if values and values[-1] is not None and math.isfinite(values[-1]) else None
+
+
+def conclusion(metrics: dict) -> str:
+    """The table in words: the models ranked by rE at the last step, with ratios to the best."""
+    J = len(next(iter(metrics.values()))["rE"])
+    final = {name: _last_finite(m["rE"]) for name, m in metrics.items()}
+    ranked = sorted((v, name) for name, v in final.items() if v is not None)
+    diverged = [name for name, v in final.items() if v is None]
+    if not ranked:
+        return f"Every model diverged within {J} steps."
+    best_value, best = ranked[0]
+    lines = [f"After j = {J} steps the most accurate model is `{best}` (rE = {100 * best_value:.3g} %)."]
+    for value, name in ranked[1:]:
+        ratio = value / best_value if best_value > 0 else math.inf
+        lines.append(f"`{name}` follows with rE = {100 * value:.3g} % ({ratio:.3g} times larger).")
+    if diverged:
+        lines.append("Diverged (non-finite error): " + ", ".join(f"`{n}`" for n in diverged) + ".")
+    learned = [name for name in final if name.startswith("learned") and final[name] is not None]
+    if "constructed" in final and final["constructed"] is not None and learned:
+        better = [n for n in learned if final[n] < final["constructed"]]
+        lines.append(
+            ("Trained networks more accurate than the constructed 3 x 3 network: " + ", ".join(f"`{n}`" for n in better) + ".")
+            if better else "No trained network is more accurate than the constructed 3 x 3 network here."
+        )
+    return " ".join(lines)
+
+
+def write_report(out, title: str, sections: list[tuple[str, str]], metrics: dict, figures: list[str], after: list[tuple[str, str]] = ()) -> Path:
+    """``out/report.md``: a title, free-form sections, the metrics explained, the table, its conclusion, figures."""
     out = Path(out)
     lines = [f"# {title}", ""]
     for heading, body in sections:
         lines += [f"## {heading}", "", body.strip(), ""]
-    lines += ["## Test errors (metrics (23)-(25))", "", metrics_table(metrics), ""]
-    lines += ["Full curves: `metrics.json`, `metrics.csv`.", ""]
+    lines += ["## Test errors (metrics (23)-(25))", "", METRICS_TEXT, "", metrics_table(metrics), ""]
+    lines += [conclusion(metrics), "", "Full curves: `metrics.json`, `metrics.csv`.", ""]
+    for heading, body in after:
+        lines += [f"## {heading}", "", body.strip(), ""]
     for fig in figures:
         lines += [f"![{fig}]({fig})", ""]
     path = out / "report.md"

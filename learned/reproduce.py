@@ -16,11 +16,20 @@ network and integrator (:mod:`pixelpde.learned.presets`):
 ``quick`` uses :data:`pixelpde.learned.presets.SIZES` ``["quick"]`` (a coarse grid, few
 trajectories and epochs: minutes on a 2-core CPU); otherwise the paper's
 sizes (p = 100, Algorithm 3 in full), which want a GPU.
+
+Running it again into the same ``out`` is safe.  ``OUT/reproduce-config.json``
+records the configuration and its fingerprint (SHA-256 of the canonical JSON)
+before any work starts; a second call with the same configuration reports a
+finished reproduction and reuses it, or continues an incomplete one (reuses the
+data files and finished runs, resumes a run from its checkpoint, re-evaluates);
+``force=True`` starts over; a folder holding another configuration is refused.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import shutil
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -44,27 +53,16 @@ def simulate(problem: str, n: int, steps: int, seed: int, p: int, path: Path, pr
     return Trajectories.from_arrays(arrays, source=str(path))
 
 
-def reproduce(problem: str, out, quick: bool = False, seed: int = 0, progress: bool = True, device: str = "auto", constructive: bool = True, echo=print) -> dict:
-    """Run the whole pipeline into ``out``; returns the metrics."""
-    from pixelpde.learned.io import load_run
-    from pixelpde.learned.report import evaluate_runs, write_report
-    from pixelpde.learned.train import TrainConfig, pick_device, train
+#: What ``reproduce`` writes into ``out`` (``--force`` removes exactly these).
+OUTPUTS = ("data", "runs", "metrics.json", "metrics.csv", "evaluation.json", "errors.png", "report.md", "reproduce.json")
+CONFIG = "reproduce-config.json"
+
+
+def training_configs(problem: str, size, seed: int, device: str, constructive: bool) -> list:
+    """The training runs of one reproduction: random init, constructive init, other integrators."""
+    from pixelpde.learned.train import TrainConfig
 
     pre = preset(problem)
-    size = SIZES["quick" if quick else "full"]
-    out = Path(out)
-    if (out / "runs").exists():
-        raise InputError(f"{str(out)!r} already holds a reproduction; choose another --out")
-    threshold = min_norm(problem, size.p)
-    dt = size.dt(problem)
-    timings = {}
-
-    start = time.perf_counter()
-    echo(f"[1/3] simulating {problem}: {size.n_train} training and {size.n_test} test trajectories, p = {size.p}")
-    train_data = simulate(problem, size.n_train, size.train_steps, seed, size.p, out / "data" / "train.h5", progress, threshold, dt)
-    test_data = simulate(problem, size.n_test, size.test_steps, seed + 1, size.p, out / "data" / "test.h5", progress, threshold, dt)
-    timings["simulate_s"] = time.perf_counter() - start
-
     common = dict(
         arch=pre.arch, integrator=pre.integrator, substeps=pre.substeps, stages=size.stages, epochs=size.epochs,
         lr_step=size.lr_step, batch_size=size.batch_size, seed=seed, device=device,
@@ -74,17 +72,111 @@ def reproduce(problem: str, out, quick: bool = False, seed: int = 0, progress: b
         configs.append(TrainConfig(**common, init="constructive", lr=pre.constructive_lr, init_noise=size.constructive_noise))
     for name in pre.also_integrators:
         configs.append(TrainConfig(**{**common, "integrator": name}, name=f"learned-{name}"))
+    return configs
+
+
+def configuration(problem: str, quick: bool, size, seed: int, configs) -> dict:
+    """What determines the results (not the device): recorded, and fingerprinted."""
+    return {
+        "problem": problem,
+        "mode": "quick" if quick else "full",
+        "size": asdict(size),
+        "seed": seed,
+        "configs": [{k: v for k, v in c.to_dict().items() if k != "device"} for c in configs],
+    }
+
+
+def fingerprint(config: dict) -> str:
+    return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _remove_outputs(out: Path) -> None:
+    for name in OUTPUTS + (CONFIG,):
+        path = out / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+    for fig in out.glob("figure1-*.png"):
+        fig.unlink()
+
+
+def _claim(out: Path, config: dict, force: bool) -> bool:
+    """Make ``out`` this configuration's folder; whether a finished reproduction is there."""
+    record_path = out / CONFIG
+    mine = fingerprint(config)
+    if force:
+        _remove_outputs(out)
+    elif record_path.is_file():
+        try:
+            theirs = json.loads(record_path.read_text()).get("fingerprint")
+        except (ValueError, AttributeError):
+            theirs = None
+        if theirs != mine:
+            raise InputError(
+                f"{str(out)!r} holds a reproduction of another configuration; use --force to start over or choose another --out"
+            )
+        return (out / "reproduce.json").is_file() and (out / "report.md").is_file() and (out / "metrics.json").is_file()
+    elif any((out / name).exists() for name in OUTPUTS):
+        raise InputError(f"{str(out)!r} holds files of an unrecorded reproduction; use --force to start over or choose another --out")
+    out.mkdir(parents=True, exist_ok=True)
+    with atomic_path(record_path) as tmp:
+        tmp.write_text(json.dumps({"fingerprint": mine, "configuration": config}, indent=1, default=str) + "\n")
+    return False
+
+
+def _dataset(problem, n, steps, seed, p, path: Path, progress, threshold, dt, echo) -> Trajectories:
+    """The data file at ``path``, reused when a previous call wrote it (files are written atomically)."""
+    if path.is_file():
+        echo(f"      reusing {path}")
+        return Trajectories.open(path)
+    return simulate(problem, n, steps, seed, p, path, progress, threshold, dt)
+
+
+def reproduce(
+    problem: str, out, quick: bool = False, seed: int = 0, progress: bool = True, device: str = "auto",
+    constructive: bool = True, echo=print, force: bool = False,
+) -> dict:
+    """Run the whole pipeline into ``out`` (or reuse / continue what is there); returns the metrics."""
+    from pixelpde.learned.io import load_run
+    from pixelpde.learned.evaluate import evaluate_runs
+    from pixelpde.learned.report import write_evaluation, write_report
+    from pixelpde.learned.train import CHECKPOINT, MODEL, pick_device, train
+
+    size = SIZES["quick" if quick else "full"]
+    out = Path(out)
+    configs = training_configs(problem, size, seed, device, constructive)
+    recorded = configuration(problem, quick, size, seed, configs)
+    if _claim(out, recorded, force):
+        echo(f"{str(out)!r} already holds this reproduction, finished: see {out / 'report.md'} (--force starts over)")
+        return json.loads((out / "metrics.json").read_text())
+    threshold = min_norm(problem, size.p)
+    dt = size.dt(problem)
+    timings = {}
+
+    start = time.perf_counter()
+    echo(f"[1/3] simulating {problem}: {size.n_train} training and {size.n_test} test trajectories, p = {size.p}")
+    train_data = _dataset(problem, size.n_train, size.train_steps, seed, size.p, out / "data" / "train.h5", progress, threshold, dt, echo)
+    test_data = _dataset(problem, size.n_test, size.test_steps, seed + 1, size.p, out / "data" / "test.h5", progress, threshold, dt, echo)
+    timings["simulate_s"] = time.perf_counter() - start
+
     runs = []
     for config in configs:
         start = time.perf_counter()
-        echo(f"[2/3] training {config.name}: {config.arch}, {config.integrator} x{config.substeps}, init {config.init}, lr {config.lr}")
-        train(train_data, config, out / "runs" / config.name, progress=progress)
+        run_dir = out / "runs" / config.name
+        if (run_dir / MODEL).is_file():
+            echo(f"[2/3] reusing the finished run {run_dir}")
+        else:
+            resume = (run_dir / CHECKPOINT).is_file()
+            echo(f"[2/3] {'resuming' if resume else 'training'} {config.name}: {config.arch}, {config.integrator} x{config.substeps}, init {config.init}, lr {config.lr}")
+            train(train_data, config, run_dir, resume=resume, progress=progress)
         timings[f"train_{config.name}_s"] = time.perf_counter() - start
-        runs.append(load_run(out / "runs" / config.name))
+        runs.append(load_run(run_dir))
 
     start = time.perf_counter()
     echo(f"[3/3] evaluating on {test_data.n_trajectories} test trajectories, {size.test_steps} steps")
-    metrics = evaluate_runs(runs, test_data, out, size.test_steps, device=pick_device(device), progress=progress, dtype=size.eval_dtype)
+    evaluation = evaluate_runs(runs, test_data, size.test_steps, device=pick_device(device), progress=progress, dtype=size.eval_dtype)
+    metrics = write_evaluation(out, evaluation, test_data)
     timings["evaluate_s"] = time.perf_counter() - start
 
     setup = {
@@ -98,6 +190,7 @@ def reproduce(problem: str, out, quick: bool = False, seed: int = 0, progress: b
         "min_norm": threshold,
         "seed": seed,
         "configs": [c.to_dict() for c in configs],
+        "fingerprint": fingerprint(recorded),
         "timings": timings,
     }
     with atomic_path(out / "reproduce.json") as tmp:
@@ -107,7 +200,8 @@ def reproduce(problem: str, out, quick: bool = False, seed: int = 0, progress: b
         ("Timings", "\n".join(f"- {k[:-2].replace('_', ' ')}: {v:.1f} s" for k, v in timings.items())),
     ]
     figures = ["errors.png"] + [f"figure1-{name}.png" for name in metrics]
-    write_report(out, f"pixelpde reproduce {problem}{' --quick' if quick else ''}", sections, metrics, figures)
+    after = [("The paper-size run", _paper_size_text(problem, quick, seed))]
+    write_report(out, f"pixelpde reproduce {problem}{' --quick' if quick else ''}", sections, metrics, figures, after)
     return metrics
 
 
@@ -133,3 +227,14 @@ def _setup_text(setup, train_data, test_data, configs) -> str:
         lines.append("- **quick mode**: a coarse grid and a few epochs, so that it runs in minutes on a CPU; "
                      "the numbers are real but are not the paper's configuration.")
     return "\n".join(lines)
+
+
+def _paper_size_text(problem: str, quick: bool, seed: int) -> str:
+    full = SIZES["full"]
+    command = f"pixelpde reproduce {problem} --out runs/{problem}-full" + (f" --seed {seed}" if seed else "")
+    text = (
+        f"The paper's configuration (p = {full.p}, {full.n_train} training trajectories, Algorithm 3 in full: "
+        f"{full.epochs} epochs per stage M = {', '.join(map(str, full.stages))}) runs with\n\n```bash\n{command}\n```\n\n"
+        "It wants a GPU (hours per trained network on a CPU); rerunning the same command continues an interrupted run."
+    )
+    return text if quick else "This report is the paper-size run:\n\n```bash\n" + command + "\n```"

@@ -38,7 +38,6 @@ import csv
 import io
 import json
 import math
-import sys
 import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -50,6 +49,7 @@ from pixelpde.integrators import get_integrator, rollout
 from pixelpde.learned.data import Trajectories, gather_windows, window_index
 from pixelpde.ground.atomic import atomic_path
 from pixelpde.ground.errors import InputError
+from pixelpde.ground.validate import MAX_COUNT, MAX_LAYERS, MAX_STEPS, MAX_SUBSTEPS, check_int, check_seed
 
 CHECKPOINT = "checkpoint.pt"
 MODEL = "model.pt"
@@ -89,13 +89,13 @@ class TrainConfig:
     name: str | None = None
 
     def __post_init__(self):
-        self.stages = tuple(int(m) for m in self.stages)
-        if not self.stages or min(self.stages) < 1:
-            raise InputError(f"stages {self.stages} must be positive window lengths M")
+        if not self.stages or len(self.stages) > MAX_LAYERS:
+            raise InputError(f"stages {self.stages} must be 1 to {MAX_LAYERS} window lengths M")
+        self.stages = tuple(check_int(m, "stage window length M", 1, MAX_STEPS) for m in self.stages)
         for key in ("epochs", "batch_size", "lr_step", "substeps", "window_stride"):
-            value = getattr(self, key)
-            if isinstance(value, bool) or int(value) != value or value < 1:
-                raise InputError(f"{key.replace('_', '-')}={value!r} must be a positive integer")
+            high = MAX_SUBSTEPS if key == "substeps" else MAX_COUNT
+            setattr(self, key, check_int(getattr(self, key), key.replace("_", "-"), 1, high))
+        self.seed = check_seed(self.seed)
         for key in ("lr", "lr_gamma", "stage_lr_factor"):
             if not (math.isfinite(getattr(self, key)) and getattr(self, key) > 0):
                 raise InputError(f"{key.replace('_', '-')}={getattr(self, key)!r} must be a positive number")
@@ -260,9 +260,9 @@ def train(
         math.ceil(len(indices[k]) / config.batch_size) * (config.epochs - (position[1] if k == position[0] else 0))
         for k in range(position[0], len(config.stages))
     )
-    from tqdm import tqdm
+    from pixelpde.ground.progress import progress_bar
 
-    bar = tqdm(total=remaining, disable=not progress, file=sys.stderr, unit="batch", dynamic_ncols=True)
+    bar = progress_bar(enabled=progress, total=remaining, unit="batch", dynamic_ncols=True)
     epochs_run = 0
     finished = True
     try:

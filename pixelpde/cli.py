@@ -4,7 +4,10 @@ Each subcommand lives in its own module under :mod:`pixelpde.commands`, which
 defines ``register(subparsers)``; this file only assembles them and applies
 the error contract: bad input (an :class:`~pixelpde.ground.errors.InputError`, an
 unreadable or unwritable file, a bad option) prints one line on stderr and
-exits with code 2, never a traceback.
+exits with code 2, never a traceback.  SIGINT and SIGTERM stop a command
+promptly (:mod:`pixelpde.ground.interrupt`): exit 130 or 143, no partial or
+temporary file left.  A command that fails removes the empty directories it
+created.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import importlib
 import sys
 
 from pixelpde import __version__
+from pixelpde.ground import atomic, interrupt
 from pixelpde.ground.errors import InputError
 
 #: Subcommand modules, in the order ``pixelpde --help`` lists them.
@@ -54,8 +58,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    with interrupt.handle_signals():
+        try:
+            code = _run(argv)
+        except KeyboardInterrupt as exc:  # a signal between the command's end and here
+            code = _fail(str(exc) or "interrupted", code=interrupt.exit_code(exc))
+        if code == 0:
+            atomic.forget_created_dirs()
+        else:
+            with interrupt.held():
+                atomic.remove_created_dirs()
+    return code
+
+
+def _run(argv) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or a bad option (one line, exit 2)
+        return int(exc.code or 0) if not isinstance(exc.code, str) else 2
     try:
         result = args.func(args)
     except InputError as exc:
@@ -68,8 +89,10 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(f"permission denied: {exc.filename or exc}")
     except OSError as exc:
         return _fail(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc))
-    except KeyboardInterrupt:
-        return _fail("interrupted", code=130)
+    except MemoryError:
+        return _fail("out of memory (an input beyond the documented limits? see README, Limits)")
+    except KeyboardInterrupt as exc:
+        return _fail(str(exc) or "interrupted", code=interrupt.exit_code(exc))
     return 0 if result is None else int(result)
 
 

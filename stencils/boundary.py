@@ -26,6 +26,7 @@ from fractions import Fraction
 import numpy as np
 
 from pixelpde.ground.errors import InputError
+from pixelpde.ground.validate import MAX_NODES_PER_AXIS, check_int
 
 
 class BoundaryCondition(str, enum.Enum):
@@ -82,9 +83,8 @@ class BoundaryCondition(str, enum.Enum):
 
 
 def check_grid_size(p: int, minimum: int = 3) -> int:
-    if isinstance(p, bool) or int(p) != p or p < minimum:
-        raise InputError(f"grid size p={p!r} must be an integer >= {minimum}")
-    return int(p)
+    """Nodes per axis: an integer in ``minimum..``:data:`~pixelpde.ground.validate.MAX_NODES_PER_AXIS`."""
+    return check_int(p, "grid size p", minimum, MAX_NODES_PER_AXIS)
 
 
 def conv2d(x, weight, bc: BoundaryCondition | str, bias=None):

@@ -42,6 +42,7 @@ import sympy as sp
 from sympy.calculus.finite_diff import finite_diff_weights
 
 from pixelpde.ground.errors import InputError
+from pixelpde.ground.validate import check_stencil
 from pixelpde.stencils.expr import positive_fraction
 
 #: The grid spacing symbol used in truncation-error terms.
@@ -174,10 +175,7 @@ def derive_stencil(alpha: tuple[int, int], size: int = 3, order: int = 2) -> Ste
     alpha = tuple(int(a) for a in alpha)
     if len(alpha) != 2 or min(alpha) < 0:
         raise InputError(f"multi-index {alpha} must be two non-negative integers")
-    if isinstance(size, bool) or int(size) != size or size < 1 or size % 2 == 0:
-        raise InputError(f"kernel size {size!r} must be a positive odd integer (3, 5, 7, ...)")
-    if isinstance(order, bool) or int(order) != order or order < 1:
-        raise InputError(f"order of accuracy {order!r} must be a positive integer")
+    size, order = check_stencil(size, order)
     c = size // 2
     per_axis = []
     for d in alpha:

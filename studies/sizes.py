@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pixelpde.ground.errors import InputError
+from pixelpde.ground.validate import check_int, check_positive_int
 
 
 @dataclass(frozen=True)
@@ -25,17 +26,14 @@ class Sizes:
 
     def __post_init__(self):
         object.__setattr__(self, "stages", tuple(int(m) for m in self.stages))
-        for key in ("p", "n_train", "train_steps", "n_test", "test_steps", "seeds", "epochs", "batch_size"):
-            value = getattr(self, key)
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise InputError(f"{key.replace('_', '-')}={value!r} must be an integer")
+        for key in ("p", "seeds"):
+            check_int(getattr(self, key), key)
         if self.p < 4:
             raise InputError(f"p={self.p} is too small: a study needs a grid of at least 4 x 4 nodes")
         if self.seeds < 1:
             raise InputError(f"seeds={self.seeds}: a study needs at least one seed")
         for key in ("n_train", "train_steps", "n_test", "test_steps", "epochs", "batch_size"):
-            if getattr(self, key) < 1:
-                raise InputError(f"{key.replace('_', '-')}={getattr(self, key)} must be at least 1")
+            check_positive_int(getattr(self, key), key.replace("_", "-"))
         if not self.stages or max(self.stages) > self.train_steps or min(self.stages) < 1:
             raise InputError(f"stages {list(self.stages)} need windows within {self.train_steps} training steps")
 

@@ -2,30 +2,15 @@
 
 import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 import torch
 
+from cli_helpers import assert_one_line_error, run_console
 from pixelpde.cli import main
 
 FISHER = "u_t = 0.01*(u_xx + u_yy) + u*(1 - u)"
-
-
-def run_cli(*args):
-    """Run the real console entry in a subprocess (for exit codes and stderr)."""
-    proc = subprocess.run([sys.executable, "-m", "pixelpde", *args], capture_output=True, text=True)
-    return proc.returncode, proc.stdout, proc.stderr
-
-
-def assert_one_line_error(code, stderr, fragment):
-    assert code == 2, stderr
-    lines = stderr.strip().splitlines()
-    assert len(lines) == 1, stderr
-    assert "Traceback" not in stderr
-    assert fragment in lines[0]
 
 
 def test_stencil_prints_exact_rationals(capsys):
@@ -101,7 +86,7 @@ BAD = [
 
 @pytest.mark.parametrize("args, fragment, output", BAD, ids=[" ".join(b[0][:2]) + f" [{b[1]}]" for b in BAD])
 def test_bad_input_one_line_exit_2_no_output(files, args, fragment, output):
-    code, _, err = run_cli(*[a.format(d=files) for a in args])
+    code, _, err = run_console(*[a.format(d=files) for a in args])
     assert_one_line_error(code, err, fragment)
     if output:
         assert not (files / output).exists()
@@ -115,8 +100,8 @@ def test_corrupted_weights_are_refused(tmp_path):
     data = bytearray(w.read_bytes())
     data[-10] ^= 0xFF
     w.write_bytes(bytes(data))
-    code, _, err = run_cli("apply", "--weights", str(w), "--input", str(tmp_path / "U.npy"), "--out", str(tmp_path / "F.npy"))
+    code, _, err = run_console("apply", "--weights", str(w), "--input", str(tmp_path / "U.npy"), "--out", str(tmp_path / "F.npy"))
     assert_one_line_error(code, err, "checksum")
     (tmp_path / "w.json").unlink()
-    code, _, err = run_cli("apply", "--weights", str(w), "--input", str(tmp_path / "U.npy"), "--out", str(tmp_path / "F.npy"))
+    code, _, err = run_console("apply", "--weights", str(w), "--input", str(tmp_path / "U.npy"), "--out", str(tmp_path / "F.npy"))
     assert_one_line_error(code, err, "no sidecar")

@@ -5,17 +5,10 @@ import json
 import pytest
 
 from pixelpde.cli import main
-from test_fem_cli import run_cli as cli  # main(argv) -> (exit code, stdout, stderr), argparse exits included
+from cli_helpers import one_line_error, run_cli as cli
 
 ADV = ["--pde", "u_t = u_x + u_y", "--bc", "periodic"]
 ROW_KEYS = {"delta", "error_max", "error_l2", "error_rel", "order"}
-
-
-def _one_line_error(err):
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert len(lines) == 1, err
-    assert "error:" in lines[0] and "Traceback" not in err
-    return lines[0]
 
 
 def test_dt_study_writes_json_and_png(tmp_path, capsys):
@@ -88,7 +81,7 @@ BAD = [
     (["--T", "-1"], "positive"),
     (["--T", "nan"], "positive"),
     (["--substeps", "0"], "substeps"),
-    (["--integrator", "rk3"], "invalid choice"),
+    (["--integrator", "rk3"], "unknown integrator 'rk3'"),
     (["--vary", "dx", "--grid", "64", "--refinements", "7"], "finest grid"),
     (["--size", "4"], "odd"),
     (["--plot", "out.pdf"], ".png"),
@@ -104,7 +97,7 @@ def test_bad_requests_fail_with_one_line_and_no_files(extra, message, tmp_path, 
     argv += ["--json", "out.json", "--plot", "out.png", *extra]  # later options win in argparse
     code, out, err = cli(argv, capsys)
     assert code == 2
-    assert message in _one_line_error(err)
+    assert message in one_line_error(err)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -120,7 +113,7 @@ def test_bad_physics_requests(argv, message, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     base = ["convergence", "--pde", "u_t = 0.1*(u_xx + u_yy)", "--grid", "7", "--refinements", "1", "--quiet"]
     code, _, err = cli(base + argv + ["--json", "out.json"], capsys)
-    assert code == 2 and message in _one_line_error(err)
+    assert code == 2 and message in one_line_error(err)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -134,9 +127,9 @@ def test_weights_contract(tmp_path, capsys, monkeypatch):
         (["--vary", "dt", "--weights", "missing.pt"], "does not exist"),
     ]:
         code, _, err = cli(["convergence", *ADV, *argv, "--json", "out.json", "--quiet"], capsys)
-        assert code == 2 and message in _one_line_error(err)
+        assert code == 2 and message in one_line_error(err)
     code, _, err = cli(
         ["convergence", "--pde", "u_t = u_x", "--bc", "dirichlet", "--vary", "dt", "--weights", "adv.pt", "--quiet"], capsys
     )
-    assert code == 2 and "bc=" in _one_line_error(err)
+    assert code == 2 and "bc=" in one_line_error(err)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["adv.json", "adv.pt"]

@@ -3,7 +3,6 @@
 import hashlib
 import math
 from fractions import Fraction
-import pickle
 import subprocess
 import sys
 import textwrap
@@ -12,7 +11,6 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
-import torch
 
 from pixelpde.fem import Dataset, generate, get_problem, simulate_to_file, write_dataset
 from pixelpde.fem.dataset import REQUIRED_ATTRS
@@ -268,26 +266,25 @@ def test_mislabelled_files_are_refused(heat_file, tmp_path, edit, message):
 # -- windows ---------------------------------------------------------------------------------
 
 
-def test_windows_are_lazy_torch_slices(heat_file):
+def test_training_windows_of_a_dataset_file_are_its_slices(heat_file):
+    """The one window enumeration (pixelpde.learned.data) on a dataset file: every start, strides, refusals."""
+    from pixelpde.learned.data import Trajectories, gather_windows, window_index
+
+    data = Trajectories.open(heat_file)
     with Dataset.open(heat_file) as ds:
-        w = ds.windows(3)
-        assert len(w) == 5 * 5  # 5 trajectories x (7 - 3 + 1) starts
-        x = w[7]  # trajectory 1, start 2
-        assert x.dtype == torch.float32 and x.shape == (3, 12, 12)
-        np.testing.assert_allclose(x.numpy(), ds.trajectory(1)[2:5].astype(np.float32))
-        whole = ds.windows(ds.n_steps + 1, indices=[4, 0], dtype=torch.float64)
-        assert len(whole) == 2
-        np.testing.assert_array_equal(whole[0].numpy(), ds.trajectory(4))
-        strided = ds.windows(2, stride=3)
-        assert len(strided) == 5 * 2
-        np.testing.assert_allclose(strided[1].numpy(), ds.trajectory(0)[3:5].astype(np.float32))
-        clone = pickle.loads(pickle.dumps(w))  # what a DataLoader worker receives
-        np.testing.assert_array_equal(clone[7].numpy(), x.numpy())
-        loader = torch.utils.data.DataLoader(w, batch_size=4)
-        assert next(iter(loader)).shape == (4, 3, 12, 12)
-        for bad in (dict(length=0), dict(length=8), dict(length=2, stride=0), dict(length=2, indices=[5])):
-            with pytest.raises(InputError):
-                ds.windows(**bad)
+        index = window_index(data.n_trajectories, data.n_steps, 3)
+        windows = gather_windows(data.U, index, 3)
+        assert windows.shape == (5 * 5, 3, 12, 12)  # 5 trajectories x (7 - 3 + 1) starts
+        for w, (i, s) in zip(windows, index.tolist()):
+            np.testing.assert_array_equal(w.numpy(), ds.trajectory(i)[s : s + 3])
+        strided = window_index(data.n_trajectories, data.n_steps, 2, stride=3)
+        assert strided.tolist() == [[i, s] for i in range(5) for s in (0, 3)]
+        whole = gather_windows(data.U, window_index(data.n_trajectories, data.n_steps, ds.n_steps + 1), ds.n_steps + 1)
+        np.testing.assert_array_equal(whole[4].numpy(), ds.trajectory(4))
+        with pytest.raises(InputError):
+            window_index(data.n_trajectories, data.n_steps, 8)
+        with pytest.raises(InputError):
+            window_index(data.n_trajectories, data.n_steps, 2, stride=0)
         with pytest.raises(InputError, match="out of range"):
             ds.trajectory(5)
 
@@ -317,3 +314,24 @@ def test_generate_argument_errors():
         args.update(kwargs)
         with pytest.raises(InputError, match=message.replace("(", r"\(").replace(")", r"\)")):
             generate(**args)
+
+
+def test_a_simulation_spec_is_the_one_request(tmp_path):
+    """generate/simulate_to_file are the keyword forms of simulate/write_simulation of one SimulationSpec."""
+    import dataclasses
+
+    from pixelpde.fem import SimulationSpec, simulate, write_simulation
+
+    spec = SimulationSpec("fisher", n=2, steps=3, seed=4, p=12, params={"min_norm": 0.5})
+    via_spec = simulate(spec, progress=False)
+    via_args = generate("fisher", 2, 3, 4, p=12, progress=False, min_norm=0.5)
+    np.testing.assert_array_equal(via_spec.U, via_args.U)
+    assert via_spec.attrs == via_args.attrs and via_spec.attrs["min_norm"] == 0.5
+    attrs = write_simulation(tmp_path / "f.h5", spec, progress=False)
+    with Dataset.open(tmp_path / "f.h5") as ds:
+        np.testing.assert_array_equal(ds.trajectory(1), via_spec.U[1])
+    assert attrs["seed"] == 4
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        spec.n = 3
+    with pytest.raises(InputError, match="backend"):
+        simulate(dataclasses.replace(spec, backend="gpu"), progress=False)

@@ -69,3 +69,28 @@ def test_atomic_path_gives_ordinary_permissions(tmp_path):
     finally:
         os.umask(mask)
     assert (tmp_path / "out.json").stat().st_mode & 0o777 == 0o644
+
+
+@pytest.mark.parametrize("kind", ["theorem32", "algorithm2", "algorithm1"])
+def test_one_kind_dispatch_reads_the_file_once(tmp_path, monkeypatch, kind):
+    """``load_any_network`` (used by apply, convergence --weights, evaluate) reads a weights file once."""
+    from pixelpde.constructive.io import save_tensors
+    from pixelpde.learned.architectures import PRESETS
+    from pixelpde.learned.io import load_any_network
+
+    path = tmp_path / f"{kind}.pt"
+    if kind == "theorem32":
+        sd = parse_pde("u_t = 0.01*(u_xx + u_yy) + u*(1 - u)").discretise("1/9", "dirichlet")
+        net = Theorem32Network.from_system(sd)
+        save_network(path, net, sd)
+    else:
+        spec = PRESETS["table2" if kind == "algorithm2" else "algorithm1"]
+        net = spec.build("periodic", dtype=torch.float64)
+        save_tensors(path, net.state_dict(), {"network": kind, "arch": spec.describe(), "bc": "periodic"})
+    reads = []
+    real = torch.load
+    monkeypatch.setattr(torch, "load", lambda *a, **k: reads.append(a[0]) or real(*a, **k))
+    loaded, meta = load_any_network(path)
+    assert len(reads) == 1 and meta["network"] == kind
+    U = torch.randn(8, 8, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(loaded(U), net(U))

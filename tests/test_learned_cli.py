@@ -1,6 +1,7 @@
 """The learned CLI: train, evaluate (with apply on the result), reproduce; the error contract."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -86,11 +87,123 @@ def test_reproduce_pipeline_end_to_end(tmp_path, monkeypatch):
     setup = json.loads((out / "reproduce.json").read_text())
     assert setup["min_norm"] == pytest.approx(0.8)  # 0.1 p: the paper's 10 at p = 100
     assert setup["dt"] == pytest.approx(0.24 / 101**2 / 0.01)  # the time step of p = 100
-    with pytest.raises(InputError, match="already holds"):
-        rep.reproduce("fisher", out, quick=True, progress=False)
+    assert "lower is better" in report.lower() and "eq. (25)" in report and "eq. (23)" in report and "eq. (24)" in report
+    assert "After j = 5 steps the most accurate model is" in report
+    assert "pixelpde reproduce fisher --out runs/fisher-full" in report  # the paper-size command
 
 
-def test_reproduce_advection_compares_euler_and_projected_euler(tmp_path, monkeypatch):
+TOY = dict(p=8, n_train=2, train_steps=4, n_test=3, test_steps=5, stages=(2,), epochs=2, lr_step=30, batch_size=4, constructive_noise=0.0, dt_grid=100)
+
+
+@pytest.fixture
+def quick_figures(monkeypatch):
+    """Figures as tiny stand-in files (matplotlib takes most of a toy reproduction's time; the
+    real figures are drawn by test_reproduce_pipeline_end_to_end)."""
+    import pixelpde.learned.plots as plots
+
+    def stand_in(*args):
+        path = next(a for a in args if isinstance(a, Path))
+        path.write_bytes(b"figure")
+
+    monkeypatch.setattr(plots, "error_curves", stand_in)
+    monkeypatch.setattr(plots, "prediction_panel", stand_in)
+
+
+def _files(out):
+    return {str(f.relative_to(out)): f.read_bytes() for f in sorted(out.rglob("*")) if f.is_file()}
+
+
+def test_reproduce_twice_reuses_a_finished_run(tmp_path, monkeypatch, capsys, quick_figures):
+    """The README's main job run a second time: exit 0, reported and reused, nothing recomputed."""
+    import pixelpde.fem
+    import pixelpde.learned.train
+    from pixelpde.learned.presets import SIZES, ReproduceSize
+
+    monkeypatch.setitem(SIZES, "quick", ReproduceSize(**TOY))
+    out = tmp_path / "heat-quick"
+    argv = ["reproduce", "heat", "--quick", "--out", str(out), "--no-progress"]
+    assert main(argv) == 0
+    before = _files(out)
+    capsys.readouterr()
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a finished reproduction must not simulate or train again")
+
+    monkeypatch.setattr(pixelpde.learned.train, "train", refuse)
+    monkeypatch.setattr(pixelpde.fem, "generate", refuse)
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "already holds this reproduction, finished" in printed and "rE(1)" in printed
+    assert _files(out) == before  # byte for byte: nothing was rewritten
+
+
+def test_reproduce_refuses_another_configuration_and_force_starts_over(tmp_path, monkeypatch, capsys, quick_figures):
+    import pixelpde.learned.train
+    from pixelpde.learned.presets import SIZES, ReproduceSize
+
+    monkeypatch.setitem(SIZES, "quick", ReproduceSize(**TOY))
+    out = tmp_path / "heat-quick"
+    assert main(["reproduce", "heat", "--quick", "--out", str(out), "--no-progress", "--no-constructive-init"]) == 0
+    capsys.readouterr()
+    for other in (["--seed", "1"], []):  # another seed; with the constructive run: another set of runs
+        argv = ["reproduce", "heat", "--quick", "--out", str(out), "--no-progress", *other]
+        assert main(argv) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "another configuration" in err[0] and "--force" in err[0] and "--out" in err[0]
+    (out / "stray.txt").write_text("not ours")
+    calls = []
+    real = pixelpde.learned.train.train
+    monkeypatch.setattr(pixelpde.learned.train, "train", lambda *a, **k: calls.append(a[2]) or real(*a, **k))
+    assert main(["reproduce", "heat", "--quick", "--out", str(out), "--no-progress", "--seed", "1", "--force"]) == 0
+    assert len(calls) == 2  # both runs trained afresh
+    assert json.loads((out / "reproduce.json").read_text())["seed"] == 1
+    assert (out / "stray.txt").read_text() == "not ours"  # --force removes only what reproduce wrote
+    # a folder with a reproduction's files but no record (an older version, or a copy) is refused too
+    (out / "reproduce-config.json").unlink()
+    assert main(["reproduce", "heat", "--quick", "--out", str(out), "--no-progress"]) == 2
+    assert "--force" in capsys.readouterr().err
+
+
+def test_interrupted_reproduction_is_continued_to_the_same_result(tmp_path, monkeypatch, quick_figures):
+    """Interrupted in its second training run: the rerun reuses the data and the finished run, resumes the
+    other from its checkpoint, and ends with the same networks and metrics as an uninterrupted reproduction."""
+    import torch
+
+    import pixelpde.learned.train
+    from pixelpde.learned.presets import SIZES, ReproduceSize
+
+    monkeypatch.setitem(SIZES, "quick", ReproduceSize(**TOY))
+    whole, parts = tmp_path / "whole", tmp_path / "parts"
+    argv = lambda out: ["reproduce", "heat", "--quick", "--out", str(out), "--no-progress"]  # noqa: E731
+    assert main(argv(whole)) == 0
+    real = pixelpde.learned.train.train
+    calls = []
+
+    def interrupted(data, config, run_dir, **kwargs):
+        calls.append((config.name, kwargs.get("resume")))
+        if config.init == "constructive":
+            real(data, config, run_dir, **{**kwargs, "max_epochs": 1})
+            raise KeyboardInterrupt
+        return real(data, config, run_dir, **kwargs)
+
+    monkeypatch.setattr(pixelpde.learned.train, "train", interrupted)
+    assert main(argv(parts)) == 130  # Ctrl-C during the second run
+    data = {name: (parts / "data" / name).read_bytes() for name in ("train.h5", "test.h5")}
+    first = (parts / "runs" / "learned" / "model.pt").read_bytes()
+    assert not (parts / "report.md").exists()
+    monkeypatch.setattr(pixelpde.learned.train, "train", lambda *a, **k: calls.append((a[1].name, k.get("resume"))) or real(*a, **k))
+    assert main(argv(parts)) == 0
+    assert calls == [("learned", False), ("learned-constructive-init", False), ("learned-constructive-init", True)]
+    assert {name: (parts / "data" / name).read_bytes() for name in data} == data
+    assert (parts / "runs" / "learned" / "model.pt").read_bytes() == first
+    for name in ("learned", "learned-constructive-init"):
+        a = torch.load(whole / "runs" / name / "model.pt", weights_only=True)
+        b = torch.load(parts / "runs" / name / "model.pt", weights_only=True)
+        assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    assert json.loads((whole / "metrics.json").read_text()) == json.loads((parts / "metrics.json").read_text())
+
+
+def test_reproduce_advection_compares_euler_and_projected_euler(tmp_path, monkeypatch, quick_figures):
     """Figure 3: on the advection data the network is trained with Psi_2 (projected
     Euler, the paper's choice) and with Psi_1 (Euler), and both are evaluated."""
     import pixelpde.learned.reproduce as rep

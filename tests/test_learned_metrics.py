@@ -10,7 +10,8 @@ import torch
 from pixelpde.constructive import Theorem32Network
 from pixelpde.integrators import get_integrator
 from pixelpde.learned.data import Trajectories
-from pixelpde.learned.evaluate import Model, error_metrics, run_models, write_metrics
+from pixelpde.learned.evaluate import Model, error_metrics, run_models
+from pixelpde.learned.report import write_metrics
 from pixelpde.ground.errors import InputError
 
 pytestmark = pytest.mark.usefixtures("single_thread")

@@ -169,7 +169,7 @@ def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path, monkeypatch
 
 
 def test_saved_model_loads_through_the_registry(tmp_path):
-    from pixelpde.networks import load_any_network
+    from pixelpde.learned.io import load_any_network
 
     data = fisher_data()
     result = train(data, TrainConfig(**{**SMALL, "epochs": 1}), tmp_path / "run", progress=False)

@@ -27,7 +27,6 @@ LAYERS = {
     "fem": 4,
     "learned": 5,
     "studies": 6,
-    "networks": 7,
     "commands": 7,
     "cli": 7,
     "__main__": 7,

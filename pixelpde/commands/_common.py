@@ -10,6 +10,7 @@ import numpy as np
 
 from pixelpde.ground.atomic import atomic_path
 from pixelpde.ground.errors import InputError
+from pixelpde.ground.validate import MAX_THREADS, check_int
 
 
 def add_pde_options(parser: argparse.ArgumentParser, dx: bool = True) -> None:
@@ -71,9 +72,14 @@ def add_runtime_options(parser: argparse.ArgumentParser) -> None:
 
 
 def apply_runtime_options(args) -> None:
+    """Check ``--threads`` and ``--device`` before any work (a missing GPU is refused up front)."""
+    if args.threads is not None:
+        check_int(args.threads, "--threads", 1, MAX_THREADS)
+    if args.device is not None:
+        from pixelpde.learned.train import pick_device
+
+        pick_device(args.device)
     if args.threads is not None:
         import torch
 
-        if args.threads < 1:
-            raise InputError(f"--threads {args.threads} must be >= 1")
         torch.set_num_threads(args.threads)

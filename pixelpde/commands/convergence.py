@@ -20,12 +20,11 @@ from pixelpde.ground.errors import InputError
 
 
 def register(sub) -> None:
-    from pixelpde.integrators import INTEGRATOR_NAMES
-
     p = sub.add_parser("convergence", help="order study in dt or dx of a network integrated in time (Corollary 3.3)")
     add_pde_options(p, dx=False)
     p.add_argument("--vary", required=True, choices=["dt", "dx"], help="refine the time step or the grid")
-    p.add_argument("--integrator", default="rk4", choices=INTEGRATOR_NAMES, help="time integrator (default rk4)")
+    p.add_argument("--integrator", default="rk4",
+                   help="time integrator: euler, projected-euler, rk2, projected-rk2, rk4, projected-rk4 (default rk4)")
     p.add_argument("--substeps", type=int, default=1, help="substeps s per step, eqs. (30)-(31) (default 1)")
     p.add_argument("--T", type=float, default=None, help="final time (default 0.5)")
     p.add_argument("--ic", default=None, help='initial condition u0(x, y), e.g. "sin(2*pi*x)*sin(2*pi*y)"')
@@ -45,12 +44,14 @@ def run(args) -> None:
     from pixelpde.convergence.plan import DEFAULT_T, StudySpec
     from pixelpde.convergence.study import CONSTRUCTED, run_study
     from pixelpde.ground.atomic import check_writable
+    from pixelpde.stencils.boundary import BoundaryCondition
 
     if args.plot is not None and Path(args.plot).suffix.lower() != ".png":
         raise InputError(f"plot file {args.plot!r} must end in .png")
     for path in (args.json, args.plot):
         if path is not None:
             check_writable(path)
+    args.bc = BoundaryCondition.parse(args.bc)  # parsed once, here at the edge; typed inward
     spec = StudySpec(
         pde=args.pde,
         bc=args.bc,
@@ -88,13 +89,13 @@ def run(args) -> None:
 def _saved_network(args):
     """(field factory, description, grid) for ``--weights``; the grid follows the network's dx."""
     from pixelpde.convergence.grids import nodes_for_cells
-    from pixelpde.networks import load_any_network
+    from pixelpde.learned.io import load_any_network
 
     if args.vary != "dt":
         raise InputError("--weights needs --vary dt: a saved network is built for one grid spacing")
     net, meta = load_any_network(args.weights)
     if str(meta.get("bc")) != args.bc:
-        raise InputError(f"weights file {args.weights!r} is for bc={meta.get('bc')!r}, not {args.bc!r}")
+        raise InputError(f"weights file {args.weights!r} is for bc={meta.get('bc')!r}, not {str(args.bc)!r}")
     grid = args.grid
     dx = meta.get("dx")
     if dx is not None:

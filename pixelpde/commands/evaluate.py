@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pixelpde.commands._common import add_runtime_options, apply_runtime_options
 from pixelpde.ground.errors import InputError
+from pixelpde.ground.validate import MAX_COUNT, MAX_STEPS, MAX_SUBSTEPS, check_int
 
 
 def register(sub) -> None:
@@ -30,12 +31,15 @@ def register(sub) -> None:
 def run(args) -> None:
     from pixelpde.learned.data import Trajectories
     from pixelpde.learned.io import load_run
-    from pixelpde.learned.report import evaluate_runs, metrics_table
+    from pixelpde.learned.evaluate import evaluate_runs
+    from pixelpde.learned.report import metrics_table, write_evaluation
     from pixelpde.learned.train import pick_device
 
     apply_runtime_options(args)
-    if args.steps < 1 or args.n_test < 1:
-        raise InputError("--steps and --n-test must be >= 1")
+    check_int(args.steps, "--steps", 1, MAX_STEPS)
+    check_int(args.n_test, "--n-test", 1, MAX_COUNT)
+    if args.substeps is not None:
+        check_int(args.substeps, "--substeps", 1, MAX_SUBSTEPS)
     runs = []
     for text in args.runs:
         name, sep, path = text.partition("=")
@@ -54,11 +58,13 @@ def run(args) -> None:
 
         first = runs[0].integrator() if runs else None
         integrator = get_integrator(
-            args.integrator or (first.name if first else "euler"), args.substeps or (first.substeps if first else 1)
+            args.integrator or (first.name if first else "euler"),
+            args.substeps if args.substeps is not None else (first.substeps if first else 1),
         )
-    metrics = evaluate_runs(
-        runs, test, args.out, args.steps, not args.no_constructed, integrator=integrator, device=device,
+    evaluation = evaluate_runs(
+        runs, test, args.steps, not args.no_constructed, integrator=integrator, device=device,
         allow_dt_mismatch=args.allow_dt_mismatch, progress=not args.no_progress, dtype=args.dtype,
     )
+    metrics = write_evaluation(args.out, evaluation, test)
     print(metrics_table(metrics))
     print(f"wrote {args.out}/metrics.json, metrics.csv, evaluation.json, errors.png, figure1-*.png")

@@ -14,6 +14,9 @@ def register(sub) -> None:
 
 
 def run(args) -> None:
+    from pixelpde.ground.atomic import check_distinct
+
+    check_distinct(args.out, [args.input], "--out")
     sd = semidiscrete_from_args(args)
     U = load_field(args.input)
     X = sd.rhs(U)

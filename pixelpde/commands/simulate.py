@@ -38,15 +38,13 @@ def register(sub) -> None:
 
 
 def run(args) -> None:
-    from pixelpde.fem import simulate_to_file
+    from pixelpde.fem.generator import SimulationSpec, write_simulation
 
     names = {"alpha": args.alpha, "b": args.b, "min_norm": args.min_norm, "tol": args.tol, "max_iter": args.max_iter}
     params = {k: v for k, v in names.items() if v is not None}
+    spec = SimulationSpec(args.problem, args.n, args.steps, args.seed, args.p, args.dt, args.backend, args.solver, params)
     start = time.perf_counter()
-    attrs = simulate_to_file(
-        args.out, args.problem, args.n, args.steps, args.seed, p=args.p, dt=args.dt, backend=args.backend,
-        progress=not args.no_progress, solver=args.solver, batch=args.batch, dtype=args.dtype, **params,
-    )
+    attrs = write_simulation(args.out, spec, progress=not args.no_progress, batch=args.batch, dtype=args.dtype)
     elapsed = time.perf_counter() - start
     print(f"wrote {args.out}: {args.n} trajectories x {args.steps + 1} snapshots of {args.p}x{args.p} "
           f"({attrs['dtype']}) in {elapsed:.2f} s")

@@ -79,9 +79,10 @@ def run(args) -> int:
     from pathlib import Path
 
     from pixelpde.learned.presets import preset
-    from pixelpde.learned.train import CHECKPOINT, TrainingDiverged, read_checkpoint, train
+    from pixelpde.learned.train import CHECKPOINT, TrainingDiverged, pick_device, read_checkpoint, train
 
     apply_runtime_options(args)
+    pick_device(args.device or "auto")  # a missing GPU is refused before any work
     data = load_training_data(args)
     if args.resume:
         base = read_checkpoint(Path(args.out) / CHECKPOINT)["config"]

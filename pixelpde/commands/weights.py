@@ -13,9 +13,9 @@ def register(sub) -> None:
 
 
 def run(args) -> None:
+    sd = semidiscrete_from_args(args)  # parse first: a bad PDE fails before torch is imported
     from pixelpde.constructive import Theorem32Network, save_network
 
-    sd = semidiscrete_from_args(args)
     net = Theorem32Network.from_system(sd)
     record = save_network(args.out, net, sd)
     print(f"PDE: {sd.pde}  (bc={sd.bc}, dx={sd.dx}, {sd.size}x{sd.size} stencils, order {sd.pde.order})")

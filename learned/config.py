@@ -32,6 +32,7 @@ import torch
 from pixelpde.ground.errors import InputError
 from pixelpde.ground.validate import MAX_COUNT, MAX_LAYERS, MAX_STEPS, MAX_SUBSTEPS, check_int, check_kernel_size, check_seed
 
+INITS = ("random", "constructive", "fitted")  #: fitted: pixelpde.learned.fitted
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 WINDOWS = ("all", "first")
 
@@ -84,8 +85,8 @@ class TrainConfig:
         for key in ("lr", "lr_gamma", "stage_lr_factor"):
             if not (math.isfinite(getattr(self, key)) and getattr(self, key) > 0):
                 raise InputError(f"{key.replace('_', '-')}={getattr(self, key)!r} must be a positive number")
-        if self.init not in ("random", "constructive"):
-            raise InputError(f"init {self.init!r} must be 'random' or 'constructive'")
+        if self.init not in INITS:
+            raise InputError(f"init {self.init!r} must be one of {', '.join(INITS)}")
         if self.mean_free and self.init != "random":
             raise InputError("--mean-free-filters is an option of --init random")
         for key in ("init_noise", "input_noise"):
@@ -103,7 +104,7 @@ class TrainConfig:
         if self.dt is not None and not (isinstance(self.dt, (int, float)) and math.isfinite(self.dt) and self.dt > 0):
             raise InputError(f"dt={self.dt!r} must be a positive number")
         if self.name is None:
-            self.name = "learned-constructive-init" if self.init == "constructive" else "learned"
+            self.name = {"constructive": "learned-constructive-init", "fitted": "learned-fitted-init"}.get(self.init, "learned")
 
     def learning_rate(self, stage: int, epoch: int) -> float:
         """lr of 0-based ``epoch`` in 0-based ``stage`` (module docstring)."""

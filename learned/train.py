@@ -58,6 +58,10 @@ def build_model(config: TrainConfig, data: Trajectories, generator: torch.Genera
     model = spec.build(data.bc, dtype=torch.float64)
     if config.init == "constructive":
         constructive_init_(model, spec, sd, config.init_noise, generator)
+    elif config.init == "fitted":
+        from pixelpde.learned.fitted import fitted_init_
+
+        fitted_init_(model, spec, data, model_dt(config, data.dt), get_integrator(config.integrator, config.substeps), generator)
     else:
         random_init_(model, generator, mean_free=config.mean_free)
     return spec, sd, model

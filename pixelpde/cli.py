@@ -32,6 +32,7 @@ COMMANDS = (
     "train",
     "evaluate",
     "reproduce",
+    "study",
 )
 
 

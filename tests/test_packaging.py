@@ -26,11 +26,12 @@ LAYERS = {
     "convergence": 4,
     "fem": 4,
     "learned": 5,
-    "commands": 6,
-    "cli": 6,
-    "__main__": 6,
+    "studies": 6,
+    "commands": 7,
+    "cli": 7,
+    "__main__": 7,
 }
-FOLDERS = {"stencils", "constructive", "integrators", "convergence", "fem", "learned"}
+FOLDERS = {"stencils", "constructive", "integrators", "convergence", "fem", "learned", "studies"}
 
 
 def _clean_env() -> dict:

@@ -20,7 +20,7 @@ OPTIONS = {
     "arch": (str, "network: table1..table4, algorithm1[:a-b-c], theorem32 or RELU/RELU2 channel lists (default: the problem's table)"),
     "integrator": (str, "euler, projected-euler, rk2, rk4 or projected-rk2/-rk4 (default: the problem's)"),
     "substeps": (int, "integrator substeps s per dt (default: 2 advection, 3 heat and fisher)"),
-    "init": (str, "random (orthogonal weights, zero biases; default) or constructive (exact F = X)"),
+    "init": (str, "random (orthogonal weights, zero biases; default), constructive (exact F = X) or fitted (the data's one-step map, periodic linear data)"),
     "init_noise": (float, "with --init constructive: add noise * N(0,1) to every weight (default 0)"),
     "epochs": (int, "epochs per stage (default 100)"),
     "lr": (float, "starting learning rate (default 1e-2)"),

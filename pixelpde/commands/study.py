@@ -1,0 +1,34 @@
+"""``pixelpde study NAME [--quick] --out DIR``: the paper's open questions as reproducible studies."""
+
+from __future__ import annotations
+
+from pixelpde.commands._common import add_runtime_options, apply_runtime_options
+
+NAMES = ("capacity", "integrators", "structure", "advection")  # pixelpde.studies.STUDIES (checked in tests)
+
+
+def register(sub) -> None:
+    p = sub.add_parser("study", help="run a study of the paper's open questions (capacity, integrators, structure, advection)")
+    p.add_argument("name", help=f"the study: {', '.join(NAMES)}")
+    size = p.add_mutually_exclusive_group()
+    size.add_argument("--quick", action="store_const", const="quick", dest="size", help="minutes on a CPU (default: full sizes)")
+    size.add_argument("--size", dest="size", help="tiny, quick or full (default full)")
+    p.add_argument("--out", required=True, help="study folder: study.json, results.csv, figure.png, report.md, data/, runs/")
+    p.add_argument("--p", type=int, default=None, help="override the grid size p (>= 4)")
+    p.add_argument("--seeds", type=int, default=None, help="override the number of seeds (>= 1)")
+    add_runtime_options(p)
+    p.set_defaults(func=run, size=None)
+
+
+def run(args) -> None:
+    import torch
+
+    from pixelpde.studies.runner import run_study
+
+    if args.threads is None:
+        torch.set_num_threads(1)  # studies train small grids; one thread is faster on a shared CPU
+    apply_runtime_options(args)
+    summary = run_study(args.name, args.out, size=args.size or "full", progress=not args.no_progress,
+                        p=args.p, seeds=args.seeds)
+    print(summary["findings"])
+    print(f"wrote {args.out}/study.json, results.csv, figure.png and report.md")

@@ -1,0 +1,107 @@
+"""One run of a study: train a configuration (or only initialise it), evaluate it, keep the result.
+
+A run is a :class:`RunSpec`: a name, the :class:`pixelpde.learned.train.TrainConfig`
+fields, the datasets, and which extra measures to take.  :func:`execute`
+trains with :func:`pixelpde.learned.train.train` into ``OUT/runs/NAME-KEY``
+(resuming an interrupted training from its checkpoint), evaluates metrics
+(23)-(25) on the test data with :func:`pixelpde.learned.evaluate.run_models`
+plus the measures of :mod:`pixelpde.studies.measures`, and writes
+``OUT/runs/NAME-KEY/result.json``, KEY the run's fingerprint: a finished run
+with the same fingerprint is read back, never retrained.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import torch
+
+from pixelpde.ground.atomic import atomic_path
+from pixelpde.studies.data import DataSpec, load_or_simulate
+from pixelpde.studies.folder import fingerprint
+from pixelpde.studies.measures import MEASURES
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """What one run trains and how it is evaluated.
+
+    ``train=False`` evaluates the initialisation itself (no training: e.g. the
+    fitted or constructive initialisation as it is).  ``labels`` are free
+    (group, seed, ...) and go to the CSV and the plots.
+    """
+
+    name: str
+    config: dict
+    train_data: DataSpec
+    test_data: DataSpec
+    steps: int = 40
+    train: bool = True
+    measures: tuple[str, ...] = ()
+    labels: dict = field(default_factory=dict)
+    eval_dtype: str = "float64"
+
+    def key(self) -> str:
+        return fingerprint(self)
+
+
+def execute(run: RunSpec, folder, progress: bool = False, echo=print) -> dict:
+    """The result of ``run`` (read back from ``folder/runs/NAME-KEY/result.json`` when it is there)."""
+    from pixelpde.learned.evaluate import Model, run_models
+    from pixelpde.learned.config import DTYPES, TrainConfig
+    from pixelpde.learned.train import build_model, train
+    from pixelpde.integrators import get_integrator
+
+    key = run.key()
+    out = Path(folder) / "runs" / f"{run.name}-{key[:10]}"  # a changed configuration gets a fresh directory
+    result_path = out / "result.json"
+    if result_path.is_file():
+        saved = json.loads(result_path.read_text())
+        if saved.get("key") == key:
+            echo(f"  {run.name}: done before, read back")
+            return saved
+    train_data = load_or_simulate(run.train_data, folder, progress)
+    test_data = load_or_simulate(run.test_data, folder, progress)
+    config = TrainConfig(**{**run.config, "name": run.name})
+    start = time.perf_counter()
+    if run.train:
+        resume = (out / "checkpoint.pt").is_file()
+        echo(f"  {run.name}: training{' (resumed)' if resume else ''}")
+        result = train(train_data, config, out, resume=resume, progress=progress)
+        model, log = result.model, result.log
+    else:
+        echo(f"  {run.name}: initialisation only")
+        model = build_model(config, train_data, torch.Generator().manual_seed(int(config.seed)))[2]
+        log = []
+    train_seconds = time.perf_counter() - start
+    integrator = get_integrator(config.integrator, config.substeps)
+    start = time.perf_counter()
+    metrics, predictions = run_models([Model(run.name, model, integrator, train_data.dt, {})], test_data, run.steps,
+                                      dtype=DTYPES[run.eval_dtype])
+    pred = predictions[run.name]
+    true = test_data.U[:, : run.steps + 1]
+    extras = {name: MEASURES[name](pred, true, test_data) for name in run.measures}
+    record = {
+        "key": key,
+        "run": asdict(run),
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "train_seconds": train_seconds,
+        "epochs": len(log),
+        "final_loss": log[-1]["loss"] if log else None,
+        "eval_seconds": time.perf_counter() - start,
+        "metrics": _finite(metrics[run.name]),
+        "measures": extras,
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    with atomic_path(result_path) as tmp:
+        tmp.write_text(json.dumps(record, indent=1) + "\n")
+    return record
+
+
+def _finite(m: dict) -> dict:
+    import math
+
+    return {k: [v if math.isfinite(v) else None for v in vals] for k, vals in m.items()}

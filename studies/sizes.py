@@ -1,0 +1,63 @@
+"""How big a study is: one dataclass for every study, validated before anything runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pixelpde.ground.errors import InputError
+from pixelpde.ground.validate import check_int, check_positive_int
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """Grid, data, seeds and training budget of a study (each run of it uses these)."""
+
+    p: int
+    n_train: int
+    train_steps: int
+    n_test: int
+    test_steps: int
+    seeds: int
+    epochs: int
+    stages: tuple[int, ...] = (3, 4, 5)
+    batch_size: int = 8
+    lr_step: int | None = None  #: None: the lr is constant within a stage
+    eval_dtype: str = "float64"
+
+    def __post_init__(self):
+        object.__setattr__(self, "stages", tuple(int(m) for m in self.stages))
+        for key in ("p", "seeds"):
+            check_int(getattr(self, key), key)
+        if self.p < 4:
+            raise InputError(f"p={self.p} is too small: a study needs a grid of at least 4 x 4 nodes")
+        if self.seeds < 1:
+            raise InputError(f"seeds={self.seeds}: a study needs at least one seed")
+        for key in ("n_train", "train_steps", "n_test", "test_steps", "epochs", "batch_size"):
+            check_positive_int(getattr(self, key), key.replace("_", "-"))
+        if not self.stages or max(self.stages) > self.train_steps or min(self.stages) < 1:
+            raise InputError(f"stages {list(self.stages)} need windows within {self.train_steps} training steps")
+
+    @property
+    def steps(self) -> int:
+        """J of metrics (23)-(25): the paper's 40, or the test trajectories' length if shorter."""
+        return min(40, self.test_steps)
+
+    def train_config(self, **kw) -> dict:
+        """TrainConfig fields with this budget (Algorithm 3's schedule, cut to ``epochs``)."""
+        base = dict(stages=self.stages, epochs=self.epochs, lr_step=self.lr_step or self.epochs,
+                    batch_size=self.batch_size, device="cpu")
+        base.update(kw)
+        base["stages"] = list(base["stages"])
+        return base
+
+
+def datasets(sizes: Sizes, problem: str, n_train: int | None = None):
+    """(train, test) :class:`~pixelpde.studies.data.DataSpec` of ``problem``: data seeds 0 and 1, the
+    paper's p = 100 time step on every grid, Fisher's ||U^0|| > 0.1 p filter (as ``reproduce``)."""
+    from pixelpde.learned.presets import min_norm
+    from pixelpde.studies.data import DataSpec, paper_dt
+
+    dt, threshold = paper_dt(problem), min_norm(problem, sizes.p)
+    train = DataSpec(problem, n_train or sizes.n_train, sizes.train_steps, 0, sizes.p, dt, threshold)
+    test = DataSpec(problem, sizes.n_test, sizes.test_steps, 1, sizes.p, dt, threshold)
+    return train, test

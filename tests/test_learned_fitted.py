@@ -1,0 +1,120 @@
+"""--init fitted (pixelpde.learned.fitted): conventions, exact recovery of a known linear map, the embedding."""
+
+import math
+
+import pytest
+import torch
+
+from pixelpde.ground.errors import InputError
+from pixelpde.integrators import get_integrator, rollout
+from pixelpde.learned import fitted
+from pixelpde.learned.architectures import parse_arch
+from pixelpde.learned.data import Trajectories
+from pixelpde.stencils.boundary import conv2d
+
+pytestmark = pytest.mark.usefixtures("single_thread")
+f64 = torch.float64
+
+
+def _random_chain(widths, k=3, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return [torch.randn(b, a, k, k, dtype=f64, generator=g) for a, b in zip(widths[:-1], widths[1:])]
+
+
+def _apply_chain(chain, U):
+    x = U[:, None]
+    for W in chain:
+        x = conv2d(x, W, "periodic")
+    return x[:, 0]
+
+
+def test_symbol_convention_matches_the_chain_and_the_stencil():
+    """F(U) = ifft2(symbol * fft2(U)) for the chain's symbol, and stencil_symbol agrees with conv2d."""
+    U = torch.randn(3, 13, 13, dtype=f64, generator=torch.Generator().manual_seed(1))
+    chain = _random_chain([1, 2, 3, 1])
+    S = fitted.linear_chain_symbol(chain, 13)
+    assert torch.allclose(torch.fft.ifft2(S * torch.fft.fft2(U)).real, _apply_chain(chain, U), atol=1e-12, rtol=0)
+    K = torch.randn(5, 5, dtype=f64, generator=torch.Generator().manual_seed(2))
+    via_conv = conv2d(U[:, None], K[None, None], "periodic")[:, 0]
+    via_symbol = torch.fft.ifft2(fitted.stencil_symbol(K, 13) * torch.fft.fft2(U)).real
+    assert torch.allclose(via_conv, via_symbol, atol=1e-12, rtol=0)
+
+
+def test_embedding_reproduces_the_linear_chain_exactly():
+    """The +/- channel pairs of eqs. (28)-(29): the ReLU network equals the linear chain it holds."""
+    spec = parse_arch("table2")
+    chain = _random_chain([1, 4, 8, 8, 4, 1], seed=3)
+    model = spec.build("periodic", dtype=f64)
+    fitted.embed_linear_chain(model, spec, chain)
+    U = torch.randn(2, 12, 12, dtype=f64, generator=torch.Generator().manual_seed(4))
+    scale = _apply_chain(chain, U).abs().max()
+    assert (model(U) - _apply_chain(chain, U)).abs().max() <= 1e-13 * scale
+
+
+@pytest.mark.parametrize("integrator, substeps", [("euler", 2), ("euler", 1), ("projected-euler", 2)])
+def test_a_known_linear_map_is_recovered(integrator, substeps):
+    """Data made by stepping a known stencil F0: the fitted target equals F0's symbol on every mode,
+    the chosen stencil equals F0's taps, and the embedded network steps like the data."""
+    p, dt = 12, 0.05
+    F0 = torch.tensor([[0.0, 1.5, 0.0], [-1.0, -2.0, 0.5], [0.0, 1.0, 0.0]], dtype=f64)
+    integ = get_integrator(integrator, substeps)
+    if integ.projected:  # a skew-symmetric F0 is what the projected integrator's data look like: |G| = 1 per mode
+        F0 = torch.tensor([[0.0, 1.0, 0.0], [-2.0, 0.0, 2.0], [0.0, -1.0, 0.0]], dtype=f64)
+    field = lambda U: conv2d(U[:, None], F0[None, None], "periodic")[:, 0]  # noqa: E731
+    U0 = torch.randn(6, p, p, dtype=f64, generator=torch.Generator().manual_seed(5))
+    if integ.projected:  # exact unitary data: G = (1 + hF0)^s / |1 + hF0|^s per mode
+        h = dt / substeps
+        S = fitted.stencil_symbol(F0, p)
+        G = ((1 + h * S) / (1 + h * S).abs()) ** substeps
+        U = [U0]
+        for _ in range(3):
+            U.append(torch.fft.ifft2(G * torch.fft.fft2(U[-1])).real)
+        U = torch.stack(U, 1)
+    else:
+        U = rollout(field, U0, dt, 3, integ, grad=False)
+    data = Trajectories(U, dt, f"1/{p}", "periodic", "u_t = u_x + u_y")
+    target, weights, info = fitted.fitted_target(data, dt, integ)
+    assert info["seen_modes"] == p * p
+    S0 = fitted.stencil_symbol(F0, p)
+    if not integ.projected:
+        assert (target - S0).abs().max() <= 1e-9 * S0.abs().max()
+    # the target field, stepped by the integrator itself (projection included), reproduces the data
+    exact_field = lambda V: torch.fft.ifft2(target * torch.fft.fft2(V)).real  # noqa: E731
+    stepped = rollout(exact_field, U[:, 0], dt, 3, integ, grad=False)
+    assert (stepped - U).abs().max() <= 1e-12 * U.abs().max()
+    K, kinfo = fitted.choose_stencil(target, weights, 1, dt, integ)
+    if not integ.projected:
+        assert (K - F0).abs().max() <= 1e-6 * F0.abs().max()
+    spec = parse_arch("1-8-8-1/1-1-1")
+    model = spec.build("periodic", dtype=f64)
+    info = fitted.fitted_init_(model, spec, data, dt, integ, torch.Generator().manual_seed(0))
+    pred = rollout(model, U[:, 0], dt, 3, integ, grad=False)
+    rel = torch.linalg.vector_norm(pred - U) / torch.linalg.vector_norm(U)
+    assert rel < (1e-4 if integ.projected else 1e-5), info  # projected: the 7 x 7 stencil of G^(1/2) is not exact
+
+
+def test_refuses_what_it_cannot_describe():
+    U = torch.randn(2, 3, 8, 8, dtype=f64)
+    with pytest.raises(InputError, match="periodic"):
+        fitted.check_fittable(Trajectories(U, 0.01, "1/9", "dirichlet", "u_t = u_xx + u_yy"))
+    with pytest.raises(InputError, match="linear PDE"):
+        fitted.check_fittable(Trajectories(U, 0.01, "1/8", "periodic", "u_t = u_xx + u*(1 - u)"))
+    data = Trajectories(U, 0.01, "1/8", "periodic", "u_t = u_x")
+    with pytest.raises(InputError, match="Algorithm 2"):
+        fitted.fitted_init_(parse_arch("algorithm1").build("periodic"), parse_arch("algorithm1"), data, 0.01,
+                            get_integrator("euler"), torch.Generator())
+    with pytest.raises(InputError, match="receptive field"):
+        spec = parse_arch("table2")
+        fitted.fitted_init_(spec.build("periodic"), spec, data, 0.01, get_integrator("euler"), torch.Generator())
+
+
+def test_cli_train_init_fitted_on_dirichlet_data_is_one_line(tmp_path, capsys):
+    from pixelpde.cli import main
+    from pixelpde.fem import generate, write_dataset
+
+    write_dataset(tmp_path / "heat.h5", generate("heat", 2, 3, 0, p=8, progress=False))
+    code = main(["train", "heat", "--data", str(tmp_path / "heat.h5"), "--init", "fitted", "--epochs", "1",
+                 "--stages", "2", "--out", str(tmp_path / "run"), "--no-progress"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "periodic" in err[0]
+    assert not (tmp_path / "run" / "model.pt").exists()

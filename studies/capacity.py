@@ -19,7 +19,7 @@ import math
 from pixelpde.learned.presets import preset
 from pixelpde.studies.output import pct, pyplot, rE_at, save_figure
 from pixelpde.studies.runs import RunSpec
-from pixelpde.studies.sizes import Sizes, datasets
+from pixelpde.studies.sizes import TINY, Sizes, datasets
 
 TITLE = "capacity: small networks"
 QUESTION = ("Section 4: 'We could not obtain accurate results with networks of the same size as those presented in the "
@@ -27,7 +27,7 @@ QUESTION = ("Section 4: 'We could not obtain accurate results with networks of t
             "random vs constructive initialisation.")
 
 SIZES = {
-    "tiny": Sizes(p=8, n_train=2, train_steps=3, n_test=2, test_steps=4, seeds=1, epochs=1, stages=(2,), batch_size=4),
+    "tiny": TINY,
     "quick": Sizes(p=16, n_train=6, train_steps=5, n_test=10, test_steps=40, seeds=2, epochs=3),
     "full": Sizes(p=100, n_train=20, train_steps=10, n_test=30, test_steps=40, seeds=3, epochs=10, lr_step=3, batch_size=32),
 }

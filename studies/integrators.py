@@ -14,7 +14,7 @@ import math
 from pixelpde.learned.presets import preset
 from pixelpde.studies.output import pct, pyplot, rE_at, save_figure
 from pixelpde.studies.runs import RunSpec
-from pixelpde.studies.sizes import Sizes, datasets
+from pixelpde.studies.sizes import TINY, Sizes, datasets
 
 TITLE = "integrators in the learned model"
 QUESTION = ("Section 5: 'the influence of higher-order numerical integrators in the definition and training of neural "
@@ -26,7 +26,7 @@ EQUAL_COST = (("euler", 4), ("rk2", 2), ("rk4", 1), ("projected-euler", 4), ("pr
 EVALUATIONS = {"euler": 1, "rk2": 2, "rk4": 4}
 
 SIZES = {
-    "tiny": Sizes(p=8, n_train=2, train_steps=3, n_test=2, test_steps=4, seeds=1, epochs=1, stages=(2,), batch_size=4),
+    "tiny": TINY,
     "quick": Sizes(p=16, n_train=6, train_steps=5, n_test=10, test_steps=40, seeds=2, epochs=4),
     "full": Sizes(p=100, n_train=20, train_steps=10, n_test=30, test_steps=40, seeds=3, epochs=10, lr_step=3, batch_size=32),
 }

@@ -51,6 +51,10 @@ class Sizes:
         return base
 
 
+#: The CI size every study shares (seconds): one seed, one epoch of M = 2 windows on an 8 x 8 grid.
+TINY = Sizes(p=8, n_train=2, train_steps=3, n_test=2, test_steps=4, seeds=1, epochs=1, stages=(2,), batch_size=4)
+
+
 def datasets(sizes: Sizes, problem: str, n_train: int | None = None):
     """(train, test) :class:`~pixelpde.studies.data.DataSpec` of ``problem``: data seeds 0 and 1, the
     paper's p = 100 time step on every grid, Fisher's ||U^0|| > 0.1 p filter (as ``reproduce``)."""

@@ -15,7 +15,7 @@ import math
 from pixelpde.learned.presets import preset
 from pixelpde.studies.output import pct, pyplot, rE_at, save_figure
 from pixelpde.studies.runs import RunSpec
-from pixelpde.studies.sizes import Sizes, datasets
+from pixelpde.studies.sizes import TINY, Sizes, datasets
 
 TITLE = "structure preservation"
 QUESTION = ("Section 5: 'finding the optimal strategy to preserve such structure in practice remains an open question'; "
@@ -23,7 +23,7 @@ QUESTION = ("Section 5: 'finding the optimal strategy to preserve such structure
             "models dissipate, and are errors larger near a Dirichlet boundary?")
 
 SIZES = {
-    "tiny": Sizes(p=8, n_train=2, train_steps=3, n_test=2, test_steps=4, seeds=1, epochs=1, stages=(2,), batch_size=4),
+    "tiny": TINY,
     "quick": Sizes(p=32, n_train=6, train_steps=5, n_test=10, test_steps=40, seeds=2, epochs=4),
     "full": Sizes(p=100, n_train=20, train_steps=10, n_test=30, test_steps=40, seeds=3, epochs=30, lr_step=9, batch_size=32),
 }

@@ -46,6 +46,14 @@ class ExactNetwork(nn.Module):
     def weights(self) -> dict[str, torch.Tensor]:
         return {name: p.detach() for name, p in self.named_parameters()}
 
+    def _set_grid_and_parameters(self, bc, size: int, compact: bool, shapes: dict, dtype) -> None:
+        """The boundary condition, stencil size and form, and zero parameters of the given ``shapes``."""
+        self.bc = BoundaryCondition.parse(bc)
+        self.size = int(size)
+        self.compact = bool(compact)
+        for name, shape in shapes.items():
+            self.register_parameter(name, nn.Parameter(torch.zeros(shape, dtype=dtype)))
+
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())
 
@@ -61,11 +69,7 @@ class Theorem32Network(ExactNetwork):
     def __init__(self, n: int, bc, size: int = 3, compact: bool = False, dtype=torch.float64):
         super().__init__()
         self.n = int(n)
-        self.bc = BoundaryCondition.parse(bc)
-        self.size = int(size)
-        self.compact = bool(compact)
-        for name, shape in theorem32_shapes(self.n, self.size, 1 if compact else 3).items():
-            self.register_parameter(name, nn.Parameter(torch.zeros(shape, dtype=dtype)))
+        self._set_grid_and_parameters(bc, size, compact, theorem32_shapes(self.n, int(size), 1 if compact else 3), dtype)
 
     @classmethod
     def from_system(cls, sd: SemiDiscretePDE, compact: bool = False, dtype=torch.float64) -> "Theorem32Network":

@@ -63,13 +63,12 @@ from fractions import Fraction
 
 import numpy as np
 import torch
-from torch import nn
 
 from pixelpde.constructive.lemma31 import identity_filter
 from pixelpde.constructive.network import ExactNetwork
 from pixelpde.constructive.theorem32 import theorem32_shapes, theorem32_weights
 from pixelpde.ground.errors import InputError
-from pixelpde.stencils.boundary import BoundaryCondition, conv2d, to_nchw
+from pixelpde.stencils.boundary import conv2d, to_nchw
 
 Combination = tuple[tuple[int, Fraction], ...]
 
@@ -209,11 +208,7 @@ class PolynomialNetwork(ExactNetwork):
         if any(int(q) < 3 or c < 2 for q, c in self.structure["branches"].items()):
             raise InputError(f"malformed polynomial network structure {structure!r}")
         self.n = self.structure["n"]
-        self.bc = BoundaryCondition.parse(bc)
-        self.size = int(size)
-        self.compact = bool(compact)
-        for name, shape in polynomial_shapes(self.structure, self.size, 1 if compact else 3).items():
-            self.register_parameter(name, nn.Parameter(torch.zeros(shape, dtype=dtype)))
+        self._set_grid_and_parameters(bc, size, compact, polynomial_shapes(self.structure, int(size), 1 if compact else 3), dtype)
 
     @property
     def degrees(self) -> tuple[int, ...]:

@@ -117,8 +117,14 @@ def init(world: World, device: torch.device) -> None:
     dist.init_process_group(backend, rank=world.rank, world_size=world.size, timeout=TIMEOUT)
 
 
-def finish() -> None:
+def finish(success: bool = False) -> None:
+    """Leave the process group.  After a run every rank finished (``success``), wait for all of
+    them first: a rank that tears gloo down while a peer is still in its last collective can
+    abort at exit ("terminate called without an active exception", seen once under torchrun).
+    After a failure there is no barrier, since a peer may never arrive."""
     if dist.is_initialized():
+        if success:
+            dist.barrier()
         dist.destroy_process_group()
 
 
@@ -171,7 +177,7 @@ def _entry(local_rank: int, nproc: int, port: int, threads: int, target, args, q
     except Exception as exc:  # a bug or a dead peer: one line for the parent
         code, message = 2, f"worker {local_rank} failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
     queue.put((local_rank, code, message))
-    finish()
+    finish(success=code == 0)
     if code:
         sys.exit(code)
 

@@ -150,15 +150,17 @@ def worker(args, world=None) -> int:
     from pixelpde.learned import distributed
 
     world = world or distributed.world_from_env()
+    code = 2
     try:
         data, config = prepare(args)
-        return train_here(args, data, config, world)
-    except InputError as exc:
+        code = train_here(args, data, config, world)
+        return code
+    except InputError:
         if world.main or distributed.launched_by_us():
             raise
         return 2
     finally:
-        distributed.finish()
+        distributed.finish(success=code == 0)
 
 
 def train_here(args, data, config, world) -> int:

@@ -142,15 +142,6 @@ def all_reduce_sum(buffer: torch.Tensor, world: World) -> torch.Tensor:
     return buffer
 
 
-#: Set in the workers :func:`launch` spawns: their errors go to the parent, which prints one line.
-SPAWNED = "PIXELPDE_SPAWNED_WORKER"
-
-
-def launched_by_us() -> bool:
-    """Whether this process is a worker spawned by :func:`launch` (not by torchrun)."""
-    return os.environ.get(SPAWNED) == "1"
-
-
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -164,7 +155,7 @@ def _entry(local_rank: int, nproc: int, port: int, threads: int, target, args, q
 
     os.environ.update(
         RANK=str(local_rank), WORLD_SIZE=str(nproc), LOCAL_RANK=str(local_rank),
-        MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), **{SPAWNED: "1"},
+        MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port),
     )
     torch.set_num_threads(threads)
     code, message = 0, None

@@ -185,12 +185,16 @@ def train(
 
 
 def train_parallel(nproc: int, data_path, config: TrainConfig, out, progress: bool = False, threads: int | None = None,
-                   resume: bool = False) -> None:
-    """:func:`train` in ``nproc`` local data-parallel workers, each reading the dataset file
-    ``data_path`` (all its trajectories); raises what :func:`train` raises, with its one line."""
+                   resume: bool = False, count: int | None = None, min_norm: float | None = None) -> None:
+    """:func:`train` in ``nproc`` local data-parallel workers (spawned by
+    :func:`pixelpde.learned.distributed.launch`), each reading the dataset file ``data_path``
+    and keeping the trajectories ``Trajectories.select(count, min_norm)`` keeps; raises what
+    :func:`train` raises, with its one line.  ``pixelpde train --nproc``, ``reproduce --nproc``
+    and ``study --nproc`` all train through here (under torchrun every launched
+    ``pixelpde train`` process is one worker itself)."""
     from pixelpde.learned.distributed import launch
 
-    payload = (str(data_path), config.to_dict(), str(out), progress, resume)
+    payload = (str(data_path), count, min_norm, config.to_dict(), str(out), progress, resume)
     code, message = launch(nproc, _train_worker, payload, threads=threads)
     if code == 3:
         raise TrainingDiverged(message)
@@ -201,12 +205,13 @@ def train_parallel(nproc: int, data_path, config: TrainConfig, out, progress: bo
 def _train_worker(payload) -> int:
     from pixelpde.learned import distributed
 
-    data_path, config, out, progress, resume = payload
+    data_path, count, min_norm, config, out, progress, resume = payload
     config = TrainConfig.from_dict(config)
     world = distributed.world_from_env()
     distributed.check_world(world, config.batch_size)
-    distributed.init(world, pick_device(config.device, world.local_rank))
-    train(Trajectories.open(data_path), config, out, resume=resume, progress=progress, world=world)
+    distributed.init(world, pick_device(config.device, world.local_rank))  # left by launch's worker entry
+    data = Trajectories.open(data_path).select(count=count, min_norm=min_norm)
+    train(data, config, out, resume=resume, progress=progress, world=world)
     return 0
 
 

@@ -48,6 +48,15 @@ def test_two_gloo_workers_end_with_the_weights_of_one_process(heat_file, tmp_pat
     assert meta_b["workers"] == 2
 
 
+def test_workers_train_on_the_selected_trajectories(heat_file, tmp_path, capsys):
+    """--n-train reaches the spawned workers: 2 of the 3 trajectories, 4 windows each (M=2)."""
+    assert _train(heat_file, tmp_path / "run", "--nproc", "2", "--n-train", "2", "--epochs", "1") == 0
+    log = json.loads((tmp_path / "run" / "log.json").read_text())
+    assert [r["windows"] for r in log] == [8] and [r["workers"] for r in log] == [2]
+    out = capsys.readouterr().out
+    assert "on 2 trajectories" in out and "1 epochs, 2 workers" in out
+
+
 def test_worker_divergence_stops_all_and_keeps_the_checkpoint(heat_file, tmp_path):
     """Through train_parallel (what reproduce --nproc uses): every worker stops, one line, no model.pt."""
     from pixelpde.learned.config import TrainConfig

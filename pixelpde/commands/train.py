@@ -131,32 +131,39 @@ def run(args) -> int:
     apply_runtime_options(args)
     world = distributed.world_from_env()
     nproc = None if args.nproc is None else distributed.parse_nproc(args.nproc)
-    if world is not None:
+    if world is not None:  # started by torchrun: this process is one worker
         if nproc not in (None, world.size):
             raise InputError(f"--nproc {nproc} under a launcher of {world.size} workers; drop --nproc (the launcher starts the workers)")
         return worker(args, world)
     data, config = prepare(args)
     if nproc in (None, 1):
         return train_here(args, data, config, distributed.SINGLE)
+    from pixelpde.learned.io import load_run
+    from pixelpde.learned.train import TrainingDiverged, train_parallel
+
     distributed.check_world(distributed.World(0, nproc), config.batch_size)
-    code, message = distributed.launch(nproc, worker, args, threads=args.threads)
-    if message:
-        print(f"pixelpde: error: {message}", file=sys.stderr)
-    return code
+    try:
+        train_parallel(nproc, args.data, config, args.out, progress=not args.no_progress, threads=args.threads,
+                       resume=args.resume, count=args.n_train, min_norm=args.min_norm)
+    except TrainingDiverged as exc:
+        print(f"pixelpde: error: {exc}", file=sys.stderr)
+        return 3
+    run = load_run(args.out)  # written by rank 0; its sidecar holds the epochs and the final loss
+    report(args, data, config, run.model, run.meta["epochs"], run.meta["final_loss"], nproc)
+    return 0
 
 
-def worker(args, world=None) -> int:
-    """One data-parallel worker (spawned by ``--nproc`` or started by torchrun); rank 0 prints."""
+def worker(args, world) -> int:
+    """One data-parallel worker started by torchrun; rank 0 prints and reports errors."""
     from pixelpde.learned import distributed
 
-    world = world or distributed.world_from_env()
     code = 2
     try:
         data, config = prepare(args)
         code = train_here(args, data, config, world)
         return code
     except InputError:
-        if world.main or distributed.launched_by_us():
+        if world.main:
             raise
         return 2
     finally:
@@ -164,8 +171,7 @@ def worker(args, world=None) -> int:
 
 
 def train_here(args, data, config, world) -> int:
-    from pathlib import Path
-
+    """Train in this process (alone, or as one torchrun worker)."""
     from pixelpde.learned import distributed
     from pixelpde.learned.device import pick_device
     from pixelpde.learned.train import TrainingDiverged, train
@@ -175,18 +181,24 @@ def train_here(args, data, config, world) -> int:
     try:
         result = train(data, config, args.out, resume=args.resume, progress=not args.no_progress, world=world)
     except TrainingDiverged as exc:
-        if distributed.launched_by_us():
-            raise
         if world.main:
             print(f"pixelpde: error: {exc}", file=sys.stderr)
         return 3
     if world.main:
-        params = sum(p.numel() for p in result.model.parameters())
-        last = result.log[-1] if result.log else {}
-        workers = f", {world.size} workers" if world.size > 1 else ""
-        print(
-            f"trained {config.arch} ({params} parameters, init {config.init}) on {data.n_trajectories} trajectories "
-            f"of {args.data}: {len(result.log)} epochs{workers}, final loss {last.get('loss', float('nan')):.6g}"
-        )
-        print(f"wrote {Path(args.out) / 'model.pt'} (+ .json), log.csv, log.json")
+        final = result.log[-1]["loss"] if result.log else None
+        report(args, data, config, result.model, len(result.log), final, world.size)
     return 0
+
+
+def report(args, data, config, model, epochs: int, final_loss, workers: int) -> None:
+    """The two closing lines: what was trained, and what was written."""
+    from pathlib import Path
+
+    params = sum(p.numel() for p in model.parameters())
+    many = f", {workers} workers" if workers > 1 else ""
+    loss = float("nan") if final_loss is None else final_loss
+    print(
+        f"trained {config.arch} ({params} parameters, init {config.init}) on {data.n_trajectories} trajectories "
+        f"of {args.data}: {epochs} epochs{many}, final loss {loss:.6g}"
+    )
+    print(f"wrote {Path(args.out) / 'model.pt'} (+ .json), log.csv, log.json")

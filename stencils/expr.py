@@ -37,7 +37,7 @@ from typing import Callable, Mapping
 import sympy as sp
 
 from pixelpde.ground.errors import InputError
-from pixelpde.ground.validate import MAX_DEGREE, MAX_NODES, MAX_TERMS, check_magnitude
+from pixelpde.ground.validate import MAX_EXPRESSION_DEGREE, MAX_NODES, MAX_TERMS, check_magnitude
 
 #: Longest accepted expression; longer text is refused before parsing.
 MAX_LENGTH = 2000
@@ -102,7 +102,7 @@ def parse_expression(
     *,
     what: str = "expression",
     integer_powers: bool = True,
-    max_degree: int | None = MAX_DEGREE,
+    max_degree: int | None = MAX_EXPRESSION_DEGREE,
 ) -> sp.Expr:
     """Translate ``text`` into a SymPy expression over the whitelisted ``names``.
 
@@ -168,7 +168,7 @@ class _Translator:
         ast.Div: lambda a, b: a / b,
     }
 
-    def __init__(self, source, names, functions, what, integer_powers, max_degree=MAX_DEGREE):
+    def __init__(self, source, names, functions, what, integer_powers, max_degree=MAX_EXPRESSION_DEGREE):
         self.source = source
         self.names = names
         self.functions = functions

@@ -28,7 +28,7 @@ is built by default from the minimal factorisation of the quadratic part
 ``interactions="as-written"`` from one product per monomial.
 
 Constant source terms, degrees above ``max_degree`` (default
-:data:`DEFAULT_MAX_DEGREE`, at most :data:`MAX_DEGREE`), unknown names and
+:data:`DEFAULT_MAX_DEGREE`, at most :data:`MAX_NETWORK_DEGREE`), unknown names and
 functions (``sin(u)``), division by u and non-integer or negative powers are
 refused with a one-line :class:`~pixelpde.ground.errors.InputError` naming the
 term.  :meth:`PDE.discretise` turns the result into the semi-discrete system
@@ -51,7 +51,7 @@ from pixelpde.stencils.finite_difference import Stencil, derivative_name, derive
 #: Highest degree accepted unless asked otherwise (Allen-Cahn, Nagumo, Zeldovich are cubic).
 DEFAULT_MAX_DEGREE = 3
 #: Hard limit of ``max_degree``: a product of q factors takes up to 2^q ReLU^q channels.
-MAX_DEGREE = 6
+MAX_NETWORK_DEGREE = 6
 #: How the quadratic part becomes products: ``minimal`` (max(p, q) products) or ``as-written``.
 INTERACTIONS = ("minimal", "as-written")
 
@@ -125,7 +125,7 @@ def check_interactions(value: str) -> str:
 
 
 def check_max_degree(value) -> int:
-    return check_int(value, "max degree", 2, MAX_DEGREE)
+    return check_int(value, "max degree", 2, MAX_NETWORK_DEGREE)
 
 
 @dataclass(frozen=True)
@@ -256,7 +256,7 @@ def parse_pde(text: str, size: int = 3, order: int = 2, max_degree: int = DEFAUL
     if degree > max_degree:  # refused before expanding, which could take minutes ((u + u_x + ... )**16)
         raise InputError(
             f"PDE {text.strip()!r}: a term is of degree {degree}, above the limit {max_degree} "
-            f"(raise it with --max-degree, at most {MAX_DEGREE})"
+            f"(raise it with --max-degree, at most {MAX_NETWORK_DEGREE})"
         )
     poly = sp.Poly(sp.expand(expr), *symbols)
     linear: dict[tuple[int, int], sp.Rational] = {}
@@ -272,7 +272,7 @@ def parse_pde(text: str, size: int = 3, order: int = 2, max_degree: int = DEFAUL
         if len(factors) > max_degree:
             raise InputError(
                 f"PDE {text.strip()!r}: term {coeff * term} is of degree {len(factors)}, above the limit "
-                f"{max_degree} (raise it with --max-degree, at most {MAX_DEGREE})"
+                f"{max_degree} (raise it with --max-degree, at most {MAX_NETWORK_DEGREE})"
             )
         for alpha in factors:
             derive_stencil(alpha, size, order)  # raises if the kernel cannot reach it

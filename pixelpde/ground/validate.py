@@ -24,7 +24,7 @@ enough for a laptop; raise one here (one place) if you need more.
 Text (PDEs, initial conditions; :func:`pixelpde.stencils.expr.parse_expression`):
 
 * length 2000 characters; :data:`MAX_NODES` = 1000 syntax nodes; ASCII only;
-* total degree as written, before expansion: :data:`MAX_DEGREE` = 16
+* total degree as written, before expansion: :data:`MAX_EXPRESSION_DEGREE` = 16
   (``u**16`` ok, ``(u**4)**5`` refused); an upper bound of the number of
   terms of its expansion, computed from the text: :data:`MAX_TERMS` = 2000
   (``(u+u_x+u_y+u_xx+u_xy+u_yy+1)**16`` refused); integer exponents 0..16;
@@ -68,7 +68,7 @@ from pathlib import Path
 from pixelpde.ground.errors import InputError
 
 MAX_NODES = 1000
-MAX_DEGREE = 16
+MAX_EXPRESSION_DEGREE = 16
 MAX_TERMS = 2000
 MAX_KERNEL_SIZE = 11
 MAX_ORDER = 10

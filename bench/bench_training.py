@@ -148,12 +148,23 @@ def _worker(options) -> int:
     init(world, torch.device("cpu"))
     try:
         U = windows(options)
-        rate = pixelpde_rate(options["problem"], U, options["batch"], options["batches"], options["rounds"], world)[0]
+        rate = pixelpde_rate(options["problem"], U, options["batch"], options["batches"], options["rounds"], world,
+                             compile=options.get("compile", False))[0]
         if world.main:
             Path(options["result"]).write_text(json.dumps(rate))
     finally:
         finish()
     return 0
+
+
+def parallel_rate(nproc: int, options: dict, threads: int) -> float:
+    """windows/s of ``nproc`` data-parallel pixelpde workers (all workers' windows counted)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        result = Path(tmp) / "rate.json"
+        code, message = launch(nproc, _worker, {**options, "result": str(result)}, threads=threads)
+        if code:
+            raise SystemExit(f"--nproc {nproc} failed: {message}")
+        return json.loads(result.read_text())
 
 
 def windows(options) -> torch.Tensor:
@@ -202,14 +213,12 @@ def main() -> None:
                   f"({fast_cpu / base_cpu:.2f}x)", flush=True)
         tail = f"   | {base_cpu:.2f}, {ours_cpu:.2f}, {ours_cpu / base_cpu:.2f}x"
         if args.nproc > 1:
-            with tempfile.TemporaryDirectory() as tmp:
-                result = Path(tmp) / "rate.json"
-                code, message = launch(args.nproc, _worker, {**options, "problem": problem, "result": str(result)}, threads=args.threads)
-                if code:
-                    raise SystemExit(f"--nproc {args.nproc} failed: {message}")
-                many = json.loads(result.read_text())
+            many = parallel_rate(args.nproc, {**options, "problem": problem}, args.threads)
             line += f" {many:10.2f} {many / base:5.2f}x"
         print(line + tail, flush=True)
+        if args.nproc > 1 and args.compile:
+            many = parallel_rate(args.nproc, {**options, "problem": problem, "compile": True}, args.threads)
+            print(f"  {problem:<10} --compile --nproc {args.nproc}: {many:.2f} windows/s ({many / base:.2f}x)", flush=True)
     load = os.getloadavg() if hasattr(os, "getloadavg") else ("?",) * 3
     print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} at end")
 

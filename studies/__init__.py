@@ -16,7 +16,8 @@ capacity       section 4: do small networks (the theory's own) train?
 integrators    section 5: does the integrator's order show?
 structure      section 5 / 4.2: norm drift, dissipativity, boundary band
 advection      beating the paper's advection model: ``--init fitted``
+datasize       section 4: training trajectories at a fixed Adam budget
 =============  =========================================================
 """
 
-STUDIES = ("capacity", "integrators", "structure", "advection")
+STUDIES = ("capacity", "integrators", "structure", "advection", "datasize")

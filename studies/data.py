@@ -29,11 +29,16 @@ class DataSpec:
         return f"{self.problem}-p{self.p}-n{self.n}-steps{self.steps}-seed{self.seed}.h5"
 
 
+def data_path(spec: DataSpec, folder) -> Path:
+    """Where a study keeps the dataset ``spec``: ``folder/data/FILENAME``."""
+    return Path(folder) / "data" / spec.filename
+
+
 def load_or_simulate(spec: DataSpec, folder, progress: bool = False) -> Trajectories:
     """The trajectories of ``spec`` from ``folder/data`` (simulated and written atomically if absent)."""
     from pixelpde.learned.reproduce import simulate
 
-    path = Path(folder) / "data" / spec.filename
+    path = data_path(spec, folder)
     if path.is_file():
         return Trajectories.open(path)
     return simulate(spec.problem, spec.n, spec.steps, spec.seed, spec.p, path, progress, spec.min_norm, spec.dt)

@@ -35,8 +35,9 @@ def study_sizes(name: str, size: str = "quick", **overrides):
     return replace(module.SIZES[size], **{k: v for k, v in overrides.items() if v is not None})
 
 
-def run_study(name: str, out, size: str = "quick", progress: bool = False, echo=print, **overrides) -> dict:
-    """Run (or resume) the study ``name`` into ``out``; returns the study record (also ``out/study.json``)."""
+def run_study(name: str, out, size: str = "quick", progress: bool = False, echo=print, nproc: int = 1, **overrides) -> dict:
+    """Run (or resume) the study ``name`` into ``out``; returns the study record (also ``out/study.json``).
+    ``nproc`` > 1: each training in that many data-parallel workers."""
     module = get_study(name)
     sizes = study_sizes(name, size, **overrides)
     runs = module.plan(sizes)
@@ -48,7 +49,7 @@ def run_study(name: str, out, size: str = "quick", progress: bool = False, echo=
     results = []
     for i, run in enumerate(runs):
         echo(f"[{i + 1}/{len(runs)}] {run.name}")
-        results.append(execute(run, out, progress, echo))
+        results.append(execute(run, out, progress, echo, nproc=nproc))
     seconds = time.perf_counter() - start
     table = rows(results, getattr(module, "columns", None))
     write_csv(out / "results.csv", table)

@@ -20,7 +20,7 @@ from pathlib import Path
 import torch
 
 from pixelpde.ground.atomic import atomic_path
-from pixelpde.studies.data import DataSpec, load_or_simulate
+from pixelpde.studies.data import DataSpec, data_path, load_or_simulate
 from pixelpde.studies.folder import fingerprint
 from pixelpde.studies.measures import MEASURES
 
@@ -48,11 +48,15 @@ class RunSpec:
         return fingerprint(self)
 
 
-def execute(run: RunSpec, folder, progress: bool = False, echo=print) -> dict:
-    """The result of ``run`` (read back from ``folder/runs/NAME-KEY/result.json`` when it is there)."""
+def execute(run: RunSpec, folder, progress: bool = False, echo=print, nproc: int = 1) -> dict:
+    """The result of ``run`` (read back from ``folder/runs/NAME-KEY/result.json`` when it is there).
+
+    ``nproc`` > 1 trains in that many data-parallel workers (:func:`pixelpde.learned.train.train_parallel`);
+    it is not part of the fingerprint: the workers take the same steps as one process, to rounding."""
     from pixelpde.learned.evaluate import Model, run_models
     from pixelpde.learned.config import DTYPES, TrainConfig
-    from pixelpde.learned.train import build_model, train
+    from pixelpde.learned.io import load_run
+    from pixelpde.learned.train import build_model, train, train_parallel
     from pixelpde.integrators import get_integrator
 
     key = run.key()
@@ -70,12 +74,18 @@ def execute(run: RunSpec, folder, progress: bool = False, echo=print) -> dict:
     if run.train:
         resume = (out / "checkpoint.pt").is_file()
         echo(f"  {run.name}: training{' (resumed)' if resume else ''}")
-        result = train(train_data, config, out, resume=resume, progress=progress)
-        model, log = result.model, result.log
+        if nproc > 1:
+            train_parallel(nproc, data_path(run.train_data, folder), config, out, progress=progress, resume=resume)
+            saved = load_run(out)
+            model, epochs, final_loss = saved.model, saved.meta["epochs"], saved.meta["final_loss"]
+        else:
+            result = train(train_data, config, out, resume=resume, progress=progress)
+            model, epochs = result.model, len(result.log)
+            final_loss = result.log[-1]["loss"] if result.log else None
     else:
         echo(f"  {run.name}: initialisation only")
         model = build_model(config, train_data, torch.Generator().manual_seed(int(config.seed)))[2]
-        log = []
+        epochs, final_loss = 0, None
     train_seconds = time.perf_counter() - start
     integrator = get_integrator(config.integrator, config.substeps)
     start = time.perf_counter()
@@ -89,8 +99,8 @@ def execute(run: RunSpec, folder, progress: bool = False, echo=print) -> dict:
         "run": asdict(run),
         "parameters": sum(p.numel() for p in model.parameters()),
         "train_seconds": train_seconds,
-        "epochs": len(log),
-        "final_loss": log[-1]["loss"] if log else None,
+        "epochs": epochs,
+        "final_loss": final_loss,
         "eval_seconds": time.perf_counter() - start,
         "metrics": _finite(metrics[run.name]),
         "measures": extras,

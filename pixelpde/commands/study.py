@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pixelpde.commands._common import add_runtime_options, apply_runtime_options
 
-NAMES = ("capacity", "integrators", "structure", "advection")  # pixelpde.studies.STUDIES (checked in tests)
+NAMES = ("capacity", "integrators", "structure", "advection", "datasize")  # pixelpde.studies.STUDIES (checked in tests)
 
 
 def register(sub) -> None:
-    p = sub.add_parser("study", help="run a study of the paper's open questions (capacity, integrators, structure, advection)")
+    p = sub.add_parser("study", help="run a study of the paper's open questions (capacity, integrators, structure, advection, datasize)")
     p.add_argument("name", help=f"the study: {', '.join(NAMES)}")
     size = p.add_mutually_exclusive_group()
     size.add_argument("--quick", action="store_const", const="quick", dest="size", help="minutes on a CPU (default: full sizes)")
@@ -16,6 +16,7 @@ def register(sub) -> None:
     p.add_argument("--out", required=True, help="study folder: study.json, results.csv, figure.png, report.md, data/, runs/")
     p.add_argument("--p", type=int, default=None, help="override the grid size p (>= 4)")
     p.add_argument("--seeds", type=int, default=None, help="override the number of seeds (>= 1)")
+    p.add_argument("--nproc", default=None, help="train each run in N data-parallel workers (torch.distributed; default 1)")
     add_runtime_options(p)
     p.set_defaults(func=run, size=None)
 
@@ -23,12 +24,14 @@ def register(sub) -> None:
 def run(args) -> None:
     import torch
 
+    from pixelpde.learned.distributed import parse_nproc
     from pixelpde.studies.runner import run_study
 
+    nproc = 1 if args.nproc is None else parse_nproc(args.nproc)
     if args.threads is None:
         torch.set_num_threads(1)  # studies train small grids; one thread is faster on a shared CPU
     apply_runtime_options(args)
     summary = run_study(args.name, args.out, size=args.size or "full", progress=not args.no_progress,
-                        p=args.p, seeds=args.seeds)
+                        nproc=nproc, p=args.p, seeds=args.seeds)
     print(summary["findings"])
     print(f"wrote {args.out}/study.json, results.csv, figure.png and report.md")

@@ -185,11 +185,12 @@ def train(
 
 
 def train_parallel(nproc: int, data_path, config: TrainConfig, out, progress: bool = False, threads: int | None = None,
-                   resume: bool = False, count: int | None = None, min_norm: float | None = None) -> None:
+                   resume: bool = False, count: int | None = None, min_norm: float | None = None):
     """:func:`train` in ``nproc`` local data-parallel workers (spawned by
     :func:`pixelpde.learned.distributed.launch`), each reading the dataset file ``data_path``
-    and keeping the trajectories ``Trajectories.select(count, min_norm)`` keeps; raises what
-    :func:`train` raises, with its one line.  ``pixelpde train --nproc``, ``reproduce --nproc``
+    and keeping the trajectories ``Trajectories.select(count, min_norm)`` keeps.  Returns the
+    finished run as rank 0 saved it (:func:`pixelpde.learned.io.load_run`: the network, and
+    ``meta`` with ``epochs`` and ``final_loss``); raises what :func:`train` raises, with its one line.  ``pixelpde train --nproc``, ``reproduce --nproc``
     and ``study --nproc`` all train through here (under torchrun every launched
     ``pixelpde train`` process is one worker itself)."""
     from pixelpde.learned.distributed import launch
@@ -200,6 +201,9 @@ def train_parallel(nproc: int, data_path, config: TrainConfig, out, progress: bo
         raise TrainingDiverged(message)
     if code:
         raise InputError(message)
+    from pixelpde.learned.io import load_run
+
+    return load_run(out)
 
 
 def _train_worker(payload) -> int:

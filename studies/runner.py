@@ -41,6 +41,11 @@ def run_study(name: str, out, size: str = "quick", progress: bool = False, echo=
     module = get_study(name)
     sizes = study_sizes(name, size, **overrides)
     runs = module.plan(sizes)
+    if nproc > 1:
+        from pixelpde.learned.distributed import World, check_world
+
+        for run in runs:
+            check_world(World(0, nproc), run.config["batch_size"])
     out = Path(out)
     key = check_folder(out, name, sizes)
     out.mkdir(parents=True, exist_ok=True)

@@ -55,7 +55,6 @@ def execute(run: RunSpec, folder, progress: bool = False, echo=print, nproc: int
     it is not part of the fingerprint: the workers take the same steps as one process, to rounding."""
     from pixelpde.learned.evaluate import Model, run_models
     from pixelpde.learned.config import DTYPES, TrainConfig
-    from pixelpde.learned.io import load_run
     from pixelpde.learned.train import build_model, train, train_parallel
     from pixelpde.integrators import get_integrator
 
@@ -75,8 +74,7 @@ def execute(run: RunSpec, folder, progress: bool = False, echo=print, nproc: int
         resume = (out / "checkpoint.pt").is_file()
         echo(f"  {run.name}: training{' (resumed)' if resume else ''}")
         if nproc > 1:
-            train_parallel(nproc, data_path(run.train_data, folder), config, out, progress=progress, resume=resume)
-            saved = load_run(out)
+            saved = train_parallel(nproc, data_path(run.train_data, folder), config, out, progress=progress, resume=resume)
             model, epochs, final_loss = saved.model, saved.meta["epochs"], saved.meta["final_loss"]
         else:
             result = train(train_data, config, out, resume=resume, progress=progress)

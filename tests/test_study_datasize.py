@@ -87,7 +87,7 @@ def test_data_parallel_runs_end_where_one_process_ends(tiny_datasize, tmp_path):
             assert abs(x - y) <= 1e-5 * abs(x)
 
 
-@pytest.mark.parametrize("nproc", ["0", "-1", "1.5", "two"])
+@pytest.mark.parametrize("nproc", ["0", "-1", "1.5", "two", "3"])
 def test_bad_nproc_is_one_line_and_writes_nothing(tmp_path, capsys, nproc):
     out = tmp_path / "study"
     assert main(["study", "datasize", "--size", "tiny", "--nproc", nproc, "--out", str(out), "--no-progress"]) == 2

@@ -138,17 +138,15 @@ def run(args) -> int:
     data, config = prepare(args)
     if nproc in (None, 1):
         return train_here(args, data, config, distributed.SINGLE)
-    from pixelpde.learned.io import load_run
     from pixelpde.learned.train import TrainingDiverged, train_parallel
 
     distributed.check_world(distributed.World(0, nproc), config.batch_size)
     try:
-        train_parallel(nproc, args.data, config, args.out, progress=not args.no_progress, threads=args.threads,
-                       resume=args.resume, count=args.n_train, min_norm=args.min_norm)
+        run = train_parallel(nproc, args.data, config, args.out, progress=not args.no_progress, threads=args.threads,
+                             resume=args.resume, count=args.n_train, min_norm=args.min_norm)
     except TrainingDiverged as exc:
         print(f"pixelpde: error: {exc}", file=sys.stderr)
         return 3
-    run = load_run(args.out)  # written by rank 0; its sidecar holds the epochs and the final loss
     report(args, data, config, run.model, run.meta["epochs"], run.meta["final_loss"], nproc)
     return 0
 

@@ -33,11 +33,8 @@ import torch
 
 from pixelpde.integrators import rollout
 from pixelpde.learned.data import gather_windows
+from pixelpde.ground.errors import TrainingDiverged
 from pixelpde.learned.distributed import SINGLE, World, all_reduce_sum, shard
-
-
-class TrainingDiverged(RuntimeError):
-    """A non-finite loss or gradient; the message says where and what was kept."""
 
 
 def batch_loss(model, windows: torch.Tensor, dt: float, integrator, total: int | None = None) -> torch.Tensor:
@@ -107,7 +104,10 @@ def run_epoch(model, optimizer, U, index, M, dt, integrator, config, stage, epoc
         all_reduce_sum(flat, world)
         if world.size > 1:
             for p, g in zip(params, flat[:-1].split(sizes)):
-                p.grad.copy_(g.view_as(p))
+                if p.grad is None:  # a rank whose shards were all empty so far has no gradient yet
+                    p.grad = g.view_as(p).clone()
+                else:
+                    p.grad.copy_(g.view_as(p))
         losses[b] = flat[-1]
         ok = torch.isfinite(flat).all()
         first_bad = torch.where(ok | (first_bad >= 0), first_bad, torch.full_like(first_bad, b))

@@ -57,6 +57,18 @@ def test_workers_train_on_the_selected_trajectories(heat_file, tmp_path, capsys)
     assert "on 2 trajectories" in out and "1 epochs, 2 workers" in out
 
 
+def test_a_worker_with_no_window_at_all_still_steps_with_the_others(heat_file, tmp_path):
+    """One trajectory, one window per epoch (--windows first): rank 1's shard is always empty
+    (it never has a gradient of its own) and both ranks still end with one process's weights."""
+    extra = ("--n-train", "1", "--windows", "first", "--epochs", "3")
+    assert _train(heat_file, tmp_path / "one", "--threads", "1", *extra) == 0
+    assert _train(heat_file, tmp_path / "two", "--nproc", "2", *extra) == 0
+    a, _ = load_tensors(tmp_path / "one" / "model.pt")
+    b, meta = load_tensors(tmp_path / "two" / "model.pt")
+    scale = max(v.abs().max().item() for v in a.values())
+    assert max((a[k] - b[k]).abs().max().item() for k in a) <= 1e-12 * scale and meta["workers"] == 2
+
+
 def test_worker_divergence_stops_all_and_keeps_the_checkpoint(heat_file, tmp_path):
     """Through train_parallel (what reproduce --nproc uses): every worker stops, one line, no model.pt."""
     from pixelpde.learned.config import TrainConfig

@@ -18,7 +18,7 @@ import sys
 
 from pixelpde import __version__
 from pixelpde.ground import atomic, interrupt
-from pixelpde.ground.errors import InputError
+from pixelpde.ground.errors import InputError, TrainingDiverged
 
 #: Subcommand modules, in the order ``pixelpde --help`` lists them.
 COMMANDS = (
@@ -81,6 +81,8 @@ def _run(argv) -> int:
         result = args.func(args)
     except InputError as exc:
         return _fail(str(exc))
+    except TrainingDiverged as exc:
+        return _fail(str(exc), code=3)
     except FileNotFoundError as exc:
         return _fail(f"no such file: {exc.filename or exc}")
     except IsADirectoryError as exc:

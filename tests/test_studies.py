@@ -123,3 +123,17 @@ def test_every_study_runs_at_the_tiny_size(name, tmp_path, monkeypatch):
     if name == "advection":  # the initialisation alone is evaluated untrained, next to the trained runs
         trained = {r["run"]["name"]: r["run"]["train"] for r in record["results"]}
         assert trained["fitted-init-only-seed0"] is False and trained["fitted-seed0"] is True
+
+
+def test_a_diverged_training_is_one_line_and_exit_3(tmp_path, capsys, monkeypatch):
+    """Any command that trains (study, reproduce, train) reports divergence as one line, exit 3."""
+    from pixelpde.ground.errors import TrainingDiverged
+    from pixelpde.studies import runner
+
+    def diverge(*args, **kwargs):
+        raise TrainingDiverged("training diverged: loss is nan at stage 1 (M=2), epoch 1, batch 1; kept nothing")
+
+    monkeypatch.setattr(runner, "run_study", diverge)
+    assert main(["study", "structure", "--size", "tiny", "--out", str(tmp_path / "s"), "--no-progress"]) == 3
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("pixelpde: error: training diverged")

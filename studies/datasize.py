@@ -6,15 +6,17 @@ paper reports about 1 %.  This study trains the problem's network from a random 
 on the first n of one set of trajectories, n in ``counts``, with a **fixed budget of Adam
 steps**: the windows differ, the number of parameter updates does not.
 
-Budget.  ``epochs`` and ``lr_step`` are Algorithm 3's per-stage numbers at the largest count
-N (a step is one batch of ``batch_size`` windows, ceil(N / b) steps per epoch).  A run on n
+Budget.  ``epochs`` and ``lr_step`` are the per-stage numbers of a shortened Algorithm 3 at the
+largest count N (Algorithm 3 itself: 100 epochs, lr / 10 every 30; a step is one batch of
+``batch_size`` windows, ceil(N / b) steps per epoch).  A run on n
 trajectories takes ceil(N / b) / ceil(n / b) times as many epochs, its lr step scaled alike
 (both rounded, at least 1), so every run takes about ``epochs * ceil(N / b)`` steps per stage;
 the exact count of each run is in ``results.csv`` (``adam_steps``).  Below b trajectories a
 batch holds all n windows.
 
-The datasets are nested: the generator draws trajectory i from (seed, i) alone (Fisher's
-||U^0|| filter included), so the n-trajectory file is the first n of the N-trajectory one.
+The datasets are nested: the generator's trajectories are the first accepted draws of its seed,
+in a fixed order that does not depend on how many are asked for (Fisher's ||U^0|| filter
+included), so the n-trajectory file is the first n of the N-trajectory one.
 """
 
 from __future__ import annotations
@@ -49,8 +51,12 @@ class DataSizes(Sizes):
         object.__setattr__(self, "problems", tuple(self.problems))
         for n in self.counts:
             check_positive_int(n, "a trajectory count")
-        if not self.counts or max(self.counts) != self.n_train or len(set(self.counts)) != len(self.counts):
-            raise InputError(f"counts {list(self.counts)} must be distinct and end at n_train={self.n_train}")
+        if not self.counts or list(self.counts) != sorted(set(self.counts)) or self.counts[-1] != self.n_train:
+            raise InputError(f"counts {list(self.counts)} must increase and end at n_train={self.n_train}")
+        if self.lr_step is not None:
+            check_positive_int(self.lr_step, "lr-step")
+        if not self.problems:
+            raise InputError("a datasize study needs at least one problem")
         for problem in self.problems:
             preset(problem)  # one line for an unknown problem
 

@@ -35,9 +35,11 @@ def study_sizes(name: str, size: str = "quick", **overrides):
     return replace(module.SIZES[size], **{k: v for k, v in overrides.items() if v is not None})
 
 
-def run_study(name: str, out, size: str = "quick", progress: bool = False, echo=print, nproc: int = 1, **overrides) -> dict:
+def run_study(name: str, out, size: str = "quick", progress: bool = False, echo=print, nproc: int = 1,
+              threads: int | None = None, **overrides) -> dict:
     """Run (or resume) the study ``name`` into ``out``; returns the study record (also ``out/study.json``).
-    ``nproc`` > 1: each training in that many data-parallel workers."""
+    ``nproc`` > 1: each training in that many data-parallel workers of ``threads`` CPU threads each
+    (None: the cores shared out)."""
     module = get_study(name)
     sizes = study_sizes(name, size, **overrides)
     runs = module.plan(sizes)
@@ -54,7 +56,7 @@ def run_study(name: str, out, size: str = "quick", progress: bool = False, echo=
     results = []
     for i, run in enumerate(runs):
         echo(f"[{i + 1}/{len(runs)}] {run.name}")
-        results.append(execute(run, out, progress, echo, nproc=nproc))
+        results.append(execute(run, out, progress, echo, nproc=nproc, threads=threads))
     seconds = time.perf_counter() - start
     table = rows(results, getattr(module, "columns", None))
     write_csv(out / "results.csv", table)

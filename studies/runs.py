@@ -48,7 +48,7 @@ class RunSpec:
         return fingerprint(self)
 
 
-def execute(run: RunSpec, folder, progress: bool = False, echo=print, nproc: int = 1) -> dict:
+def execute(run: RunSpec, folder, progress: bool = False, echo=print, nproc: int = 1, threads: int | None = None) -> dict:
     """The result of ``run`` (read back from ``folder/runs/NAME-KEY/result.json`` when it is there).
 
     ``nproc`` > 1 trains in that many data-parallel workers (:func:`pixelpde.learned.train.train_parallel`);
@@ -74,7 +74,8 @@ def execute(run: RunSpec, folder, progress: bool = False, echo=print, nproc: int
         resume = (out / "checkpoint.pt").is_file()
         echo(f"  {run.name}: training{' (resumed)' if resume else ''}")
         if nproc > 1:
-            saved = train_parallel(nproc, data_path(run.train_data, folder), config, out, progress=progress, resume=resume)
+            saved = train_parallel(nproc, data_path(run.train_data, folder), config, out, progress=progress, resume=resume,
+                                   threads=threads)
             model, epochs, final_loss = saved.model, saved.meta["epochs"], saved.meta["final_loss"]
         else:
             result = train(train_data, config, out, resume=resume, progress=progress)

@@ -49,11 +49,15 @@ def test_bad_sizes_are_refused():
     from pixelpde.studies.datasize import DataSizes
 
     base = dict(p=8, n_train=4, train_steps=3, n_test=2, test_steps=4, seeds=1, epochs=1, stages=(2,))
-    for counts in [(2, 3), (4, 4), (), (0, 4)]:
+    for counts in [(2, 3), (4, 4), (), (0, 4), (4, 2)]:
         with pytest.raises(InputError):
             DataSizes(**base, counts=counts)
     with pytest.raises(InputError, match="unknown"):
         DataSizes(**base, counts=(4,), problems=("wave",))
+    with pytest.raises(InputError, match="at least one problem"):
+        DataSizes(**base, counts=(4,), problems=())
+    with pytest.raises(InputError, match="lr-step"):
+        DataSizes(**base, counts=(4,), lr_step=0)
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +85,8 @@ def test_data_parallel_runs_end_where_one_process_ends(tiny_datasize, tmp_path):
     assert main(["study", "datasize", "--size", "tiny", "--nproc", "2", "--out", str(tmp_path), "--no-progress"]) == 0
     one = json.loads((out / "study.json").read_text())["results"]
     two = json.loads((tmp_path / "study.json").read_text())["results"]
+    assert len(one) == len(two) == 2
+    assert [json.loads(p.read_text())["workers"] for p in sorted((tmp_path / "runs").glob("*/model.json"))] == [2, 2]
     for a, b in zip(one, two):
         assert a["epochs"] == b["epochs"]
         for x, y in zip(a["metrics"]["rE"], b["metrics"]["rE"]):

@@ -94,3 +94,9 @@ def apply_runtime_options(args) -> None:
         import torch
 
         torch.set_num_threads(args.threads)
+
+
+def add_nproc_option(parser: argparse.ArgumentParser) -> None:
+    """``--nproc N``: data-parallel workers (parsed by :func:`pixelpde.learned.distributed.parse_nproc`)."""
+    parser.add_argument("--nproc", default=None, help="data-parallel workers on this machine (torch.distributed: gloo on "
+                        "the CPU, NCCL with one GPU each on CUDA; default 1)")

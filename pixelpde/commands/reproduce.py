@@ -15,7 +15,7 @@ def register(sub) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of the data (test data: seed + 1) and of training")
     p.add_argument("--no-constructive-init", action="store_true", help="skip the constructively initialised run")
     add_runtime_options(p)
-    from pixelpde.commands.train import add_nproc_option
+    from pixelpde.commands._common import add_nproc_option
 
     add_nproc_option(p)
     p.set_defaults(func=run)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pixelpde.commands._common import add_runtime_options, apply_runtime_options
+from pixelpde.commands._common import add_nproc_option, add_runtime_options, apply_runtime_options
 
 NAMES = ("capacity", "integrators", "structure", "advection", "datasize")  # pixelpde.studies.STUDIES (checked in tests)
 
@@ -16,7 +16,7 @@ def register(sub) -> None:
     p.add_argument("--out", required=True, help="study folder: study.json, results.csv, figure.png, report.md, data/, runs/")
     p.add_argument("--p", type=int, default=None, help="override the grid size p (>= 4)")
     p.add_argument("--seeds", type=int, default=None, help="override the number of seeds (>= 1)")
-    p.add_argument("--nproc", default=None, help="train each run in N data-parallel workers (torch.distributed; default 1)")
+    add_nproc_option(p)
     add_runtime_options(p)
     p.set_defaults(func=run, size=None)
 
@@ -28,10 +28,10 @@ def run(args) -> None:
     from pixelpde.studies.runner import run_study
 
     nproc = 1 if args.nproc is None else parse_nproc(args.nproc)
-    if args.threads is None:
-        torch.set_num_threads(1)  # studies train small grids; one thread is faster on a shared CPU
+    threads = args.threads or 1  # studies train small grids; one thread (per worker) is faster on a shared CPU
+    torch.set_num_threads(threads)
     apply_runtime_options(args)
     summary = run_study(args.name, args.out, size=args.size or "full", progress=not args.no_progress,
-                        nproc=nproc, p=args.p, seeds=args.seeds)
+                        nproc=nproc, threads=threads, p=args.p, seeds=args.seeds)
     print(summary["findings"])
     print(f"wrote {args.out}/study.json, results.csv, figure.png and report.md")

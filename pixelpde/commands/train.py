@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 
-from pixelpde.commands._common import add_runtime_options, apply_runtime_options
+from pixelpde.commands._common import add_nproc_option, add_runtime_options, apply_runtime_options
 from pixelpde.ground.errors import InputError
 from pixelpde.ground.validate import MAX_SUBSTEPS, check_int, check_seed
 
@@ -91,11 +91,6 @@ def load_training_data(args):
     if data.problem is not None and data.problem != args.problem:
         raise InputError(f"{args.data!r} holds {data.problem!r} data, not {args.problem!r}")
     return data.select(count=args.n_train, min_norm=args.min_norm)
-
-
-def add_nproc_option(parser) -> None:
-    parser.add_argument("--nproc", default=None, help="data-parallel workers on this machine (torch.distributed: gloo on "
-                        "the CPU, NCCL with one GPU each on CUDA; default 1)")
 
 
 def prepare(args):

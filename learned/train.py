@@ -77,6 +77,11 @@ class TrainResult:
     finished: bool = True
     out: Path | None = None
 
+    @property
+    def final_loss(self) -> float | None:
+        """The loss of the last epoch trained (None before any)."""
+        return self.log[-1]["loss"] if self.log else None
+
 
 def train(
     data: Trajectories,
@@ -176,7 +181,7 @@ def train(
 
     result = TrainResult(model, spec, config, dt, log, finished, out)
     if finished and world.main:
-        meta["final_loss"] = log[-1]["loss"] if log else None
+        meta["final_loss"] = result.final_loss
         meta["epochs"] = len(log)
         meta["train_seconds"] = sum(r["seconds"] for r in log)
         meta["workers"] = world.size

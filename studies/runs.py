@@ -79,8 +79,7 @@ def execute(run: RunSpec, folder, progress: bool = False, echo=print, nproc: int
             model, epochs, final_loss = saved.model, saved.meta["epochs"], saved.meta["final_loss"]
         else:
             result = train(train_data, config, out, resume=resume, progress=progress)
-            model, epochs = result.model, len(result.log)
-            final_loss = result.log[-1]["loss"] if result.log else None
+            model, epochs, final_loss = result.model, len(result.log), result.final_loss
     else:
         echo(f"  {run.name}: initialisation only")
         model = build_model(config, train_data, torch.Generator().manual_seed(int(config.seed)))[2]

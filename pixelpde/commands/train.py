@@ -133,15 +133,12 @@ def run(args) -> int:
     data, config = prepare(args)
     if nproc in (None, 1):
         return train_here(args, data, config, distributed.SINGLE)
-    from pixelpde.learned.train import TrainingDiverged, train_parallel
+    from pixelpde.learned.train import train_parallel
 
     distributed.check_world(distributed.World(0, nproc), config.batch_size)
-    try:
-        run = train_parallel(nproc, args.data, config, args.out, progress=not args.no_progress, threads=args.threads,
-                             resume=args.resume, count=args.n_train, min_norm=args.min_norm)
-    except TrainingDiverged as exc:
-        print(f"pixelpde: error: {exc}", file=sys.stderr)
-        return 3
+    # a divergence (TrainingDiverged) is one line and exit 3 in pixelpde.cli, as for every command
+    run = train_parallel(nproc, args.data, config, args.out, progress=not args.no_progress, threads=args.threads,
+                         resume=args.resume, count=args.n_train, min_norm=args.min_norm)
     report(args, data, config, run.model, run.meta["epochs"], run.meta["final_loss"], nproc)
     return 0
 
@@ -178,8 +175,7 @@ def train_here(args, data, config, world) -> int:
             print(f"pixelpde: error: {exc}", file=sys.stderr)
         return 3
     if world.main:
-        final = result.log[-1]["loss"] if result.log else None
-        report(args, data, config, result.model, len(result.log), final, world.size)
+        report(args, data, config, result.model, len(result.log), result.final_loss, world.size)
     return 0
 
 

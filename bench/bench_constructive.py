@@ -36,7 +36,9 @@ def main():
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--repeats", type=int, default=20)
     args = ap.parse_args()
-    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
+    cpu = next(
+        (l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor()
+    )
     print(f"machine: {cpu}, torch threads {torch.get_num_threads()}, torch {torch.__version__}")
     print(f"batch {args.batch} x {args.p} x {args.p}, ms per evaluation (mean of {args.repeats})")
     U = np.random.default_rng(0).uniform(-1, 1, (args.batch, args.p, args.p))

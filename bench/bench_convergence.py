@@ -18,7 +18,6 @@ import platform
 import time
 
 
-
 def cpu_model() -> str:
     try:
         with open("/proc/cpuinfo") as fh:
@@ -40,11 +39,13 @@ def main() -> None:
 
     import torch
 
-    from pixelpde.convergence import StudySpec, run_study
     from pixelpde.commands.convergence import format_table
+    from pixelpde.convergence import StudySpec, run_study
 
-    print(f"machine: {os.cpu_count()} CPUs (nproc), {cpu_model()}; torch {torch.__version__}, "
-          f"{args.threads or torch.get_num_threads()} thread(s)")
+    print(
+        f"machine: {os.cpu_count()} CPUs (nproc), {cpu_model()}; torch {torch.__version__}, "
+        f"{args.threads or torch.get_num_threads()} thread(s)"
+    )
     spec = StudySpec(
         pde="u_t = u_x + u_y",
         bc="periodic",
@@ -60,8 +61,10 @@ def main() -> None:
     elapsed = time.perf_counter() - start
     print(format_table(study))
     steps = sum(study["steps"])
-    print(f"total: {elapsed:.1f} s wall for {steps} RK4 steps ({4 * steps} network evaluations) "
-          f"on {args.grid}x{args.grid}, {1e3 * elapsed / steps:.2f} ms per step")
+    print(
+        f"total: {elapsed:.1f} s wall for {steps} RK4 steps ({4 * steps} network evaluations) "
+        f"on {args.grid}x{args.grid}, {1e3 * elapsed / steps:.2f} ms per step"
+    )
 
 
 if __name__ == "__main__":

@@ -30,11 +30,10 @@ import platform
 import time
 from pathlib import Path
 
+import numpy as np
+import scipy
 
-import numpy as np  # noqa: E402
-import scipy  # noqa: E402
-
-from pixelpde.fem import generate  # noqa: E402
+from pixelpde.fem import generate
 
 TARGETS = {"heat": 2.0, "fisher": 20.0}
 
@@ -71,7 +70,9 @@ def main() -> None:
     have_firedrake = importlib.util.find_spec("firedrake") is not None
     print(f"machine: {machine()}")
     print(f"workload: {args.n} trajectories x {args.steps} steps at p = {args.p} (seed 0)")
-    print(f"Firedrake: {'importable' if have_firedrake else 'not importable (install: scripts/install-firedrake.sh)'}\n")
+    print(
+        f"Firedrake: {'importable' if have_firedrake else 'not importable (install: scripts/install-firedrake.sh)'}\n"
+    )
     header = f"{'problem':10s} {'path':10s} {'traj':>5s} {'seconds':>9s} {'traj/s':>9s} {'s/traj':>9s}  notes"
     print(header)
     print("-" * len(header))
@@ -85,8 +86,10 @@ def main() -> None:
             verdict = "met" if t_fast < TARGETS[problem] else "NOT met"
             note += f"; target < {TARGETS[problem]:g} s {verdict}"
         if problem == "fisher":
-            note += (f"; Newton <= {fast.attrs['newton_iterations_max']} it/step "
-                     f"(mean {fast.attrs['newton_iterations_mean']:.2f}), residual <= {fast.attrs['newton_residual_max']:.1e}")
+            note += (
+                f"; Newton <= {fast.attrs['newton_iterations_max']} it/step "
+                f"(mean {fast.attrs['newton_iterations_mean']:.2f}), residual <= {fast.attrs['newton_residual_max']:.1e}"
+            )
         row(problem, "fast", args.n, t_fast, note)
         t_scheme = scheme_only(args.n, **common)
         row(problem, "  scheme", args.n, t_scheme, "the same, into an output array allocated and touched beforehand")
@@ -102,7 +105,13 @@ def main() -> None:
             t_fd, fd = timed(n=n_fd, backend="firedrake", **common)
             diff = np.abs(fd.U - fast.U[:n_fd]).max() / np.abs(fast.U[:n_fd]).max()
             speed = (n_fd / t_fd) / (args.n / t_fast)
-            row(problem, "firedrake", n_fd, t_fd, f"max rel. diff from embedded {diff:.1e}; {1 / speed:.0f}x fewer traj/s than fast")
+            row(
+                problem,
+                "firedrake",
+                n_fd,
+                t_fd,
+                f"max rel. diff from embedded {diff:.1e}; {1 / speed:.0f}x fewer traj/s than fast",
+            )
         print()
 
 

@@ -83,8 +83,10 @@ class PaperStyleNet(nn.Module):
         for _ in range(self.substeps):
             new = x + self.h * self.vector_field(x)
             if self.projected:
-                new = new * (torch.linalg.vector_norm(x, dim=(1, 2, 3), keepdim=True)
-                             / torch.linalg.vector_norm(new, dim=(1, 2, 3), keepdim=True))
+                new = new * (
+                    torch.linalg.vector_norm(x, dim=(1, 2, 3), keepdim=True)
+                    / torch.linalg.vector_norm(new, dim=(1, 2, 3), keepdim=True)
+                )
             x = new
         return x
 
@@ -92,7 +94,9 @@ class PaperStyleNet(nn.Module):
 def baseline_rate(problem, U, batch, batches, rounds, dt=1e-3) -> float:
     pre = PROBLEMS[problem]
     torch.manual_seed(0)
-    net = PaperStyleNet(PRESETS[pre.arch], BC[problem], dt, pre.substeps, pre.integrator.startswith("projected")).to(U.device)
+    net = PaperStyleNet(PRESETS[pre.arch], BC[problem], dt, pre.substeps, pre.integrator.startswith("projected")).to(
+        U.device
+    )
     optimizer = torch.optim.Adam(net.parameters(), lr=1e-4)
     criterion = nn.MSELoss()
     M = U.shape[1] - 1
@@ -136,7 +140,9 @@ def pixelpde_rate(problem, U, batch, batches, rounds, world: World = World(), dt
     best, best_cpu = float("inf"), float("inf")
     for r in range(rounds):
         cpu = time.process_time()
-        row = run_epoch(model, optimizer, U, index[: batch * batches], M, dt, integrator, config, 0, r + 1, world, loss_fn=loss_fn)
+        row = run_epoch(
+            model, optimizer, U, index[: batch * batches], M, dt, integrator, config, 0, r + 1, world, loss_fn=loss_fn
+        )
         seconds = torch.tensor([row["seconds"], time.process_time() - cpu], dtype=torch.float64)
         all_reduce_sum(seconds, world)  # wall: the mean over workers; CPU: the sum
         best, best_cpu = min(best, float(seconds[0]) / world.size), min(best_cpu, float(seconds[1]))
@@ -148,8 +154,15 @@ def _worker(options) -> int:
     init(world, torch.device("cpu"))
     try:
         U = windows(options)
-        rate = pixelpde_rate(options["problem"], U, options["batch"], options["batches"], options["rounds"], world,
-                             compile=options.get("compile", False))[0]
+        rate = pixelpde_rate(
+            options["problem"],
+            U,
+            options["batch"],
+            options["batches"],
+            options["rounds"],
+            world,
+            compile=options.get("compile", False),
+        )[0]
         if world.main:
             Path(options["result"]).write_text(json.dumps(rate))
     finally:
@@ -180,10 +193,14 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--batches", type=int, default=3, help="batches per timed pass")
     parser.add_argument("--rounds", type=int, default=2, help="timed passes; the best counts")
-    parser.add_argument("--threads", type=int, default=1, help="CPU threads of the baseline and of each pixelpde process")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="CPU threads of the baseline and of each pixelpde process"
+    )
     parser.add_argument("--nproc", type=int, default=2, help="workers of the data-parallel run (0: skip it)")
     parser.add_argument("--problems", default="advection,heat,fisher")
-    parser.add_argument("--compile", action="store_true", help="also time pixelpde with torch.compile (compiles for minutes)")
+    parser.add_argument(
+        "--compile", action="store_true", help="also time pixelpde with torch.compile (compiles for minutes)"
+    )
     parser.add_argument("--device", default="cpu", help="cpu (default), cuda or auto (the --nproc run: CPU only)")
     args = parser.parse_args()
     from pixelpde.learned.device import pick_device
@@ -191,10 +208,14 @@ def main() -> None:
     device = pick_device(args.device)
     torch.set_num_threads(args.threads)
     load = os.getloadavg() if hasattr(os, "getloadavg") else ("?",) * 3
-    print(f"torch {torch.__version__}, {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-          f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} at start")
-    print(f"p = {args.p}, M = {args.M}, batch {args.batch}, float32, {args.threads} thread(s) per process; "
-          f"windows/s, best of {args.rounds} x {args.batches} batches")
+    print(
+        f"torch {torch.__version__}, {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+        f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} at start"
+    )
+    print(
+        f"p = {args.p}, M = {args.M}, batch {args.batch}, float32, {args.threads} thread(s) per process; "
+        f"windows/s, best of {args.rounds} x {args.batches} batches"
+    )
     header = f"  {'problem':<10} {'baseline':>9} {'pixelpde':>9} {'ratio':>6}"
     if args.nproc > 1:
         header += f" {f'--nproc {args.nproc}':>10} {'ratio':>6}"
@@ -209,8 +230,11 @@ def main() -> None:
         line = f"  {problem:<10} {base:9.2f} {ours:9.2f} {ours / base:5.2f}x"
         if args.compile:
             fast, fast_cpu = pixelpde_rate(problem, U, args.batch, args.batches, args.rounds, compile=True)
-            print(f"  {problem:<10} --compile: {fast:.2f} windows/s ({fast / base:.2f}x), {fast_cpu:.2f} per CPU-second "
-                  f"({fast_cpu / base_cpu:.2f}x)", flush=True)
+            print(
+                f"  {problem:<10} --compile: {fast:.2f} windows/s ({fast / base:.2f}x), {fast_cpu:.2f} per CPU-second "
+                f"({fast_cpu / base_cpu:.2f}x)",
+                flush=True,
+            )
         tail = f"   | {base_cpu:.2f}, {ours_cpu:.2f}, {ours_cpu / base_cpu:.2f}x"
         if args.nproc > 1:
             many = parallel_rate(args.nproc, {**options, "problem": problem}, args.threads)
@@ -218,7 +242,9 @@ def main() -> None:
         print(line + tail, flush=True)
         if args.nproc > 1 and args.compile:
             many = parallel_rate(args.nproc, {**options, "problem": problem, "compile": True}, args.threads)
-            print(f"  {problem:<10} --compile --nproc {args.nproc}: {many:.2f} windows/s ({many / base:.2f}x)", flush=True)
+            print(
+                f"  {problem:<10} --compile --nproc {args.nproc}: {many:.2f} windows/s ({many / base:.2f}x)", flush=True
+            )
     load = os.getloadavg() if hasattr(os, "getloadavg") else ("?",) * 3
     print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} at end")
 

@@ -61,16 +61,26 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}, python {platform.python_version()}")
-    import torch  # noqa: F401  (imports paid once, before the in-process timings)
+    print(
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}, python {platform.python_version()}"
+    )
+    import torch
 
     with tempfile.TemporaryDirectory() as d:
         out = os.path.join(d, "w.pt")
         in_process(PDES["heat (linear, baseline)"], out)  # warm caches of the imports
-        rows = {name: (min(whole(p, out) for _ in range(args.repeats)), min(in_process(p, out) for _ in range(args.repeats))) for name, p in PDES.items()}
+        rows = {
+            name: (
+                min(whole(p, out) for _ in range(args.repeats)),
+                min(in_process(p, out) for _ in range(args.repeats)),
+            )
+            for name, p in PDES.items()
+        }
     (base_w, _, base_c), base_i = rows["heat (linear, baseline)"]
     print("fresh interpreter: whole command = imports + cold work; warm: the same call repeated in one process")
-    print(f"{'PDE':30s} {'command [s]':>11s} {'ratio':>6s} {'imports [s]':>11s} {'cold work [s]':>13s} {'ratio':>6s} {'warm [s]':>9s}")
+    print(
+        f"{'PDE':30s} {'command [s]':>11s} {'ratio':>6s} {'imports [s]':>11s} {'cold work [s]':>13s} {'ratio':>6s} {'warm [s]':>9s}"
+    )
     for name, ((w, imp, cold), i) in rows.items():
         print(f"{name:30s} {w:11.3f} {w / base_w:6.2f} {imp:11.3f} {cold:13.3f} {cold / base_c:6.2f} {i:9.3f}")
 

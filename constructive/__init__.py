@@ -17,16 +17,16 @@ from pixelpde.constructive.polynomial import PolynomialNetwork, polynomial_weigh
 from pixelpde.constructive.theorem32 import WEIGHT_NAMES, linear_weights, theorem32_shapes, theorem32_weights
 
 __all__ = [
+    "WEIGHT_NAMES",
     "LinearNetwork",
     "PolynomialNetwork",
-    "exact_network",
-    "polynomial_weights",
-    "power_sum",
     "Theorem32Network",
-    "WEIGHT_NAMES",
+    "exact_network",
     "identity_filter",
     "linear_weights",
     "load_network",
+    "polynomial_weights",
+    "power_sum",
     "product_weights",
     "relu2",
     "save_network",

@@ -105,7 +105,9 @@ def load_tensors(path) -> tuple[dict[str, torch.Tensor], dict]:
     if not side.is_file():
         raise InputError(f"weights file {str(path)!r} has no sidecar {str(side)!r} (it records the boundary condition)")
     if side.stat().st_size > MAX_SIDECAR_BYTES:
-        raise InputError(f"sidecar {str(side)!r} is larger than {MAX_SIDECAR_BYTES} bytes: not a pixelpde weights description")
+        raise InputError(
+            f"sidecar {str(side)!r} is larger than {MAX_SIDECAR_BYTES} bytes: not a pixelpde weights description"
+        )
     try:
         meta = json.loads(side.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
@@ -130,7 +132,9 @@ def load_tensors(path) -> tuple[dict[str, torch.Tensor], dict]:
             warnings.simplefilter("ignore")
             state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for corrupt or foreign files
-        raise InputError(f"cannot read weights file {str(path)!r}: {type(exc).__name__} (not a weights-only file)") from None
+        raise InputError(
+            f"cannot read weights file {str(path)!r}: {type(exc).__name__} (not a weights-only file)"
+        ) from None
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise InputError(f"weights file {str(path)!r} is not a dict of tensors")
     shapes = {name: list(t.shape) for name, t in state.items()}
@@ -175,7 +179,9 @@ def network_from_tensors(path, state: dict, meta: dict, compact: bool = False, d
     from pixelpde.constructive.polynomial import PolynomialNetwork
 
     if meta.get("network") not in ("theorem32", "polynomial"):
-        raise InputError(f"weights file {str(path)!r} holds a {meta.get('network')!r} network, not theorem32 or polynomial")
+        raise InputError(
+            f"weights file {str(path)!r} holds a {meta.get('network')!r} network, not theorem32 or polynomial"
+        )
     if not all(key in meta for key in ("n", "bc", "size")):
         raise InputError(f"sidecar of {str(path)!r} lacks n, bc or size")
     n = check_int(meta["n"], f"sidecar of {str(path)!r}: n", 0, MAX_TERMS)

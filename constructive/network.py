@@ -69,10 +69,12 @@ class Theorem32Network(ExactNetwork):
     def __init__(self, n: int, bc, size: int = 3, compact: bool = False, dtype=torch.float64):
         super().__init__()
         self.n = int(n)
-        self._set_grid_and_parameters(bc, size, compact, theorem32_shapes(self.n, int(size), 1 if compact else 3), dtype)
+        self._set_grid_and_parameters(
+            bc, size, compact, theorem32_shapes(self.n, int(size), 1 if compact else 3), dtype
+        )
 
     @classmethod
-    def from_system(cls, sd: SemiDiscretePDE, compact: bool = False, dtype=torch.float64) -> "Theorem32Network":
+    def from_system(cls, sd: SemiDiscretePDE, compact: bool = False, dtype=torch.float64) -> Theorem32Network:
         """The exact network of the proof of Theorem 3.2 for ``sd``."""
         net = cls(sd.n, sd.bc, sd.size, compact=False, dtype=torch.float64)
         net.load_weights(theorem32_weights(sd))
@@ -88,7 +90,7 @@ class Theorem32Network(ExactNetwork):
             out = out + conv2d(relu2(conv2d(t1, self.B1, self.bc)), self.B2, self.bc)
         return restore(out)
 
-    def compacted(self) -> "Theorem32Network":
+    def compacted(self) -> Theorem32Network:
         """The same map with A2, B1, B2, C as 1 x 1 filters.
 
         Exact when those filters vanish off their centre (as in the
@@ -110,7 +112,7 @@ class Theorem32Network(ExactNetwork):
         out.load_weights(weights)
         return out
 
-    def expanded(self) -> "Theorem32Network":
+    def expanded(self) -> Theorem32Network:
         """The full 3 x 3 form of a compact network (inverse of :meth:`compacted`)."""
         if not self.compact:
             return self
@@ -138,7 +140,7 @@ class LinearNetwork(nn.Module):
         self.A2 = nn.Parameter(torch.zeros(1, 2, 1, 1, dtype=dtype))
 
     @classmethod
-    def from_system(cls, sd: SemiDiscretePDE, dtype=torch.float64) -> "LinearNetwork":
+    def from_system(cls, sd: SemiDiscretePDE, dtype=torch.float64) -> LinearNetwork:
         weights = linear_weights(sd)
         net = cls(sd.bc, sd.size, dtype=torch.float64)
         with torch.no_grad():
@@ -161,4 +163,4 @@ def exact_network(sd: SemiDiscretePDE, compact: bool = False, dtype=torch.float6
     return Theorem32Network.from_system(sd, compact=compact, dtype=dtype)
 
 
-__all__ = ["LinearNetwork", "Theorem32Network", "WEIGHT_NAMES", "exact_network"]
+__all__ = ["WEIGHT_NAMES", "LinearNetwork", "Theorem32Network", "exact_network"]

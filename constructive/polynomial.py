@@ -208,14 +208,16 @@ class PolynomialNetwork(ExactNetwork):
         if any(int(q) < 3 or c < 2 for q, c in self.structure["branches"].items()):
             raise InputError(f"malformed polynomial network structure {structure!r}")
         self.n = self.structure["n"]
-        self._set_grid_and_parameters(bc, size, compact, polynomial_shapes(self.structure, int(size), 1 if compact else 3), dtype)
+        self._set_grid_and_parameters(
+            bc, size, compact, polynomial_shapes(self.structure, int(size), 1 if compact else 3), dtype
+        )
 
     @property
     def degrees(self) -> tuple[int, ...]:
         return tuple(sorted(int(q) for q in self.structure["branches"]))
 
     @classmethod
-    def from_system(cls, sd, compact: bool = False, dtype=torch.float64) -> "PolynomialNetwork":
+    def from_system(cls, sd, compact: bool = False, dtype=torch.float64) -> PolynomialNetwork:
         structure, weights = polynomial_weights(sd)
         net = cls(structure, sd.bc, sd.size)
         net.load_weights(weights)
@@ -232,7 +234,7 @@ class PolynomialNetwork(ExactNetwork):
             out = out + conv2d(hidden, getattr(self, f"E2_{q}"), self.bc)
         return restore(out)
 
-    def _resized(self, compact: bool) -> "PolynomialNetwork":
+    def _resized(self, compact: bool) -> PolynomialNetwork:
         out = PolynomialNetwork(self.structure, self.bc, self.size, compact=compact, dtype=self.A1.dtype)
         weights = {"A1": self.A1.detach()}
         for name, p in self.named_parameters():
@@ -252,10 +254,10 @@ class PolynomialNetwork(ExactNetwork):
         out.load_weights(weights)
         return out
 
-    def compacted(self) -> "PolynomialNetwork":
+    def compacted(self) -> PolynomialNetwork:
         return self if self.compact else self._resized(True)
 
-    def expanded(self) -> "PolynomialNetwork":
+    def expanded(self) -> PolynomialNetwork:
         return self._resized(False) if self.compact else self
 
     def extra_repr(self) -> str:

@@ -86,7 +86,9 @@ class ExactSolution:
         return out
 
 
-def exact_solution(pde, bc: BoundaryCondition, ic: InitialCondition, resolution: int = RESOLUTION) -> ExactSolution | None:
+def exact_solution(
+    pde, bc: BoundaryCondition, ic: InitialCondition, resolution: int = RESOLUTION
+) -> ExactSolution | None:
     """The exact solution of ``pde`` with ``bc`` from ``ic``, or ``None`` when none of the
     cases in the module docstring applies (nonlinear PDEs, odd derivatives with Dirichlet)."""
     if not pde.is_linear:

@@ -78,7 +78,9 @@ def linear_flow(sd: SemiDiscretePDE, U0, t: float) -> np.ndarray:
     ``U0`` has shape (r, s) or (batch, r, s).
     """
     if not sd.is_linear:
-        raise ValueError(f"linear_flow needs a linear system; this one has n={sd.n} quadratic terms or higher-degree ones")
+        raise ValueError(
+            f"linear_flow needs a linear system; this one has n={sd.n} quadratic terms or higher-degree ones"
+        )
     U0 = sd.check_field(U0)
     r, s = U0.shape[-2:]
     method = flow_method(sd, r, s)

@@ -90,7 +90,9 @@ class ErrorModel:
     max_relative_residual: float
 
     def __call__(self, dx, dt):
-        return self.C1 * np.asarray(dx, dtype=np.float64) ** self.q + self.C2 * np.asarray(dt, dtype=np.float64) ** self.r
+        return (
+            self.C1 * np.asarray(dx, dtype=np.float64) ** self.q + self.C2 * np.asarray(dt, dtype=np.float64) ** self.r
+        )
 
 
 def fit_error_model(dx, dt, errors, r: int, q: int = 2) -> ErrorModel:

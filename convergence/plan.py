@@ -32,9 +32,9 @@ from pixelpde.convergence.grids import cells_for_nodes, nodes_for_cells
 from pixelpde.convergence.initial import DEFAULT_IC, InitialCondition, parse_initial_condition
 from pixelpde.convergence.norms import NORMS
 from pixelpde.convergence.steps import default_steps, refinements_above, solution_rate
-from pixelpde.integrators import Integrator, get_integrator
 from pixelpde.ground.errors import InputError
 from pixelpde.ground.validate import MAX_STEPS, MAX_STUDY_STEPS, MAX_STUDY_WORK, MAX_TIME, check_int, check_positive
+from pixelpde.integrators import Integrator, get_integrator
 from pixelpde.stencils import parse_pde
 from pixelpde.stencils.boundary import BoundaryCondition
 
@@ -173,7 +173,9 @@ def make_plan(spec: StudySpec) -> Plan:
     ic = parse_initial_condition(spec.ic if spec.ic is not None else DEFAULT_IC[spec.vary, bc])
     integ = get_integrator(spec.integrator, spec.substeps)
     default_r = DEFAULT_REFINEMENTS[spec.vary]
-    refinements = check_int(default_r if spec.refinements is None else spec.refinements, "refinements", 1, MAX_REFINEMENTS)
+    refinements = check_int(
+        default_r if spec.refinements is None else spec.refinements, "refinements", 1, MAX_REFINEMENTS
+    )
     factor = check_int(DEFAULT_FACTOR[spec.vary] if spec.factor is None else spec.factor, "reference factor", 2, 64)
 
     exact = None
@@ -186,7 +188,9 @@ def make_plan(spec: StudySpec) -> Plan:
         cells = [m0 * 2**i for i in range(refinements + 1)]
         exact = exact_solution(pde, bc, ic)
         finest = cells[-1] * (1 if exact is not None else factor)
-        if finest > MAX_NODES + 1 or nodes_for_cells(bc, finest) > MAX_NODES:  # (p <= cells; spacing() refuses p > MAX_NODES)
+        if (
+            finest > MAX_NODES + 1 or nodes_for_cells(bc, finest) > MAX_NODES
+        ):  # (p <= cells; spacing() refuses p > MAX_NODES)
             what = "finest grid" if exact is not None else "reference grid"
             raise InputError(
                 f"a space study from grid {p0} with {refinements} refinements needs a {finest}-cell {what} "
@@ -207,7 +211,9 @@ def make_plan(spec: StudySpec) -> Plan:
 
     k = ratio_power(pde, integ.order) if spec.vary == "dx" else 0
     growth = 2 if spec.vary == "dt" else 2**k
-    n0 = check_int(default_steps(systems, U0s, T, integ, growth) if spec.steps is None else spec.steps, "steps", 1, MAX_STEPS)
+    n0 = check_int(
+        default_steps(systems, U0s, T, integ, growth) if spec.steps is None else spec.steps, "steps", 1, MAX_STEPS
+    )
     if spec.vary == "dt" and spec.refinements is None:  # stop the default ladder above round-off
         rate = solution_rate(systems[0], U0s[0])
         refinements = refinements_above(ROUNDOFF_MARGIN, integ.order, rate, T, n0, refinements)

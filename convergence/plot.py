@@ -34,7 +34,11 @@ def plot_study(study: dict, path) -> None:
     expected = study.get("expected_order")
     if expected:
         anchor_d, anchor_e = delta[-1], chosen[-1]
-        for slope, style, colour in ((expected - 1, ":", "tab:red"), (expected, "--", "black"), (expected + 1, ":", "tab:green")):
+        for slope, style, colour in (
+            (expected - 1, ":", "tab:red"),
+            (expected, "--", "black"),
+            (expected + 1, ":", "tab:green"),
+        ):
             if slope <= 0:
                 continue
             label = f"slope {slope}" + (" (expected)" if slope == expected else "")

@@ -25,8 +25,8 @@ import torch
 from pixelpde.convergence.flow import flow_method, linear_flow
 from pixelpde.convergence.grids import nodes_for_cells
 from pixelpde.convergence.steps import spectrum_rectangle, stable_steps
-from pixelpde.integrators import advance, get_integrator
 from pixelpde.ground.errors import InputError
+from pixelpde.integrators import advance, get_integrator
 
 
 def numpy_field(sd):
@@ -50,7 +50,9 @@ def semidiscrete_solution(sd, U0: np.ndarray, T: float, steps: int) -> tuple[np.
     if sd.is_linear:
         how = flow_method(sd, *np.shape(U0)[-2:])
         return linear_flow(sd, U0, T), {"kind": f"exact semi-discrete flow ({how})"}
-    U = advance(numpy_field(sd), torch.from_numpy(np.asarray(U0, dtype=np.float64)), T / steps, steps, get_integrator("rk4"))
+    U = advance(
+        numpy_field(sd), torch.from_numpy(np.asarray(U0, dtype=np.float64)), T / steps, steps, get_integrator("rk4")
+    )
     return U.numpy(), {"kind": "RK4 reference", "steps": int(steps), "dt": T / steps}
 
 

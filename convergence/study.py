@@ -24,7 +24,7 @@ of them (``norm``, default the discrete L2 norm).
 from __future__ import annotations
 
 import contextlib
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -34,8 +34,8 @@ from pixelpde.convergence.norms import error_norms, fitted_order, observed_order
 from pixelpde.convergence.plan import Plan, StudySpec, expected_order, make_plan, spatial_order
 from pixelpde.convergence.reference import fine_grid_solution, semidiscrete_solution
 from pixelpde.convergence.steps import default_steps
-from pixelpde.integrators import advance, get_integrator
 from pixelpde.ground.errors import InputError
+from pixelpde.integrators import advance, get_integrator
 
 #: Relative errors below this are round-off: reported, but left out of the fitted order.
 ROUNDOFF_FLOOR = 1e-12
@@ -93,9 +93,12 @@ def run_study(
 
     plan = make_plan(spec)
     field = field or constructed_network
-    with torch_threads(threads), progress_bar(
-        enabled=progress, total=len(plan.steps) + 1, desc=f"{plan.vary}-study ({plan.integrator.name})"
-    ) as bar:
+    with (
+        torch_threads(threads),
+        progress_bar(
+            enabled=progress, total=len(plan.steps) + 1, desc=f"{plan.vary}-study ({plan.integrator.name})"
+        ) as bar,
+    ):
         reference, reference_info = _reference(plan)
         bar.update(1)
         errors = []
@@ -116,7 +119,9 @@ def _reference(plan: Plan):
     if plan.vary == "dt":
         sd, finest = plan.systems[0], plan.steps[-1]
         if not sd.is_linear:  # RK4 reference: `factor` times smaller steps than this study's or an RK4 study's finest
-            rk4_finest = default_steps(plan.systems, plan.U0s, plan.T, get_integrator("rk4"), 2) * 2 ** (len(plan.steps) - 1)
+            rk4_finest = default_steps(plan.systems, plan.U0s, plan.T, get_integrator("rk4"), 2) * 2 ** (
+                len(plan.steps) - 1
+            )
             finest = min(finest, rk4_finest)
         U, info = semidiscrete_solution(sd, plan.U0s[0], plan.T, finest * plan.factor)
         if "steps" in info:

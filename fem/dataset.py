@@ -26,10 +26,10 @@ from __future__ import annotations
 
 import contextlib
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 
@@ -80,7 +80,12 @@ class DatasetWriter:
         self.file = f
         self.n = n
         self.U = f.create_dataset(
-            "U", shape=(n, steps + 1, p, p), dtype=dtype, chunks=(1, steps + 1, p, p), fletcher32=True, track_times=False
+            "U",
+            shape=(n, steps + 1, p, p),
+            dtype=dtype,
+            chunks=(1, steps + 1, p, p),
+            fletcher32=True,
+            track_times=False,
         )
         self.finished = False
 
@@ -127,12 +132,11 @@ def dataset_writer(path, n: int, steps: int, p: int, dtype=np.float64) -> Iterat
     dtype = np.dtype(dtype)
     if dtype not in (np.dtype(np.float64), np.dtype(np.float32)):
         raise InputError(f"dataset dtype must be float64 or float32, got {dtype}")
-    with atomic_path(path) as tmp:
-        with h5py.File(tmp, "w", libver=("earliest", "v110")) as f:
-            writer = DatasetWriter(f, n, steps, p, dtype)
-            yield writer
-            if not writer.finished:
-                raise RuntimeError("dataset_writer closed before finish(): refusing to publish an incomplete file")
+    with atomic_path(path) as tmp, h5py.File(tmp, "w", libver=("earliest", "v110")) as f:
+        writer = DatasetWriter(f, n, steps, p, dtype)
+        yield writer
+        if not writer.finished:
+            raise RuntimeError("dataset_writer closed before finish(): refusing to publish an incomplete file")
 
 
 def write_dataset(path, sim: Simulation, dtype=None) -> Path:
@@ -160,7 +164,7 @@ class Dataset:
 
     # -- opening and validation ------------------------------------------------------------
     @classmethod
-    def open(cls, path) -> "Dataset":
+    def open(cls, path) -> Dataset:
         """Open and validate ``path``; :class:`InputError` if it is not a complete pixelpde dataset."""
         import h5py
 
@@ -202,18 +206,24 @@ class Dataset:
             self._fail(f"mislabelled: bc {a['bc']!r} but problem {problem.name!r} is {problem.bc}")
         params = {k: a[k] for k in problem.defaults if k in a}
         if len(params) != len(problem.defaults):
-            self._fail(f"missing parameter attribute(s) of {problem.name}: {', '.join(sorted(set(problem.defaults) - set(a)))}")
+            self._fail(
+                f"missing parameter attribute(s) of {problem.name}: {', '.join(sorted(set(problem.defaults) - set(a)))}"
+            )
         try:
             params = problem.parameters(params)
         except InputError as exc:
             self._fail(f"bad parameter attribute: {exc}")
         if a["pde"] != problem.pde(params):
-            self._fail(f"mislabelled: pde {a['pde']!r} is not the {problem.name} PDE with these parameters ({problem.pde(params)!r})")
+            self._fail(
+                f"mislabelled: pde {a['pde']!r} is not the {problem.name} PDE with these parameters ({problem.pde(params)!r})"
+            )
         p = a["p"]
         if not isinstance(p, int) or p < 3:
             self._fail(f"bad attribute p={p!r}")
         if not math.isclose(float(a["dx"]), float(self.bc.spacing(p)), rel_tol=1e-12):
-            self._fail(f"mislabelled: dx={a['dx']!r} but a {self.bc} grid with p={p} has dx={float(self.bc.spacing(p))!r}")
+            self._fail(
+                f"mislabelled: dx={a['dx']!r} but a {self.bc} grid with p={p} has dx={float(self.bc.spacing(p))!r}"
+            )
         dt = a["dt"]
         if not isinstance(dt, float) or not math.isfinite(dt) or dt <= 0:
             self._fail(f"bad attribute dt={dt!r}")
@@ -234,7 +244,7 @@ class Dataset:
     def close(self) -> None:
         self._file.close()
 
-    def __enter__(self) -> "Dataset":
+    def __enter__(self) -> Dataset:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
+from pixelpde import __version__
 from pixelpde.fem.dataset import FORMAT_VERSION, Simulation, check_dataset_path, dataset_writer
 from pixelpde.fem.linalg import SOLVERS, get_solver
 from pixelpde.fem.problems import Problem, StepStats, get_problem, positive_number
-from pixelpde import __version__
 from pixelpde.ground.atomic import check_writable
 from pixelpde.ground.errors import InputError
 from pixelpde.ground.validate import MAX_COUNT, MAX_STEPS, check_bytes, check_int, check_memory, check_seed
@@ -138,7 +138,9 @@ def _run(pl: Plan, sink, progress: bool, batch: int | None, out: np.ndarray | No
     from pixelpde.ground.progress import progress_bar
 
     per_trajectory = (pl.steps + 1) * pl.p * pl.p * 8
-    batch = max(1, min(pl.n, BATCH_BYTES // per_trajectory)) if batch is None else check_int(batch, "batch", 1, MAX_COUNT)
+    batch = (
+        max(1, min(pl.n, BATCH_BYTES // per_trajectory)) if batch is None else check_int(batch, "batch", 1, MAX_COUNT)
+    )
     stats = StepStats()
     if pl.backend == "firedrake":
         from pixelpde.fem.firedrake_backend import FiredrakeRunner
@@ -148,7 +150,10 @@ def _run(pl: Plan, sink, progress: bool, batch: int | None, out: np.ndarray | No
         solver = get_solver(pl.solver, pl.problem.bc, pl.p)
     buffer = None if out is not None else np.empty((min(batch, pl.n), pl.steps + 1, pl.p, pl.p))
     bar = progress_bar(
-        enabled=progress, total=pl.n * pl.steps, unit=" traj-steps", desc=f"{pl.problem.name} ({pl.backend})",
+        enabled=progress,
+        total=pl.n * pl.steps,
+        unit=" traj-steps",
+        desc=f"{pl.problem.name} ({pl.backend})",
         leave=False,
     )
     with bar:
@@ -177,6 +182,7 @@ def _run(pl: Plan, sink, progress: bool, batch: int | None, out: np.ndarray | No
 def simulate(spec: SimulationSpec, progress: bool = True, batch: int | None = None) -> Simulation:
     """Simulate ``spec`` in memory: a :class:`~pixelpde.fem.dataset.Simulation` with ``U``
     (n, steps+1, p, p) float64, ``t``, ``ic`` and ``attrs`` (those of the HDF5 file)."""
+
     def fits_memory(n, steps, p):
         check_memory(n * (steps + 1) * p**2 * 8, f"{n} trajectories of {steps} steps at p={p} in memory")
 
@@ -186,14 +192,19 @@ def simulate(spec: SimulationSpec, progress: bool = True, batch: int | None = No
     return Simulation(U=U, t=pl.t, ic=pl.table, attrs=pl.attrs(stats))
 
 
-def write_simulation(path, spec: SimulationSpec, progress: bool = True, batch: int | None = None, dtype="float64") -> dict:
+def write_simulation(
+    path, spec: SimulationSpec, progress: bool = True, batch: int | None = None, dtype="float64"
+) -> dict:
     """As :func:`simulate`, streaming batches into the HDF5 file ``path`` (atomically); returns the attributes."""
     check_writable(path)
     check_dataset_path(path)
 
     def fits_disk(n, steps, p):
-        check_bytes(n * (steps + 1) * p**2 * np.dtype(dtype).itemsize,
-                    f"a dataset of {n} trajectories x {steps + 1} snapshots of {p}x{p}", Path(path).parent)
+        check_bytes(
+            n * (steps + 1) * p**2 * np.dtype(dtype).itemsize,
+            f"a dataset of {n} trajectories x {steps + 1} snapshots of {p}x{p}",
+            Path(path).parent,
+        )
 
     pl = plan(spec, before_draw=fits_disk)
     with dataset_writer(Path(path), pl.n, pl.steps, pl.p, dtype) as w:
@@ -203,8 +214,9 @@ def write_simulation(path, spec: SimulationSpec, progress: bool = True, batch: i
     return attrs
 
 
-def generate(problem, n, steps, seed, p=100, dt=None, backend="embedded", progress=True, solver="fast",
-             batch=None, **params) -> Simulation:
+def generate(
+    problem, n, steps, seed, p=100, dt=None, backend="embedded", progress=True, solver="fast", batch=None, **params
+) -> Simulation:
     """Simulate ``n`` trajectories of ``steps`` steps of an Appendix A problem, in memory.
 
     ``problem`` is ``'advection'``, ``'heat'`` or ``'fisher'``; ``p`` the
@@ -219,7 +231,22 @@ def generate(problem, n, steps, seed, p=100, dt=None, backend="embedded", progre
     return simulate(SimulationSpec(problem, n, steps, seed, p, dt, backend, solver, params), progress, batch)
 
 
-def simulate_to_file(path, problem, n, steps, seed, p=100, dt=None, backend="embedded", progress=True,
-                     solver="fast", batch=None, dtype="float64", **params) -> dict:
+def simulate_to_file(
+    path,
+    problem,
+    n,
+    steps,
+    seed,
+    p=100,
+    dt=None,
+    backend="embedded",
+    progress=True,
+    solver="fast",
+    batch=None,
+    dtype="float64",
+    **params,
+) -> dict:
     """As :func:`generate`, streaming batches into the HDF5 file ``path`` (:func:`write_simulation`)."""
-    return write_simulation(path, SimulationSpec(problem, n, steps, seed, p, dt, backend, solver, params), progress, batch, dtype)
+    return write_simulation(
+        path, SimulationSpec(problem, n, steps, seed, p, dt, backend, solver, params), progress, batch, dtype
+    )

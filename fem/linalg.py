@@ -31,9 +31,9 @@ schemes (:mod:`pixelpde.fem.problems`) are written once against this interface:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Iterator
 
 import numpy as np
 import scipy.fft as sfft
@@ -233,7 +233,9 @@ class SparseLUSolver(Q1Solver):
 
     def matrix(self, pencil: Pencil):
         m = self.assembled.matrices
-        return (pencil.mass * m["M"] + pencil.stiffness * m["K"] + pencil.adv_x * m["Cx"] + pencil.adv_y * m["Cy"]).tocsc()
+        return (
+            pencil.mass * m["M"] + pencil.stiffness * m["K"] + pencil.adv_x * m["Cx"] + pencil.adv_y * m["Cy"]
+        ).tocsc()
 
     def forward(self, U):
         return np.array(U, dtype=np.float64)

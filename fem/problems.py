@@ -321,7 +321,7 @@ class Fisher(Heat):
                 guess = 3.0 * history[-1] - 3.0 * history[-2] + history[-3]
             U, V, iterations, residuals = self.step(solver, U, history[-1], dt, params, guess)
             stats.record(iterations, residuals)
-            history = (history + [V])[-3:]
+            history = ([*history, V])[-3:]
             yield U
 
 

@@ -81,7 +81,7 @@ def derivative_1d(bc, p: int) -> sps.csr_matrix:
 def kronecker_forms(bc, p: int) -> dict[str, sps.csr_matrix]:
     """The closed Kronecker forms of the 2D Q1 matrices M, K, Cx, Cy (row-major ``h*p + k``)."""
     M1, K1, G1 = mass_1d(bc, p), stiffness_1d(bc, p), derivative_1d(bc, p)
-    kron = lambda A, B: sps.kron(A, B, format="csr")  # noqa: E731
+    kron = lambda A, B: sps.kron(A, B, format="csr")
     return {"M": kron(M1, M1), "K": kron(K1, M1) + kron(M1, K1), "Cx": kron(G1, M1), "Cy": kron(M1, G1)}
 
 

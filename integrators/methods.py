@@ -23,8 +23,8 @@ projection (if any) after every substep.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 
@@ -159,7 +159,9 @@ def _march(F: VectorField, U0: torch.Tensor, dt: float, steps: int, integrator: 
         return U, states
 
 
-def rollout(F: VectorField, U0: torch.Tensor, dt: float, steps: int, integrator: Integrator, grad: bool | None = None) -> torch.Tensor:
+def rollout(
+    F: VectorField, U0: torch.Tensor, dt: float, steps: int, integrator: Integrator, grad: bool | None = None
+) -> torch.Tensor:
     """The trajectory :math:`[U_0, \\mathcal{N}(U_0), \\dots, \\mathcal{N}^J(U_0)]` (eq. (26)).
 
     For a batch ``U0`` of shape (N, ...) the result has shape (N, J+1, ...);
@@ -171,7 +173,9 @@ def rollout(F: VectorField, U0: torch.Tensor, dt: float, steps: int, integrator:
     return torch.stack(states, dim=0 if U0.ndim == 2 else 1)
 
 
-def advance(F: VectorField, U0: torch.Tensor, dt: float, steps: int, integrator: Integrator, grad: bool | None = None) -> torch.Tensor:
+def advance(
+    F: VectorField, U0: torch.Tensor, dt: float, steps: int, integrator: Integrator, grad: bool | None = None
+) -> torch.Tensor:
     r"""Only the last state :math:`\mathcal{N}^J(U_0)` of :func:`rollout` (eq. (26)).
 
     The same loop as :func:`rollout` (:func:`_march`), keeping only the

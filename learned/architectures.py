@@ -110,7 +110,9 @@ def _channels(text_or_seq, what: str) -> tuple[int, ...]:
         raise InputError(f"{what} channel list must have at most {MAX_LAYERS} entries")
     channels = tuple(check_int(c, f"{what} channel width", 1, MAX_WIDTH) for c in text_or_seq)
     if len(channels) < 3 or channels[0] != 1 or channels[-1] != 1 or min(channels) < 1:
-        raise InputError(f"{what} channels {'-'.join(map(str, channels))} must start and end with 1 and have a hidden layer")
+        raise InputError(
+            f"{what} channels {'-'.join(map(str, channels))} must start and end with 1 and have a hidden layer"
+        )
     return channels
 
 
@@ -138,7 +140,9 @@ class Algorithm2Spec:
     def __post_init__(self):
         object.__setattr__(self, "relu", _channels(self.relu, "ReLU"))
         object.__setattr__(self, "relu2", _channels(self.relu2, "ReLU^2"))
-        powers = tuple((check_int(q, "ReLU^q power q", 3, 6), _channels(ch, f"ReLU^{q}")) for q, ch in dict(self.powers).items())
+        powers = tuple(
+            (check_int(q, "ReLU^q power q", 3, 6), _channels(ch, f"ReLU^{q}")) for q, ch in dict(self.powers).items()
+        )
         object.__setattr__(self, "powers", tuple(sorted(powers)))
         object.__setattr__(self, "size", check_kernel_size(self.size))
         check_parameters(self)
@@ -146,7 +150,11 @@ class Algorithm2Spec:
     def num_parameters(self) -> int:
         k2 = self.size**2
         count = 0
-        branches = ((self.relu, self.relu_bias), (self.relu2, self.relu2_bias), *((ch, self.relu2_bias) for _, ch in self.powers))
+        branches = (
+            (self.relu, self.relu_bias),
+            (self.relu2, self.relu2_bias),
+            *((ch, self.relu2_bias) for _, ch in self.powers),
+        )
         for channels, bias in branches:
             count += k2 * sum(a * b for a, b in zip(channels[:-1], channels[1:]))
             count += sum(channels[1:-1]) if bias else 0
@@ -160,7 +168,7 @@ class Algorithm2Spec:
             out["powers"] = {str(q): "-".join(map(str, ch)) for q, ch in self.powers}
         return out
 
-    def build(self, bc, dtype=torch.float32) -> "Algorithm2Network":
+    def build(self, bc, dtype=torch.float32) -> Algorithm2Network:
         return Algorithm2Network(self, bc, dtype=dtype)
 
 
@@ -190,7 +198,7 @@ class Algorithm1Spec:
     def describe(self) -> dict:
         return {"kind": self.kind, "widths": list(self.widths), "bias": self.bias, "size": self.size}
 
-    def build(self, bc, dtype=torch.float32) -> "Algorithm1Network":
+    def build(self, bc, dtype=torch.float32) -> Algorithm1Network:
         return Algorithm1Network(self, bc, dtype=dtype)
 
 
@@ -242,7 +250,8 @@ class Algorithm2Network(nn.Module):
         self.relu = Chain(spec.relu, torch.relu, self.bc, spec.size, spec.relu_bias, dtype)
         self.relu2 = Chain(spec.relu2, relu2, self.bc, spec.size, spec.relu2_bias, dtype)
         self.powers = nn.ModuleList(
-            Chain(ch, functools.partial(_relu_power, q=q), self.bc, spec.size, spec.relu2_bias, dtype) for q, ch in spec.powers
+            Chain(ch, functools.partial(_relu_power, q=q), self.bc, spec.size, spec.relu2_bias, dtype)
+            for q, ch in spec.powers
         )
 
     def forward(self, U: torch.Tensor) -> torch.Tensor:
@@ -295,8 +304,13 @@ ARCH_HELP = (
 )
 
 
-def parse_arch(text: str, n: int | None = None, relu_bias: bool | None = None, relu2_bias: bool | None = None,
-               size: int | None = None):
+def parse_arch(
+    text: str,
+    n: int | None = None,
+    relu_bias: bool | None = None,
+    relu2_bias: bool | None = None,
+    size: int | None = None,
+):
     """An architecture spec from its CLI name (see :data:`ARCH_HELP`).
 
     ``n`` (the PDE's number of quadratic interactions) is needed for
@@ -348,7 +362,9 @@ def spec_from_description(desc: dict):
         kind = desc["kind"]
         if kind == "algorithm2":
             powers = tuple((int(q), ch) for q, ch in desc.get("powers", {}).items())
-            return Algorithm2Spec(desc["relu"], desc["relu2"], bool(desc["relu_bias"]), bool(desc["relu2_bias"]), desc["size"], powers)
+            return Algorithm2Spec(
+                desc["relu"], desc["relu2"], bool(desc["relu_bias"]), bool(desc["relu2_bias"]), desc["size"], powers
+            )
         if kind == "algorithm1":
             return Algorithm1Spec(tuple(desc["widths"]), bool(desc["bias"]), desc["size"])
         if kind == "theorem32":

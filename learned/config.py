@@ -30,7 +30,15 @@ from dataclasses import asdict, dataclass, fields
 import torch
 
 from pixelpde.ground.errors import InputError
-from pixelpde.ground.validate import MAX_COUNT, MAX_LAYERS, MAX_STEPS, MAX_SUBSTEPS, check_int, check_kernel_size, check_seed
+from pixelpde.ground.validate import (
+    MAX_COUNT,
+    MAX_LAYERS,
+    MAX_STEPS,
+    MAX_SUBSTEPS,
+    check_int,
+    check_kernel_size,
+    check_seed,
+)
 
 INITS = ("random", "constructive", "fitted")  #: fitted: pixelpde.learned.fitted
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
@@ -104,7 +112,9 @@ class TrainConfig:
         if self.dt is not None and not (isinstance(self.dt, (int, float)) and math.isfinite(self.dt) and self.dt > 0):
             raise InputError(f"dt={self.dt!r} must be a positive number")
         if self.name is None:
-            self.name = {"constructive": "learned-constructive-init", "fitted": "learned-fitted-init"}.get(self.init, "learned")
+            self.name = {"constructive": "learned-constructive-init", "fitted": "learned-fitted-init"}.get(
+                self.init, "learned"
+            )
 
     def learning_rate(self, stage: int, epoch: int) -> float:
         """lr of 0-based ``epoch`` in 0-based ``stage`` (module docstring)."""
@@ -116,7 +126,7 @@ class TrainConfig:
         return out
 
     @classmethod
-    def from_dict(cls, data: dict) -> "TrainConfig":
+    def from_dict(cls, data: dict) -> TrainConfig:
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in names})
 

@@ -62,7 +62,7 @@ class Trajectories:
 
     # -- construction -----------------------------------------------------------
     @classmethod
-    def from_dataset(cls, ds, indices=None, source: str | None = None) -> "Trajectories":
+    def from_dataset(cls, ds, indices=None, source: str | None = None) -> Trajectories:
         """Read trajectories ``indices`` (default all) from an open :class:`pixelpde.fem.Dataset`."""
         n = ds.n_trajectories
         indices = range(n) if indices is None else list(indices)
@@ -73,7 +73,7 @@ class Trajectories:
         return cls(U, ds.dt, ds.dx, ds.bc, ds.pde, dict(ds.attrs), source or "dataset")
 
     @classmethod
-    def open(cls, path, indices=None) -> "Trajectories":
+    def open(cls, path, indices=None) -> Trajectories:
         """Read a dataset file written by :func:`pixelpde.fem.write_dataset`."""
         from pixelpde.fem import Dataset
 
@@ -81,7 +81,7 @@ class Trajectories:
             return cls.from_dataset(ds, indices, source=str(path))
 
     @classmethod
-    def from_arrays(cls, arrays, source: str = "memory") -> "Trajectories":
+    def from_arrays(cls, arrays, source: str = "memory") -> Trajectories:
         """From the result of :func:`pixelpde.fem.generate` (``.U``, ``.attrs``)."""
         a = arrays.attrs
         try:
@@ -134,11 +134,11 @@ class Trajectories:
         }
 
     # -- selection ------------------------------------------------------------------
-    def subset(self, indices) -> "Trajectories":
+    def subset(self, indices) -> Trajectories:
         indices = list(indices)
         return Trajectories(self.U[indices], self.dt, self.dx, self.bc, self.pde, self.attrs, self.source)
 
-    def select(self, count: int | None = None, min_norm: float | None = None, steps: int | None = None) -> "Trajectories":
+    def select(self, count: int | None = None, min_norm: float | None = None, steps: int | None = None) -> Trajectories:
         """Keep trajectories with ``||U^0|| > min_norm`` (the paper's Fisher
         filter), then the first ``count`` of them, truncated to ``steps`` steps."""
         keep = list(range(self.n_trajectories))
@@ -160,7 +160,9 @@ class Trajectories:
         return out
 
 
-def window_index(n_trajectories: int, n_steps: int, length: int, stride: int = 1, first_only: bool = False) -> torch.Tensor:
+def window_index(
+    n_trajectories: int, n_steps: int, length: int, stride: int = 1, first_only: bool = False
+) -> torch.Tensor:
     """(W, 2) int64 tensor of (trajectory, start) for every window of ``length`` snapshots
     (with ``first_only``, only the window starting at snapshot 0 of each trajectory)."""
     if length - 1 > n_steps:

@@ -154,8 +154,11 @@ def _entry(local_rank: int, nproc: int, port: int, threads: int, target, args, q
     from pixelpde.learned.loop import TrainingDiverged
 
     os.environ.update(
-        RANK=str(local_rank), WORLD_SIZE=str(nproc), LOCAL_RANK=str(local_rank),
-        MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port),
+        RANK=str(local_rank),
+        WORLD_SIZE=str(nproc),
+        LOCAL_RANK=str(local_rank),
+        MASTER_ADDR="127.0.0.1",
+        MASTER_PORT=str(port),
     )
     torch.set_num_threads(threads)
     code, message = 0, None
@@ -166,7 +169,10 @@ def _entry(local_rank: int, nproc: int, port: int, threads: int, target, args, q
     except TrainingDiverged as exc:
         code, message = 3, str(exc)
     except Exception as exc:  # a bug or a dead peer: one line for the parent
-        code, message = 2, f"worker {local_rank} failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        code, message = (
+            2,
+            f"worker {local_rank} failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
+        )
     queue.put((local_rank, code, message))
     finish(success=code == 0)
     if code:
@@ -188,8 +194,13 @@ def launch(nproc: int, target, args, threads: int | None = None) -> tuple[int, s
     queue = ctx.SimpleQueue()
     failure = None
     try:
-        mp.start_processes(_entry, args=(nproc, _free_port(), threads, target, args, queue), nprocs=nproc,
-                           join=True, start_method="spawn")
+        mp.start_processes(
+            _entry,
+            args=(nproc, _free_port(), threads, target, args, queue),
+            nprocs=nproc,
+            join=True,
+            start_method="spawn",
+        )
     except mp.ProcessExitedException as exc:
         failure = exc
     except mp.ProcessRaisedException as exc:  # pragma: no cover - _entry catches everything
@@ -205,5 +216,8 @@ def launch(nproc: int, target, args, threads: int | None = None) -> tuple[int, s
     if failure is not None:
         rank = failure.error_index
         how = getattr(failure, "signal_name", None) or f"exit code {getattr(failure, 'exit_code', '?')}"
-        return 2, f"worker {rank} of {nproc} died ({how}); training stopped, no model.pt written, checkpoints of finished epochs kept"
+        return (
+            2,
+            f"worker {rank} of {nproc} died ({how}); training stopped, no model.pt written, checkpoints of finished epochs kept",
+        )
     return 0, None

@@ -179,7 +179,9 @@ def mean_free_first_filters_(model: nn.Module) -> nn.Module:
     stencil of a derivative."""
     names = FIRST_LAYERS.get(type(model).__name__)
     if names is None:
-        raise InputError(f"mean-free first filters are defined for Algorithm 1 and 2 networks, not {type(model).__name__}")
+        raise InputError(
+            f"mean-free first filters are defined for Algorithm 1 and 2 networks, not {type(model).__name__}"
+        )
     with torch.no_grad():
         for name in names:
             w = model.get_submodule(name).weight
@@ -187,7 +189,9 @@ def mean_free_first_filters_(model: nn.Module) -> nn.Module:
     return model
 
 
-def constructive_init_(model: nn.Module, spec, sd, noise: float = 0.0, generator: torch.Generator | None = None) -> nn.Module:
+def constructive_init_(
+    model: nn.Module, spec, sd, noise: float = 0.0, generator: torch.Generator | None = None
+) -> nn.Module:
     """Load :func:`constructive_state` into ``model``, then add ``noise`` * N(0, 1)
     to every weight (not the biases) when ``noise > 0``."""
     if not noise >= 0:

@@ -38,9 +38,9 @@ from dataclasses import dataclass, field
 
 import torch
 
+from pixelpde.ground.errors import InputError
 from pixelpde.integrators import rollout
 from pixelpde.learned.data import Trajectories
-from pixelpde.ground.errors import InputError
 
 METRICS = ("maxE", "mse", "rE")
 
@@ -59,7 +59,9 @@ class Model:
 def error_metrics(pred: torch.Tensor, true: torch.Tensor) -> dict[str, list[float]]:
     """Eqs. (23)-(25) for j = 1..J from (N, J+1, p, q) predictions and references."""
     if pred.shape != true.shape or pred.ndim != 4:
-        raise InputError(f"predictions {tuple(pred.shape)} and references {tuple(true.shape)} must both be (N, J+1, p, q)")
+        raise InputError(
+            f"predictions {tuple(pred.shape)} and references {tuple(true.shape)} must both be (N, J+1, p, q)"
+        )
     E = (pred[:, 1:] - true[:, 1:]).to(torch.float64)
     T = true[:, 1:].to(torch.float64)
     p2 = E.shape[-1] * E.shape[-2]
@@ -98,13 +100,24 @@ def constructed_models(test: Trajectories, integrator, dt: float, higher_order: 
     for name, size, order in variants:
         sd = test.semidiscrete(size=size, order=order)
         net = Theorem32Network.from_system(sd, compact=True)
-        info = {"pde": test.pde, "stencils": f"{size}x{size}, order {order}", "integrator": integrator.name, "substeps": integrator.substeps}
+        info = {
+            "pde": test.pde,
+            "stencils": f"{size}x{size}, order {order}",
+            "integrator": integrator.name,
+            "substeps": integrator.substeps,
+        }
         out.append(Model(name, net, integrator, dt, info))
     return out
 
 
 def run_models(
-    models: list[Model], test: Trajectories, steps: int = 40, device="cpu", allow_dt_mismatch=False, progress=False, dtype=torch.float64
+    models: list[Model],
+    test: Trajectories,
+    steps: int = 40,
+    device="cpu",
+    allow_dt_mismatch=False,
+    progress=False,
+    dtype=torch.float64,
 ):
     """Metrics of every model on ``test``; returns ``(metrics, predictions)``.
 
@@ -157,7 +170,9 @@ def evaluate_runs(
     models = []
     for run in runs:
         if run.meta["pde"] != test.pde or run.meta["bc"] != str(test.bc):
-            raise InputError(f"run {str(run.path)!r} was trained on {run.meta['pde']!r} ({run.meta['bc']}), the test data are {test.pde!r} ({test.bc})")
+            raise InputError(
+                f"run {str(run.path)!r} was trained on {run.meta['pde']!r} ({run.meta['bc']}), the test data are {test.pde!r} ({test.bc})"
+            )
         info = {k: run.meta.get(k) for k in ("arch", "integrator", "substeps", "dt", "final_loss", "epochs")}
         info["run"] = str(run.path)
         info["init"] = run.meta.get("config", {}).get("init")
@@ -176,6 +191,9 @@ def evaluate_runs(
         "steps": steps,
         "dtype": dtype,
         "test_trajectories": test.n_trajectories,
-        "models": {m.name: {"dt": m.dt, "integrator": m.integrator.name, "substeps": m.integrator.substeps, **m.info} for m in models},
+        "models": {
+            m.name: {"dt": m.dt, "integrator": m.integrator.name, "substeps": m.integrator.substeps, **m.info}
+            for m in models
+        },
     }
     return Evaluation(metrics, predictions, record)

@@ -155,14 +155,21 @@ def choose_stencil(target, weights, radius: int, dt: float, integrator) -> tuple
     seen = weights > 0
     S = stencil_symbol(K, p)
     misfit = float(((weights * (S - target).abs().square()).sum() / (weights * target.abs().square()).sum()).sqrt())
-    return K, {"ridge": ridge, "max_growth_per_step": growth, "stencil_misfit": misfit, "radius": radius,
-               "seen_growth": float(amplification(S[seen], dt, integrator).max())}
+    return K, {
+        "ridge": ridge,
+        "max_growth_per_step": growth,
+        "stencil_misfit": misfit,
+        "radius": radius,
+        "seen_growth": float(amplification(S[seen], dt, integrator).max()),
+    }
 
 
 def _pair_widths(spec) -> list[int]:
     widths = [c // 2 for c in spec.relu[1:-1]]
     if min(widths) < 1:
-        raise InputError(f"--init fitted needs every hidden ReLU width >= 2 (ReLU chain {'-'.join(map(str, spec.relu))})")
+        raise InputError(
+            f"--init fitted needs every hidden ReLU width >= 2 (ReLU chain {'-'.join(map(str, spec.relu))})"
+        )
     return [1, *widths, 1]
 
 
@@ -177,8 +184,9 @@ def linear_chain_symbol(weights: list[torch.Tensor], p: int) -> torch.Tensor:
     return torch.fft.fft2(x[0, 0])
 
 
-def fit_linear_chain(spec, target: torch.Tensor, weights: torch.Tensor, generator: torch.Generator,
-                     iterations: int | None = None) -> tuple[list[torch.Tensor], float]:
+def fit_linear_chain(
+    spec, target: torch.Tensor, weights: torch.Tensor, generator: torch.Generator, iterations: int | None = None
+) -> tuple[list[torch.Tensor], float]:
     """Weights of the linear chain (pair widths of ``spec``) whose symbol fits ``target``; returns (weights, rel. misfit)."""
     widths = _pair_widths(spec)
     k = spec.size
@@ -189,8 +197,15 @@ def fit_linear_chain(spec, target: torch.Tensor, weights: torch.Tensor, generato
         torch.nn.init.orthogonal_(W, generator=generator)
         params.append((W.reshape(b, a, k, k) * 0.5).requires_grad_(True))
     scale = float((weights * target.abs().square()).sum())
-    opt = torch.optim.LBFGS(params, lr=1, max_iter=CHAIN_ROUND, history_size=50, tolerance_grad=1e-14,
-                            tolerance_change=1e-16, line_search_fn="strong_wolfe")
+    opt = torch.optim.LBFGS(
+        params,
+        lr=1,
+        max_iter=CHAIN_ROUND,
+        history_size=50,
+        tolerance_grad=1e-14,
+        tolerance_change=1e-16,
+        line_search_fn="strong_wolfe",
+    )
 
     def loss_fn():
         opt.zero_grad()
@@ -201,7 +216,9 @@ def fit_linear_chain(spec, target: torch.Tensor, weights: torch.Tensor, generato
     for _ in range(math.ceil((iterations or CHAIN_ITERATIONS) / CHAIN_ROUND)):
         opt.step(loss_fn)
         with torch.no_grad():
-            misfit = math.sqrt(float((weights * (linear_chain_symbol(params, p) - target).abs().square()).sum() / scale))
+            misfit = math.sqrt(
+                float((weights * (linear_chain_symbol(params, p) - target).abs().square()).sum() / scale)
+            )
         if misfit <= CHAIN_TOL:
             break
     return [W.detach() for W in params], misfit

@@ -50,7 +50,9 @@ def network_from_tensors(path, state: dict, meta: dict, dtype=torch.float64):
     from pixelpde.learned.architectures import spec_from_description
 
     if meta.get("network") not in KINDS:
-        raise InputError(f"weights file {str(path)!r} holds a {meta.get('network')!r} network, not {' or '.join(KINDS)}")
+        raise InputError(
+            f"weights file {str(path)!r} holds a {meta.get('network')!r} network, not {' or '.join(KINDS)}"
+        )
     spec = spec_from_description(meta.get("arch", {}))
     try:
         model = spec.build(meta["bc"], dtype=torch.float64)

@@ -31,9 +31,9 @@ import time
 import numpy as np
 import torch
 
+from pixelpde.ground.errors import TrainingDiverged
 from pixelpde.integrators import rollout
 from pixelpde.learned.data import gather_windows
-from pixelpde.ground.errors import TrainingDiverged
 from pixelpde.learned.distributed import SINGLE, World, all_reduce_sum, shard
 
 
@@ -65,8 +65,21 @@ def noise_generator(seed: int, stage: int, epoch: int) -> torch.Generator:
     return _generator(seed, stage, epoch, 1)
 
 
-def run_epoch(model, optimizer, U, index, M, dt, integrator, config, stage, epoch, world: World = SINGLE,
-              loss_fn=None, on_batch=None) -> dict:
+def run_epoch(
+    model,
+    optimizer,
+    U,
+    index,
+    M,
+    dt,
+    integrator,
+    config,
+    stage,
+    epoch,
+    world: World = SINGLE,
+    loss_fn=None,
+    on_batch=None,
+) -> dict:
     """Epoch ``epoch`` of stage ``stage`` (0-based): one Adam step per global batch.
 
     Returns the epoch's log row; raises :class:`TrainingDiverged` (message without
@@ -99,8 +112,10 @@ def run_epoch(model, optimizer, U, index, M, dt, integrator, config, stage, epoc
             loss.backward()
         else:  # a short last batch with fewer windows than workers: this rank adds nothing
             loss = torch.zeros((), dtype=U.dtype, device=device)
-        flat = torch.cat([p.grad.reshape(-1) if p.grad is not None else torch.zeros_like(p).reshape(-1) for p in params]
-                         + [loss.detach().reshape(1)])
+        flat = torch.cat(
+            [p.grad.reshape(-1) if p.grad is not None else torch.zeros_like(p).reshape(-1) for p in params]
+            + [loss.detach().reshape(1)]
+        )
         all_reduce_sum(flat, world)
         if world.size > 1:
             for p, g in zip(params, flat[:-1].split(sizes)):

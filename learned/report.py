@@ -21,9 +21,9 @@ import json
 import math
 from pathlib import Path
 
+from pixelpde.ground.atomic import atomic_path
 from pixelpde.learned.data import Trajectories
 from pixelpde.learned.evaluate import METRICS
-from pixelpde.ground.atomic import atomic_path
 
 
 def write_evaluation(out, evaluation, test: Trajectories) -> dict:
@@ -39,7 +39,12 @@ def write_evaluation(out, evaluation, test: Trajectories) -> dict:
     error_curves(metrics, out / "errors.png", title)
     for name, pred in evaluation.predictions.items():
         prediction_panel(
-            test.U[0, 0].numpy(), test.U[0, steps].numpy(), pred[0, steps].numpy(), out / f"figure1-{name}.png", steps, f"{name}: {test.pde}"
+            test.U[0, 0].numpy(),
+            test.U[0, steps].numpy(),
+            pred[0, steps].numpy(),
+            out / f"figure1-{name}.png",
+            steps,
+            f"{name}: {test.pde}",
         )
     return metrics
 
@@ -76,7 +81,10 @@ def metrics_table(metrics: dict, at=(1, 10, 20, 40)) -> str:
     head = "| model | " + " | ".join(f"rE({j})" for j in at) + f" | maxE({J}) | mse({J}) |"
     rows = [head, "|" + "---|" * (len(at) + 3)]
     for name, m in metrics.items():
-        rE = [_fmt(None if m["rE"][j - 1] is None else 100 * m["rE"][j - 1]) + ("" if m["rE"][j - 1] is None else " %") for j in at]
+        rE = [
+            _fmt(None if m["rE"][j - 1] is None else 100 * m["rE"][j - 1]) + ("" if m["rE"][j - 1] is None else " %")
+            for j in at
+        ]
         rows.append(f"| {name} | " + " | ".join(rE) + f" | {_fmt(m['maxE'][-1])} | {_fmt(m['mse'][-1])} |")
     return "\n".join(rows)
 
@@ -119,13 +127,25 @@ def conclusion(metrics: dict) -> str:
     if "constructed" in final and final["constructed"] is not None and learned:
         better = [n for n in learned if final[n] < final["constructed"]]
         lines.append(
-            ("Trained networks more accurate than the constructed 3 x 3 network: " + ", ".join(f"`{n}`" for n in better) + ".")
-            if better else "No trained network is more accurate than the constructed 3 x 3 network here."
+            (
+                "Trained networks more accurate than the constructed 3 x 3 network: "
+                + ", ".join(f"`{n}`" for n in better)
+                + "."
+            )
+            if better
+            else "No trained network is more accurate than the constructed 3 x 3 network here."
         )
     return " ".join(lines)
 
 
-def write_report(out, title: str, sections: list[tuple[str, str]], metrics: dict, figures: list[str], after: list[tuple[str, str]] = ()) -> Path:
+def write_report(
+    out,
+    title: str,
+    sections: list[tuple[str, str]],
+    metrics: dict,
+    figures: list[str],
+    after: list[tuple[str, str]] = (),
+) -> Path:
     """``out/report.md``: a title, free-form sections, the metrics explained, the table, its conclusion, figures."""
     out = Path(out)
     lines = [f"# {title}", ""]

@@ -34,13 +34,15 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from pixelpde.learned.data import Trajectories
-from pixelpde.learned.presets import SIZES, min_norm, preset
 from pixelpde.ground.atomic import atomic_path
 from pixelpde.ground.errors import InputError
+from pixelpde.learned.data import Trajectories
+from pixelpde.learned.presets import SIZES, min_norm, preset
 
 
-def simulate(problem: str, n: int, steps: int, seed: int, p: int, path: Path, progress: bool, min_norm_value=None, dt=None) -> Trajectories:
+def simulate(
+    problem: str, n: int, steps: int, seed: int, p: int, path: Path, progress: bool, min_norm_value=None, dt=None
+) -> Trajectories:
     """Generate ``n`` trajectories with :func:`pixelpde.fem.generate` and write them to ``path``.
 
     For Fisher the generator keeps only initial conditions with
@@ -54,7 +56,16 @@ def simulate(problem: str, n: int, steps: int, seed: int, p: int, path: Path, pr
 
 
 #: What ``reproduce`` writes into ``out`` (``--force`` removes exactly these).
-OUTPUTS = ("data", "runs", "metrics.json", "metrics.csv", "evaluation.json", "errors.png", "report.md", "reproduce.json")
+OUTPUTS = (
+    "data",
+    "runs",
+    "metrics.json",
+    "metrics.csv",
+    "evaluation.json",
+    "errors.png",
+    "report.md",
+    "reproduce.json",
+)
 CONFIG = "reproduce-config.json"
 
 
@@ -64,12 +75,22 @@ def training_configs(problem: str, size, seed: int, device: str, constructive: b
 
     pre = preset(problem)
     common = dict(
-        arch=pre.arch, integrator=pre.integrator, substeps=pre.substeps, stages=size.stages, epochs=size.epochs,
-        lr_step=size.lr_step, batch_size=size.batch_size, seed=seed, device=device, windows=size.windows,
+        arch=pre.arch,
+        integrator=pre.integrator,
+        substeps=pre.substeps,
+        stages=size.stages,
+        epochs=size.epochs,
+        lr_step=size.lr_step,
+        batch_size=size.batch_size,
+        seed=seed,
+        device=device,
+        windows=size.windows,
     )
     configs = [TrainConfig(**common)]
     if constructive:
-        configs.append(TrainConfig(**common, init="constructive", lr=pre.constructive_lr, init_noise=size.constructive_noise))
+        configs.append(
+            TrainConfig(**common, init="constructive", lr=pre.constructive_lr, init_noise=size.constructive_noise)
+        )
     for name in pre.also_integrators:
         configs.append(TrainConfig(**{**common, "integrator": name}, name=f"learned-{name}"))
     return configs
@@ -91,7 +112,7 @@ def fingerprint(config: dict) -> str:
 
 
 def _remove_outputs(out: Path) -> None:
-    for name in OUTPUTS + (CONFIG,):
+    for name in (*OUTPUTS, CONFIG):
         path = out / name
         if path.is_dir():
             shutil.rmtree(path)
@@ -118,7 +139,9 @@ def _claim(out: Path, config: dict, force: bool) -> bool:
             )
         return (out / "reproduce.json").is_file() and (out / "report.md").is_file() and (out / "metrics.json").is_file()
     elif any((out / name).exists() for name in OUTPUTS):
-        raise InputError(f"{str(out)!r} holds files of an unrecorded reproduction; use --force to start over or choose another --out")
+        raise InputError(
+            f"{str(out)!r} holds files of an unrecorded reproduction; use --force to start over or choose another --out"
+        )
     out.mkdir(parents=True, exist_ok=True)
     with atomic_path(record_path) as tmp:
         tmp.write_text(json.dumps({"fingerprint": mine, "configuration": config}, indent=1, default=str) + "\n")
@@ -134,15 +157,23 @@ def _dataset(problem, n, steps, seed, p, path: Path, progress, threshold, dt, ec
 
 
 def reproduce(
-    problem: str, out, quick: bool = False, seed: int = 0, progress: bool = True, device: str = "auto",
-    constructive: bool = True, echo=print, force: bool = False, nproc: int = 1,
+    problem: str,
+    out,
+    quick: bool = False,
+    seed: int = 0,
+    progress: bool = True,
+    device: str = "auto",
+    constructive: bool = True,
+    echo=print,
+    force: bool = False,
+    nproc: int = 1,
 ) -> dict:
     """Run the whole pipeline into ``out`` (or reuse / continue what is there); returns the metrics
     (``nproc``: data-parallel training workers)."""
-    from pixelpde.learned.io import load_run
-    from pixelpde.learned.evaluate import evaluate_runs
-    from pixelpde.learned.report import write_evaluation, write_report
     from pixelpde.learned.device import pick_device
+    from pixelpde.learned.evaluate import evaluate_runs
+    from pixelpde.learned.io import load_run
+    from pixelpde.learned.report import write_evaluation, write_report
     from pixelpde.learned.runfiles import CHECKPOINT, MODEL
     from pixelpde.learned.train import train, train_parallel
 
@@ -159,8 +190,12 @@ def reproduce(
 
     start = time.perf_counter()
     echo(f"[1/3] simulating {problem}: {size.n_train} training and {size.n_test} test trajectories, p = {size.p}")
-    train_data = _dataset(problem, size.n_train, size.train_steps, seed, size.p, out / "data" / "train.h5", progress, threshold, dt, echo)
-    test_data = _dataset(problem, size.n_test, size.test_steps, seed + 1, size.p, out / "data" / "test.h5", progress, threshold, dt, echo)
+    train_data = _dataset(
+        problem, size.n_train, size.train_steps, seed, size.p, out / "data" / "train.h5", progress, threshold, dt, echo
+    )
+    test_data = _dataset(
+        problem, size.n_test, size.test_steps, seed + 1, size.p, out / "data" / "test.h5", progress, threshold, dt, echo
+    )
     timings["simulate_s"] = time.perf_counter() - start
 
     runs = []
@@ -171,7 +206,9 @@ def reproduce(
             echo(f"[2/3] reusing the finished run {run_dir}")
         else:
             resume = (run_dir / CHECKPOINT).is_file()
-            echo(f"[2/3] {'resuming' if resume else 'training'} {config.name}: {config.arch}, {config.integrator} x{config.substeps}, init {config.init}, lr {config.lr}")
+            echo(
+                f"[2/3] {'resuming' if resume else 'training'} {config.name}: {config.arch}, {config.integrator} x{config.substeps}, init {config.init}, lr {config.lr}"
+            )
             if nproc > 1:
                 train_parallel(nproc, out / "data" / "train.h5", config, run_dir, progress=progress, resume=resume)
             else:
@@ -181,7 +218,9 @@ def reproduce(
 
     start = time.perf_counter()
     echo(f"[3/3] evaluating on {test_data.n_trajectories} test trajectories, {size.test_steps} steps")
-    evaluation = evaluate_runs(runs, test_data, size.test_steps, device=pick_device(device), progress=progress, dtype=size.eval_dtype)
+    evaluation = evaluate_runs(
+        runs, test_data, size.test_steps, device=pick_device(device), progress=progress, dtype=size.eval_dtype
+    )
     metrics = write_evaluation(out, evaluation, test_data)
     timings["evaluate_s"] = time.perf_counter() - start
 
@@ -219,7 +258,9 @@ def _setup_text(setup, train_data, test_data, configs) -> str:
         f"- test data: {test_data.n_trajectories} trajectories of {test_data.n_steps} steps (seed {setup['seed'] + 1})",
     ]
     if size["dt_grid"] is not None:
-        lines.append(f"- dt is the data generator's default for p = {size['dt_grid']}, so that {size['test_steps']} steps cover the paper's physical time")
+        lines.append(
+            f"- dt is the data generator's default for p = {size['dt_grid']}, so that {size['test_steps']} steps cover the paper's physical time"
+        )
     if setup["min_norm"] is not None:
         lines.append(f"- trajectories kept when ||U^0|| > {setup['min_norm']:.4g} (the paper's 10 at p = 100)")
     for c in configs:
@@ -228,10 +269,14 @@ def _setup_text(setup, train_data, test_data, configs) -> str:
             f"{f' (noise {c.init_noise})' if c.init == 'constructive' else ''}, stages M = {list(c.stages)}, "
             f"{c.epochs} epochs each, lr {c.lr} (/10 every {c.lr_step} epochs, /5 per stage), batch {c.batch_size}, {c.dtype}"
         )
-    lines.append(f"- evaluation in {size['eval_dtype']} against the constructed networks with {configs[0].integrator} x{configs[0].substeps}")
+    lines.append(
+        f"- evaluation in {size['eval_dtype']} against the constructed networks with {configs[0].integrator} x{configs[0].substeps}"
+    )
     if setup["mode"] == "quick":
-        lines.append("- **quick mode**: a coarse grid and a few epochs, so that it runs in minutes on a CPU; "
-                     "the numbers are real but are not the paper's configuration.")
+        lines.append(
+            "- **quick mode**: a coarse grid and a few epochs, so that it runs in minutes on a CPU; "
+            "the numbers are real but are not the paper's configuration."
+        )
     return "\n".join(lines)
 
 

@@ -95,7 +95,9 @@ def kept_message(path: Path) -> str:
         position = torch.load(path, map_location="cpu", weights_only=True)["position"]
     except Exception:  # pragma: no cover - the checkpoint is ours and atomic
         return f"the last good checkpoint is kept in {str(path)!r}"
-    return f"the last good checkpoint {str(path)!r} (resumes at stage {position[0] + 1}, epoch {position[1] + 1}) is kept"
+    return (
+        f"the last good checkpoint {str(path)!r} (resumes at stage {position[0] + 1}, epoch {position[1] + 1}) is kept"
+    )
 
 
 def save_model(path: Path, model, spec, meta: dict) -> dict:

@@ -41,10 +41,27 @@ from pixelpde.learned.data import Trajectories, training_windows
 from pixelpde.learned.device import deterministic, pick_device
 from pixelpde.learned.distributed import SINGLE, World, check_world
 from pixelpde.learned.loop import TrainingDiverged, batch_loss
-from pixelpde.learned.runfiles import CHECKPOINT, MODEL, kept_message, load_checkpoint, save_checkpoint, save_model, write_log
+from pixelpde.learned.runfiles import (
+    CHECKPOINT,
+    MODEL,
+    kept_message,
+    load_checkpoint,
+    save_checkpoint,
+    save_model,
+    write_log,
+)
 from pixelpde.learned.timestep import model_dt
 
-__all__ = ["TrainConfig", "TrainResult", "TrainingDiverged", "batch_loss", "build_model", "train", "CHECKPOINT", "MODEL"]
+__all__ = [
+    "CHECKPOINT",
+    "MODEL",
+    "TrainConfig",
+    "TrainResult",
+    "TrainingDiverged",
+    "batch_loss",
+    "build_model",
+    "train",
+]
 
 
 def build_model(config: TrainConfig, data: Trajectories, generator: torch.Generator):
@@ -53,7 +70,9 @@ def build_model(config: TrainConfig, data: Trajectories, generator: torch.Genera
     from pixelpde.learned.embedding import constructive_init_, random_init_
 
     arch_sd = data.semidiscrete()
-    spec = parse_arch(config.arch, n=arch_sd.n, relu_bias=config.relu_bias, relu2_bias=config.relu2_bias, size=config.kernel_size)
+    spec = parse_arch(
+        config.arch, n=arch_sd.n, relu_bias=config.relu_bias, relu2_bias=config.relu2_bias, size=config.kernel_size
+    )
     sd = arch_sd if spec.size == arch_sd.size else data.semidiscrete(size=spec.size)
     model = spec.build(data.bc, dtype=torch.float64)
     if config.init == "constructive":
@@ -61,7 +80,9 @@ def build_model(config: TrainConfig, data: Trajectories, generator: torch.Genera
     elif config.init == "fitted":
         from pixelpde.learned.fitted import fitted_init_
 
-        fitted_init_(model, spec, data, model_dt(config, data.dt), get_integrator(config.integrator, config.substeps), generator)
+        fitted_init_(
+            model, spec, data, model_dt(config, data.dt), get_integrator(config.integrator, config.substeps), generator
+        )
     else:
         random_init_(model, generator, mean_free=config.mean_free)
     return spec, sd, model
@@ -125,7 +146,9 @@ def train(
     if resume:
         position, log = load_checkpoint(checkpoint_path, config, fingerprint, model, optimizer, device)
     elif checkpoint_path.exists():
-        raise InputError(f"{str(out)!r} already holds a training run; pass --resume to continue it or choose another --out")
+        raise InputError(
+            f"{str(out)!r} already holds a training run; pass --resume to continue it or choose another --out"
+        )
 
     meta = {
         "name": config.name,
@@ -161,8 +184,21 @@ def train(
                     group["lr"] = lr
                 bar.set_description(f"stage {k + 1}/{len(config.stages)} M={M} epoch {e + 1}/{config.epochs}")
                 try:
-                    row = loop.run_epoch(model, optimizer, U, index, M, dt, integrator, config, k, e, world,
-                                         loss_fn=loss_fn, on_batch=lambda: bar.update(1))
+                    row = loop.run_epoch(
+                        model,
+                        optimizer,
+                        U,
+                        index,
+                        M,
+                        dt,
+                        integrator,
+                        config,
+                        k,
+                        e,
+                        world,
+                        loss_fn=loss_fn,
+                        on_batch=lambda: bar.update(1),
+                    )
                 except TrainingDiverged as exc:
                     hint = "; try a smaller --lr or more --substeps" if "loss is" in str(exc) else ""
                     raise TrainingDiverged(f"{exc}; {kept_message(checkpoint_path)}{hint}") from None
@@ -189,8 +225,17 @@ def train(
     return result
 
 
-def train_parallel(nproc: int, data_path, config: TrainConfig, out, progress: bool = False, threads: int | None = None,
-                   resume: bool = False, count: int | None = None, min_norm: float | None = None):
+def train_parallel(
+    nproc: int,
+    data_path,
+    config: TrainConfig,
+    out,
+    progress: bool = False,
+    threads: int | None = None,
+    resume: bool = False,
+    count: int | None = None,
+    min_norm: float | None = None,
+):
     """:func:`train` in ``nproc`` local data-parallel workers (spawned by
     :func:`pixelpde.learned.distributed.launch`), each reading the dataset file ``data_path``
     and keeping the trajectories ``Trajectories.select(count, min_norm)`` keeps.  Returns the

@@ -14,8 +14,8 @@ from pixelpde.stencils.pde import PDE, PolynomialTerm, QuadraticTerm, parse_pde
 from pixelpde.stencils.semidiscrete import SemiDiscretePDE
 
 __all__ = [
-    "BoundaryCondition",
     "PDE",
+    "BoundaryCondition",
     "PolynomialTerm",
     "QuadraticTerm",
     "SemiDiscretePDE",

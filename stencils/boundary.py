@@ -41,7 +41,7 @@ class BoundaryCondition(str, enum.Enum):
         return self.value
 
     @classmethod
-    def parse(cls, value: "BoundaryCondition | str") -> "BoundaryCondition":
+    def parse(cls, value: BoundaryCondition | str) -> BoundaryCondition:
         if isinstance(value, cls):
             return value
         try:
@@ -96,7 +96,9 @@ def conv2d(x, weight, bc: BoundaryCondition | str, bias=None):
 
     bc = BoundaryCondition.parse(bc)
     width = weight.shape[-1] // 2
-    if bc is BoundaryCondition.DIRICHLET:  # zero padding inside the kernel: no padded copy (measured ~20% faster training)
+    if (
+        bc is BoundaryCondition.DIRICHLET
+    ):  # zero padding inside the kernel: no padded copy (measured ~20% faster training)
         return F.conv2d(x, weight, bias, padding=width)
     return F.conv2d(bc.pad(x, width), weight, bias)
 

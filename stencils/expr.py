@@ -30,9 +30,9 @@ from __future__ import annotations
 
 import ast
 import math
+from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from typing import Callable, Mapping
 
 import sympy as sp
 
@@ -64,7 +64,9 @@ def parse_number(text: str, what: str = "number") -> Fraction:
         except (InvalidOperation, ValueError):
             decimal = None
         if decimal is not None and decimal.is_finite() and decimal and abs(decimal.adjusted()) > MAX_LITERAL_EXPONENT:
-            raise InputError(f"{what} {text!r} is out of range (a literal's decimal exponent must be within +-{MAX_LITERAL_EXPONENT})")
+            raise InputError(
+                f"{what} {text!r} is out of range (a literal's decimal exponent must be within +-{MAX_LITERAL_EXPONENT})"
+            )
     try:
         value = Fraction(text)
     except (ValueError, ZeroDivisionError):
@@ -184,7 +186,9 @@ class _Translator:
 
     def _bounded(self, node: ast.AST, expr, degree: int, terms: int):
         if self.max_degree is not None and degree > self.max_degree:
-            raise self._refuse(node, f"has total degree {degree} before expansion; at most {self.max_degree} is accepted")
+            raise self._refuse(
+                node, f"has total degree {degree} before expansion; at most {self.max_degree} is accepted"
+            )
         if terms > MAX_TERMS:
             raise self._refuse(node, f"may expand to more than {MAX_TERMS} terms; write it expanded or smaller")
         for c in _coefficients(expr):

@@ -37,6 +37,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+
 import numpy as np
 import sympy as sp
 from sympy.calculus.finite_diff import finite_diff_weights
@@ -132,8 +133,7 @@ def error_string(expr: sp.Expr) -> str:
     if expr == 0:
         return "0 (exact)"
     names = {
-        d: sp.Symbol(derivative_name((d.variables.count(_X), d.variables.count(_Y))))
-        for d in expr.atoms(sp.Derivative)
+        d: sp.Symbol(derivative_name((d.variables.count(_X), d.variables.count(_Y)))) for d in expr.atoms(sp.Derivative)
     }
     return str(expr.xreplace(names))
 
@@ -168,7 +168,7 @@ def _order_1d(weights, offsets, derivative: int) -> int | None:
     return None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def derive_stencil(alpha: tuple[int, int], size: int = 3, order: int = 2) -> Stencil:
     """The standard k x k stencil (k = ``size``, odd) for ``d^alpha u`` with
     order of accuracy at least ``order``; see the module docstring."""
@@ -228,7 +228,10 @@ def truncation_error(weights: sp.MatrixBase, alpha: tuple[int, int]) -> tuple[in
                 raise InputError(f"kernel is not consistent with {derivative_name(alpha)}")
     for m in range(1, 2 * size + 3):
         term = sum(
-            (moment(a, degree + m - a) * sp.Derivative(_U, (_X, a), (_Y, degree + m - a)) for a in range(degree + m + 1)),
+            (
+                moment(a, degree + m - a) * sp.Derivative(_U, (_X, a), (_Y, degree + m - a))
+                for a in range(degree + m + 1)
+            ),
             sp.Integer(0),
         )
         if term != 0:

@@ -173,7 +173,9 @@ class PDE:
         check_interactions(interactions)
         if interactions == "as-written":
             one = sp.Integer(1)
-            return tuple(Product(t.beta, LinearForm(((t.first, one),)), LinearForm(((t.second, one),))) for t in self.quadratic)
+            return tuple(
+                Product(t.beta, LinearForm(((t.first, one),)), LinearForm(((t.second, one),))) for t in self.quadratic
+            )
         return _minimal_cached(self.quadratic, tuple(self.quadratic_variables()))
 
     def signature(self) -> tuple[int, int]:
@@ -188,7 +190,7 @@ class PDE:
 
     def rhs_expression(self) -> sp.Expr:
         """The right-hand side as a SymPy polynomial in the derivative symbols."""
-        sym = lambda a: sp.Symbol(derivative_name(a))  # noqa: E731
+        sym = lambda a: sp.Symbol(derivative_name(a))
         expr = sum((c * sym(a) for a, c in self.linear), sp.Integer(0))
         expr += sum((t.beta * sym(t.first) * sym(t.second) for t in self.quadratic), sp.Integer(0))
         expr += sum((t.beta * sp.Mul(*[sym(a) for a in t.factors]) for t in self.higher), sp.Integer(0))

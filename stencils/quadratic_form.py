@@ -85,7 +85,7 @@ class Product:
     def text(self, symbol) -> str:
         """``'beta*(a)*(b)'`` (``'beta*(a)**2'`` for a square), parentheses only where needed."""
         a, b = (f.expression(symbol) for f in (self.first, self.second))
-        wrap = lambda e: sp.sstr(e) if len(e.args) == 0 or not e.is_Add else f"({sp.sstr(e)})"  # noqa: E731
+        wrap = lambda e: sp.sstr(e) if len(e.args) == 0 or not e.is_Add else f"({sp.sstr(e)})"
         body = f"{wrap(a)}**2" if a == b else f"{wrap(a)}*{wrap(b)}"
         return body if self.beta == 1 else f"-{body}" if self.beta == -1 else f"{sp.sstr(self.beta)}*{body}"
 

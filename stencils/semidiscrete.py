@@ -82,7 +82,9 @@ class SemiDiscretePDE:
                 gamma, kernels = term
                 kernels = tuple(np.asarray(K, dtype=np.float64) for K in kernels)
             except (TypeError, ValueError):
-                raise InputError("each higher-degree term must be (coefficient, (kernel, kernel, kernel, ...))") from None
+                raise InputError(
+                    "each higher-degree term must be (coefficient, (kernel, kernel, kernel, ...))"
+                ) from None
             if len(kernels) < 3 or any(K.shape != L.shape for K in kernels):
                 raise InputError(f"a higher-degree term needs >= 3 kernels of the shape of L {L.shape}")
             if not (np.isfinite(float(gamma)) and all(np.all(np.isfinite(K)) for K in kernels)):
@@ -94,7 +96,7 @@ class SemiDiscretePDE:
         object.__setattr__(self, "betas", tuple(float(b) for b in self.betas))
 
     @classmethod
-    def from_pde(cls, pde, dx, bc, interactions: str = "minimal") -> "SemiDiscretePDE":
+    def from_pde(cls, pde, dx, bc, interactions: str = "minimal") -> SemiDiscretePDE:
         """Discretise a :class:`~pixelpde.stencils.pde.PDE` on a grid of spacing ``dx``.
 
         The quadratic part becomes ``pde.products(interactions)``: each factor,
@@ -152,6 +154,7 @@ class SemiDiscretePDE:
     @property
     def degree(self) -> int:
         return max(self.degrees, default=2 if self.n else 1)
+
     @property
     def size(self) -> int:
         return self.L.shape[0]
@@ -240,7 +243,7 @@ class SemiDiscretePDE:
         if self.interactions is not None:
             out["interactions"] = self.interactions
         if self.pde is not None and getattr(self.pde, "quadratic", ()):
-            sym = lambda a: sp.Symbol(derivative_name(a))  # noqa: E731
+            sym = lambda a: sp.Symbol(derivative_name(a))
             out["products"] = [p.text(sym) for p in self.pde.products(self.interactions or "minimal")]
         if self.higher:
             out["degrees"] = {str(q): sum(1 for _, Ks in self.higher if len(Ks) == q) for q in self.degrees}

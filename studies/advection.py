@@ -24,9 +24,11 @@ from pixelpde.studies.runs import RunSpec
 from pixelpde.studies.sizes import Sizes, datasets
 
 TITLE = "advection beyond the paper's model"
-QUESTION = ("Can the paper's Table 2 network (projected Euler x 2, dt = 0.02) beat the paper's published advection model "
-            "(rE(40) = 1.38 % on 30 test trajectories at p = 100)? The data's one-step map is linear and translation-invariant: "
-            "fit it, turn it into the vector field of the integrator, embed it (--init fitted), fine-tune.")
+QUESTION = (
+    "Can the paper's Table 2 network (projected Euler x 2, dt = 0.02) beat the paper's published advection model "
+    "(rE(40) = 1.38 % on 30 test trajectories at p = 100)? The data's one-step map is linear and translation-invariant: "
+    "fit it, turn it into the vector field of the integrator, embed it (--init fitted), fine-tune."
+)
 PAPER_RE40 = 0.0138
 #: Adam moves every weight by about lr per step whatever the gradient, so fine-tuning a fitted
 #: initialisation (rE(1) ~ 1e-6) needs lr near float32 resolution: at 1e-5 the quick study measured
@@ -37,7 +39,9 @@ FITTED_LR = 1e-7
 SIZES = {
     "tiny": Sizes(p=16, n_train=6, train_steps=3, n_test=2, test_steps=4, seeds=1, epochs=1, stages=(2,), batch_size=4),
     "quick": Sizes(p=32, n_train=40, train_steps=4, n_test=30, test_steps=40, seeds=2, epochs=3, stages=(3,)),
-    "full": Sizes(p=100, n_train=50, train_steps=10, n_test=30, test_steps=40, seeds=1, epochs=1, stages=(3,), batch_size=32),
+    "full": Sizes(
+        p=100, n_train=50, train_steps=10, n_test=30, test_steps=40, seeds=1, epochs=1, stages=(3,), batch_size=32
+    ),
 }
 
 
@@ -49,16 +53,30 @@ def plan(sizes: Sizes) -> list[RunSpec]:
     lrs = {"random": 1e-2, "constructive": pre.constructive_lr, "fitted": FITTED_LR}
 
     def run(init, seed, trained):
-        config = sizes.train_config(arch=pre.arch, integrator=pre.integrator, substeps=pre.substeps, init=init,
-                                    lr=lrs[init], seed=seed)
+        config = sizes.train_config(
+            arch=pre.arch, integrator=pre.integrator, substeps=pre.substeps, init=init, lr=lrs[init], seed=seed
+        )
         name = f"{init}-seed{seed}" if trained else f"{init}-init-only-seed{seed}"
-        return RunSpec(name, config, train, test, sizes.steps, train=trained,
-                       labels={"init": init, "trained": trained, "seed": seed}, eval_dtype=sizes.eval_dtype)
+        return RunSpec(
+            name,
+            config,
+            train,
+            test,
+            sizes.steps,
+            train=trained,
+            labels={"init": init, "trained": trained, "seed": seed},
+            eval_dtype=sizes.eval_dtype,
+        )
 
     runs = []
     for seed in range(sizes.seeds):
-        runs += [run("random", seed, True), run("constructive", seed, True), run("fitted", seed, False), run("fitted", seed, True)]
-    return runs + [run("constructive", 0, False)]
+        runs += [
+            run("random", seed, True),
+            run("constructive", seed, True),
+            run("fitted", seed, False),
+            run("fitted", seed, True),
+        ]
+    return [*runs, run("constructive", 0, False)]
 
 
 def _label(r) -> str:
@@ -89,12 +107,23 @@ def findings(sizes, results) -> str:
     lines = []
     for name in dict.fromkeys(_label(r) for r in results):
         rs = [r for r in results if _label(r) == name]
-        lines.append(f"- {name}: rE(1) " + ", ".join(pct(rE_at(r, 1)) for r in rs) + f"; rE({J}) "
-                     + ", ".join(pct(rE_at(r, J)) for r in rs) + " (per seed)")
+        lines.append(
+            f"- {name}: rE(1) "
+            + ", ".join(pct(rE_at(r, 1)) for r in rs)
+            + f"; rE({J}) "
+            + ", ".join(pct(rE_at(r, J)) for r in rs)
+            + " (per seed)"
+        )
     best = min((r for r in results if rE_at(r, J) is not None), key=lambda r: rE_at(r, J), default=None)
     if best is not None:
         verdict = "below" if rE_at(best, J) < PAPER_RE40 else "above"
-        lines.append(f"- best: {_label(best)}, seed {best['run']['labels']['seed']}, rE({J}) = {pct(rE_at(best, J))}, "
-                     f"{verdict} the paper's published model's 1.38 % at p = 100"
-                     + ("" if sizes.p == 100 and J == 40 else f" (this run: p = {sizes.p}, J = {J}; the bar is set at p = 100, J = 40)"))
+        lines.append(
+            f"- best: {_label(best)}, seed {best['run']['labels']['seed']}, rE({J}) = {pct(rE_at(best, J))}, "
+            f"{verdict} the paper's published model's 1.38 % at p = 100"
+            + (
+                ""
+                if sizes.p == 100 and J == 40
+                else f" (this run: p = {sizes.p}, J = {J}; the bar is set at p = 100, J = 40)"
+            )
+        )
     return "\n".join(lines)

@@ -22,14 +22,18 @@ from pixelpde.studies.runs import RunSpec
 from pixelpde.studies.sizes import TINY, Sizes, datasets
 
 TITLE = "capacity: small networks"
-QUESTION = ("Section 4: 'We could not obtain accurate results with networks of the same size as those presented in the "
-            "theoretical derivations'. rE against parameter count for the theory's networks and the embedded tables, "
-            "random vs constructive initialisation.")
+QUESTION = (
+    "Section 4: 'We could not obtain accurate results with networks of the same size as those presented in the "
+    "theoretical derivations'. rE against parameter count for the theory's networks and the embedded tables, "
+    "random vs constructive initialisation."
+)
 
 SIZES = {
     "tiny": TINY,
     "quick": Sizes(p=16, n_train=6, train_steps=5, n_test=10, test_steps=40, seeds=2, epochs=3),
-    "full": Sizes(p=100, n_train=20, train_steps=10, n_test=30, test_steps=40, seeds=3, epochs=10, lr_step=3, batch_size=32),
+    "full": Sizes(
+        p=100, n_train=20, train_steps=10, n_test=30, test_steps=40, seeds=3, epochs=10, lr_step=3, batch_size=32
+    ),
 }
 #: ``full`` also covers advection; the smaller sizes heat and Fisher.
 PROBLEMS = {"tiny": ("heat", "fisher"), "quick": ("heat", "fisher"), "full": ("heat", "fisher", "advection")}
@@ -57,17 +61,29 @@ def plan(sizes: Sizes) -> list[RunSpec]:
             for arch in architectures(problem):
                 for init in ("random", "constructive"):
                     lr = pre.constructive_lr if init == "constructive" else 1e-2
-                    config = sizes.train_config(arch=arch, integrator=pre.integrator, substeps=pre.substeps, init=init, lr=lr, seed=seed)
-                    runs.append(RunSpec(f"{problem}-{arch.replace('/', '_')}-{init}-seed{seed}", config, train, test, sizes.steps,
-                                        labels={"problem": problem, "arch": arch, "init": init, "seed": seed},
-                                        eval_dtype=sizes.eval_dtype))
+                    config = sizes.train_config(
+                        arch=arch, integrator=pre.integrator, substeps=pre.substeps, init=init, lr=lr, seed=seed
+                    )
+                    runs.append(
+                        RunSpec(
+                            f"{problem}-{arch.replace('/', '_')}-{init}-seed{seed}",
+                            config,
+                            train,
+                            test,
+                            sizes.steps,
+                            labels={"problem": problem, "arch": arch, "init": init, "seed": seed},
+                            eval_dtype=sizes.eval_dtype,
+                        )
+                    )
     return runs
 
 
 def figure(sizes, results, path) -> None:
     plt = pyplot()
     problems = list(dict.fromkeys(r["run"]["labels"]["problem"] for r in results))
-    fig, axes = plt.subplots(1, len(problems), figsize=(6.5 * len(problems), 4.5), constrained_layout=True, squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(problems), figsize=(6.5 * len(problems), 4.5), constrained_layout=True, squeeze=False
+    )
     J = sizes.steps
     for ax, problem in zip(axes[0], problems):
         for init, marker in (("random", "o"), ("constructive", "s")):
@@ -101,8 +117,10 @@ def findings(sizes, results) -> str:
             ok = [r for r in rs if rE_at(r, J) is not None and rE_at(r, J) <= 0.01]
             if ok:
                 best = min(ok, key=lambda r: r["parameters"])
-                lines.append(f"  - smallest network with rE({J}) <= 1 % ({init} init): {best['run']['labels']['arch']}, "
-                             f"{best['parameters']} parameters (seed {best['run']['labels']['seed']})")
+                lines.append(
+                    f"  - smallest network with rE({J}) <= 1 % ({init} init): {best['run']['labels']['arch']}, "
+                    f"{best['parameters']} parameters (seed {best['run']['labels']['seed']})"
+                )
             else:
                 lines.append(f"  - no network reached rE({J}) <= 1 % from the {init} initialisation at this budget")
     return "\n".join(lines)

@@ -32,9 +32,11 @@ from pixelpde.studies.runs import RunSpec
 from pixelpde.studies.sizes import TINY, Sizes, datasets
 
 TITLE = "datasize: training trajectories at a fixed budget of Adam steps"
-QUESTION = ("Section 4 / the paper's code: 1000 training trajectories, one window each. At a fixed number of Adam "
-            "steps, how does rE(40) of a randomly initialised network change with the number of trajectories, "
-            "and how much of the gap to the paper's ~1 % does it close?")
+QUESTION = (
+    "Section 4 / the paper's code: 1000 training trajectories, one window each. At a fixed number of Adam "
+    "steps, how does rE(40) of a randomly initialised network change with the number of trajectories, "
+    "and how much of the gap to the paper's ~1 % does it close?"
+)
 
 
 @dataclass(frozen=True)
@@ -63,10 +65,31 @@ class DataSizes(Sizes):
 
 SIZES = {
     "tiny": DataSizes(**{**asdict(TINY), "n_train": 4, "batch_size": 2}, counts=(2, 4)),
-    "quick": DataSizes(p=16, n_train=64, train_steps=5, n_test=10, test_steps=40, seeds=1, epochs=3, lr_step=1,
-                       batch_size=8, counts=(4, 16, 64)),
-    "full": DataSizes(p=100, n_train=1000, train_steps=10, n_test=30, test_steps=40, seeds=1, epochs=5, lr_step=2,
-                      batch_size=32, counts=(20, 100, 1000), problems=("fisher", "advection")),
+    "quick": DataSizes(
+        p=16,
+        n_train=64,
+        train_steps=5,
+        n_test=10,
+        test_steps=40,
+        seeds=1,
+        epochs=3,
+        lr_step=1,
+        batch_size=8,
+        counts=(4, 16, 64),
+    ),
+    "full": DataSizes(
+        p=100,
+        n_train=1000,
+        train_steps=10,
+        n_test=30,
+        test_steps=40,
+        seeds=1,
+        epochs=5,
+        lr_step=2,
+        batch_size=32,
+        counts=(20, 100, 1000),
+        problems=("fisher", "advection"),
+    ),
 }
 
 
@@ -88,12 +111,33 @@ def plan(sizes: DataSizes) -> list[RunSpec]:
             train = datasets(sizes, problem, n_train=n)[0]
             epochs, lr_step, steps = schedule(sizes, n)
             for seed in range(sizes.seeds):
-                config = sizes.train_config(arch=pre.arch, integrator=pre.integrator, substeps=pre.substeps, init="random",
-                                            lr=1e-2, seed=seed, windows="first", epochs=epochs, lr_step=lr_step)
-                runs.append(RunSpec(f"{problem}-n{n}-seed{seed}", config, train, test, sizes.steps,
-                                    labels={"problem": problem, "n_train": n, "seed": seed,
-                                            "adam_steps": steps * len(sizes.stages)},
-                                    eval_dtype=sizes.eval_dtype))
+                config = sizes.train_config(
+                    arch=pre.arch,
+                    integrator=pre.integrator,
+                    substeps=pre.substeps,
+                    init="random",
+                    lr=1e-2,
+                    seed=seed,
+                    windows="first",
+                    epochs=epochs,
+                    lr_step=lr_step,
+                )
+                runs.append(
+                    RunSpec(
+                        f"{problem}-n{n}-seed{seed}",
+                        config,
+                        train,
+                        test,
+                        sizes.steps,
+                        labels={
+                            "problem": problem,
+                            "n_train": n,
+                            "seed": seed,
+                            "adam_steps": steps * len(sizes.stages),
+                        },
+                        eval_dtype=sizes.eval_dtype,
+                    )
+                )
     return runs
 
 
@@ -106,7 +150,10 @@ def figure(sizes, results, path) -> None:
     J = sizes.steps
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), constrained_layout=True)
     for problem in dict.fromkeys(r["run"]["labels"]["problem"] for r in results):
-        rs = sorted((r for r in results if r["run"]["labels"]["problem"] == problem), key=lambda r: r["run"]["labels"]["n_train"])
+        rs = sorted(
+            (r for r in results if r["run"]["labels"]["problem"] == problem),
+            key=lambda r: r["run"]["labels"]["n_train"],
+        )
         n = [r["run"]["labels"]["n_train"] for r in rs]
         for ax, values in ((axes[0], [rE_at(r, J) for r in rs]), (axes[1], [r["final_loss"] for r in rs])):
             ax.plot(n, [float("nan") if v is None else v for v in values], "o-", label=problem)
@@ -125,8 +172,14 @@ def findings(sizes, results) -> str:
     J = sizes.steps
     lines = []
     for problem in dict.fromkeys(r["run"]["labels"]["problem"] for r in results):
-        rs = sorted((r for r in results if r["run"]["labels"]["problem"] == problem), key=lambda r: r["run"]["labels"]["n_train"])
-        parts = [f"n = {r['run']['labels']['n_train']}: {pct(rE_at(r, J))} ({r['run']['labels']['adam_steps']} steps)" for r in rs]
+        rs = sorted(
+            (r for r in results if r["run"]["labels"]["problem"] == problem),
+            key=lambda r: r["run"]["labels"]["n_train"],
+        )
+        parts = [
+            f"n = {r['run']['labels']['n_train']}: {pct(rE_at(r, J))} ({r['run']['labels']['adam_steps']} steps)"
+            for r in rs
+        ]
         lines.append(f"- {problem}, rE({J}): " + "; ".join(parts))
         first, last = rE_at(rs[0], J), rE_at(rs[-1], J)
         if first is None or last is None:
@@ -134,6 +187,8 @@ def findings(sizes, results) -> str:
             continue
         a, b = rs[0]["run"]["labels"]["n_train"], rs[-1]["run"]["labels"]["n_train"]
         verdict = "lower" if last < first else "not lower"
-        lines.append(f"  - {b} trajectories against {a}: rE({J}) {verdict} ({last / first:.3g}x) at the same number of "
-                     f"Adam steps; {'at or below' if last <= 0.01 else 'above'} the paper's ~1 %")
+        lines.append(
+            f"  - {b} trajectories against {a}: rE({J}) {verdict} ({last / first:.3g}x) at the same number of "
+            f"Adam steps; {'at or below' if last <= 0.01 else 'above'} the paper's ~1 %"
+        )
     return "\n".join(lines)

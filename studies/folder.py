@@ -52,7 +52,9 @@ def check_folder(out, study: str, spec) -> str:
     except (ValueError, KeyError, TypeError):
         raise InputError(f"{str(manifest)!r} is not a pixelpde study manifest; {fresh}") from None
     if found[0] != FORMAT or found[1] != VERSION:
-        raise InputError(f"{str(out)!r} was written by another version of pixelpde study ({found[0]} {found[1]}); {fresh}")
+        raise InputError(
+            f"{str(out)!r} was written by another version of pixelpde study ({found[0]} {found[1]}); {fresh}"
+        )
     if found[2] != study:
         raise InputError(f"{str(out)!r} holds the study {found[2]!r}, not {study!r}; {fresh}")
     if found[3] != key:

@@ -17,9 +17,11 @@ from pixelpde.studies.runs import RunSpec
 from pixelpde.studies.sizes import TINY, Sizes, datasets
 
 TITLE = "integrators in the learned model"
-QUESTION = ("Section 5: 'the influence of higher-order numerical integrators in the definition and training of neural "
-            "networks'. Same network, same data and budget, Euler / Heun / RK4 and projected forms at equal cost "
-            "(network evaluations per step) and equal dt.")
+QUESTION = (
+    "Section 5: 'the influence of higher-order numerical integrators in the definition and training of neural "
+    "networks'. Same network, same data and budget, Euler / Heun / RK4 and projected forms at equal cost "
+    "(network evaluations per step) and equal dt."
+)
 
 #: (integrator, substeps): four evaluations of F per step each.
 EQUAL_COST = (("euler", 4), ("rk2", 2), ("rk4", 1), ("projected-euler", 4), ("projected-rk2", 2), ("projected-rk4", 1))
@@ -28,7 +30,9 @@ EVALUATIONS = {"euler": 1, "rk2": 2, "rk4": 4}
 SIZES = {
     "tiny": TINY,
     "quick": Sizes(p=16, n_train=6, train_steps=5, n_test=10, test_steps=40, seeds=2, epochs=4),
-    "full": Sizes(p=100, n_train=20, train_steps=10, n_test=30, test_steps=40, seeds=3, epochs=10, lr_step=3, batch_size=32),
+    "full": Sizes(
+        p=100, n_train=20, train_steps=10, n_test=30, test_steps=40, seeds=3, epochs=10, lr_step=3, batch_size=32
+    ),
 }
 
 
@@ -40,9 +44,17 @@ def plan(sizes: Sizes) -> list[RunSpec]:
         for integ, s in EQUAL_COST:
             config = sizes.train_config(arch=arch, integrator=integ, substeps=s, seed=seed)
             cost = EVALUATIONS[integ.removeprefix("projected-")] * s
-            runs.append(RunSpec(f"heat-{integ}x{s}-seed{seed}", config, train, test, sizes.steps,
-                                labels={"integrator": integ, "substeps": s, "evaluations_per_step": cost, "seed": seed},
-                                eval_dtype=sizes.eval_dtype))
+            runs.append(
+                RunSpec(
+                    f"heat-{integ}x{s}-seed{seed}",
+                    config,
+                    train,
+                    test,
+                    sizes.steps,
+                    labels={"integrator": integ, "substeps": s, "evaluations_per_step": cost, "seed": seed},
+                    eval_dtype=sizes.eval_dtype,
+                )
+            )
     return runs
 
 
@@ -83,10 +95,18 @@ def findings(sizes, results) -> str:
     J = sizes.steps
     lines = []
     for name, rs in _groups(results).items():
-        lines.append(f"- {name}: rE(1) " + ", ".join(pct(rE_at(r, 1)) for r in rs) + f"; rE({J}) "
-                     + ", ".join(pct(rE_at(r, J)) for r in rs)
-                     + "; training " + ", ".join(f"{r['train_seconds']:.0f} s" for r in rs) + " (per seed)")
-    lines.append("- All six use the same network, data, epochs and dt, and evaluate F four times per step. With a "
-                 "time error C2 dt^r of Corollary 3.3 far below the network's own error at this dt, the order r of the "
-                 "integrator need not show; differences between rows are then training differences.")
+        lines.append(
+            f"- {name}: rE(1) "
+            + ", ".join(pct(rE_at(r, 1)) for r in rs)
+            + f"; rE({J}) "
+            + ", ".join(pct(rE_at(r, J)) for r in rs)
+            + "; training "
+            + ", ".join(f"{r['train_seconds']:.0f} s" for r in rs)
+            + " (per seed)"
+        )
+    lines.append(
+        "- All six use the same network, data, epochs and dt, and evaluate F four times per step. With a "
+        "time error C2 dt^r of Corollary 3.3 far below the network's own error at this dt, the order r of the "
+        "integrator need not show; differences between rows are then training differences."
+    )
     return "\n".join(lines)

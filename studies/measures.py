@@ -33,8 +33,11 @@ def dissipativity(pred, true, data=None) -> dict:
     n = _norms(pred)
     ok = n[:, 1:] <= n[:, :-1]
     ref = _norms(true)
-    return {"steps": int(ok.numel()), "dissipative": int(ok.sum()),
-            "reference_dissipative": int((ref[:, 1:] <= ref[:, :-1]).sum())}
+    return {
+        "steps": int(ok.numel()),
+        "dissipative": int(ok.sum()),
+        "reference_dissipative": int((ref[:, 1:] <= ref[:, :-1]).sum()),
+    }
 
 
 def band_mask(p: int, w: int) -> torch.Tensor:

@@ -30,8 +30,13 @@ def rows(results: list[dict], extra=None) -> list[dict]:
     for r in results:
         m = r["metrics"]
         J = len(m["rE"])
-        row = {"run": r["run"]["name"], **r["run"]["labels"], "parameters": r["parameters"],
-               "train_seconds": round(r["train_seconds"], 3), "epochs": r["epochs"]}
+        row = {
+            "run": r["run"]["name"],
+            **r["run"]["labels"],
+            "parameters": r["parameters"],
+            "train_seconds": round(r["train_seconds"], 3),
+            "epochs": r["epochs"],
+        }
         for j in sorted({min(j, J) for j in AT}):
             row[f"rE({j})"] = m["rE"][j - 1]
         row[f"maxE({J})"] = m["maxE"][-1]
@@ -48,10 +53,19 @@ def write_json(path: Path, data) -> None:
 
 
 def write_manifest(out: Path, study: str, key: str, sizes, runs, status: str, **more) -> None:
-    write_json(out / "study.json", {
-        "format": FORMAT, "version": VERSION, "study": study, "fingerprint": key, "status": status,
-        "sizes": asdict(sizes), "runs": [asdict(r) for r in runs], **more,
-    })
+    write_json(
+        out / "study.json",
+        {
+            "format": FORMAT,
+            "version": VERSION,
+            "study": study,
+            "fingerprint": key,
+            "status": status,
+            "sizes": asdict(sizes),
+            "runs": [asdict(r) for r in runs],
+            **more,
+        },
+    )
 
 
 def write_csv(path: Path, table: list[dict]) -> None:
@@ -75,7 +89,9 @@ def markdown_table(table: list[dict]) -> str:
         cells = []
         for k in names:
             v = row.get(k)
-            cells.append("" if v is None else pct(v) if k.startswith("rE(") else f"{v:.3g}" if isinstance(v, float) else str(v))
+            cells.append(
+                "" if v is None else pct(v) if k.startswith("rE(") else f"{v:.3g}" if isinstance(v, float) else str(v)
+            )
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

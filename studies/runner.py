@@ -35,8 +35,16 @@ def study_sizes(name: str, size: str = "quick", **overrides):
     return replace(module.SIZES[size], **{k: v for k, v in overrides.items() if v is not None})
 
 
-def run_study(name: str, out, size: str = "quick", progress: bool = False, echo=print, nproc: int = 1,
-              threads: int | None = None, **overrides) -> dict:
+def run_study(
+    name: str,
+    out,
+    size: str = "quick",
+    progress: bool = False,
+    echo=print,
+    nproc: int = 1,
+    threads: int | None = None,
+    **overrides,
+) -> dict:
     """Run (or resume) the study ``name`` into ``out``; returns the study record (also ``out/study.json``).
     ``nproc`` > 1: each training in that many data-parallel workers of ``threads`` CPU threads each
     (None: the cores shared out)."""
@@ -62,13 +70,33 @@ def run_study(name: str, out, size: str = "quick", progress: bool = False, echo=
     write_csv(out / "results.csv", table)
     module.figure(sizes, results, out / "figure.png")
     text = module.findings(sizes, results)
-    machine = {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
-               "python": platform.python_version()}
-    summary = {"table": table, "findings": text, "figure": "figure.png", "csv": "results.csv",
-               "seconds_this_call": seconds, "machine": machine}
-    write_manifest(out, name, key, sizes, runs, "complete", size=size, summary=summary,
-                   results=[{k: r[k] for k in ("run", "parameters", "train_seconds", "epochs", "final_loss", "metrics", "measures")}
-                            for r in results])
+    machine = {
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "python": platform.python_version(),
+    }
+    summary = {
+        "table": table,
+        "findings": text,
+        "figure": "figure.png",
+        "csv": "results.csv",
+        "seconds_this_call": seconds,
+        "machine": machine,
+    }
+    write_manifest(
+        out,
+        name,
+        key,
+        sizes,
+        runs,
+        "complete",
+        size=size,
+        summary=summary,
+        results=[
+            {k: r[k] for k in ("run", "parameters", "train_seconds", "epochs", "final_loss", "metrics", "measures")}
+            for r in results
+        ],
+    )
     _write_report(out, module, name, size, sizes, runs, table, text, seconds)
     return summary
 
@@ -78,12 +106,31 @@ def _write_report(out: Path, module, name, size, sizes, runs, table, text, secon
 
     from pixelpde.ground.atomic import atomic_path
 
-    lines = [f"# pixelpde study {name}{' --quick' if size == 'quick' else ''}", "", f"**Question.** {module.QUESTION}", "",
-             "## Setup", ""]
+    lines = [
+        f"# pixelpde study {name}{' --quick' if size == 'quick' else ''}",
+        "",
+        f"**Question.** {module.QUESTION}",
+        "",
+        "## Setup",
+        "",
+    ]
     lines += [f"- {k}: {v}" for k, v in asdict(sizes).items()]
-    lines += [f"- {len(runs)} runs; every configuration (TrainConfig, datasets, seeds) is in `study.json`",
-              f"- wall time of the call that finished it: {seconds:.0f} s (runs done before are read back, not retrained)", "",
-              "## Results", "", "rE(j) is eq. (25) on the test trajectories; maxE, mse are (23), (24) at the last step.", "",
-              markdown_table(table), "", "![figure](figure.png)", "", "## Findings", "", text.strip(), ""]
+    lines += [
+        f"- {len(runs)} runs; every configuration (TrainConfig, datasets, seeds) is in `study.json`",
+        f"- wall time of the call that finished it: {seconds:.0f} s (runs done before are read back, not retrained)",
+        "",
+        "## Results",
+        "",
+        "rE(j) is eq. (25) on the test trajectories; maxE, mse are (23), (24) at the last step.",
+        "",
+        markdown_table(table),
+        "",
+        "![figure](figure.png)",
+        "",
+        "## Findings",
+        "",
+        text.strip(),
+        "",
+    ]
     with atomic_path(out / "report.md") as tmp:
         tmp.write_text("\n".join(lines))

@@ -48,15 +48,17 @@ class RunSpec:
         return fingerprint(self)
 
 
-def execute(run: RunSpec, folder, progress: bool = False, echo=print, nproc: int = 1, threads: int | None = None) -> dict:
+def execute(
+    run: RunSpec, folder, progress: bool = False, echo=print, nproc: int = 1, threads: int | None = None
+) -> dict:
     """The result of ``run`` (read back from ``folder/runs/NAME-KEY/result.json`` when it is there).
 
     ``nproc`` > 1 trains in that many data-parallel workers (:func:`pixelpde.learned.train.train_parallel`);
     it is not part of the fingerprint: the workers take the same steps as one process, to rounding."""
-    from pixelpde.learned.evaluate import Model, run_models
-    from pixelpde.learned.config import DTYPES, TrainConfig
-    from pixelpde.learned.train import build_model, train, train_parallel
     from pixelpde.integrators import get_integrator
+    from pixelpde.learned.config import DTYPES, TrainConfig
+    from pixelpde.learned.evaluate import Model, run_models
+    from pixelpde.learned.train import build_model, train, train_parallel
 
     key = run.key()
     out = Path(folder) / "runs" / f"{run.name}-{key[:10]}"  # a changed configuration gets a fresh directory
@@ -74,8 +76,9 @@ def execute(run: RunSpec, folder, progress: bool = False, echo=print, nproc: int
         resume = (out / "checkpoint.pt").is_file()
         echo(f"  {run.name}: training{' (resumed)' if resume else ''}")
         if nproc > 1:
-            saved = train_parallel(nproc, data_path(run.train_data, folder), config, out, progress=progress, resume=resume,
-                                   threads=threads)
+            saved = train_parallel(
+                nproc, data_path(run.train_data, folder), config, out, progress=progress, resume=resume, threads=threads
+            )
             model, epochs, final_loss = saved.model, saved.meta["epochs"], saved.meta["final_loss"]
         else:
             result = train(train_data, config, out, resume=resume, progress=progress)
@@ -87,8 +90,9 @@ def execute(run: RunSpec, folder, progress: bool = False, echo=print, nproc: int
     train_seconds = time.perf_counter() - start
     integrator = get_integrator(config.integrator, config.substeps)
     start = time.perf_counter()
-    metrics, predictions = run_models([Model(run.name, model, integrator, train_data.dt, {})], test_data, run.steps,
-                                      dtype=DTYPES[run.eval_dtype])
+    metrics, predictions = run_models(
+        [Model(run.name, model, integrator, train_data.dt, {})], test_data, run.steps, dtype=DTYPES[run.eval_dtype]
+    )
     pred = predictions[run.name]
     true = test_data.U[:, : run.steps + 1]
     extras = {name: MEASURES[name](pred, true, test_data) for name in run.measures}

@@ -44,8 +44,13 @@ class Sizes:
 
     def train_config(self, **kw) -> dict:
         """TrainConfig fields with this budget (Algorithm 3's schedule, cut to ``epochs``)."""
-        base = dict(stages=self.stages, epochs=self.epochs, lr_step=self.lr_step or self.epochs,
-                    batch_size=self.batch_size, device="cpu")
+        base = dict(
+            stages=self.stages,
+            epochs=self.epochs,
+            lr_step=self.lr_step or self.epochs,
+            batch_size=self.batch_size,
+            device="cpu",
+        )
         base.update(kw)
         base["stages"] = list(base["stages"])
         return base

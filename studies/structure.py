@@ -18,14 +18,18 @@ from pixelpde.studies.runs import RunSpec
 from pixelpde.studies.sizes import TINY, Sizes, datasets
 
 TITLE = "structure preservation"
-QUESTION = ("Section 5: 'finding the optimal strategy to preserve such structure in practice remains an open question'; "
-            "section 4.2: CNN errors near the boundary. Do projected integrators keep the advection norm, do learned heat "
-            "models dissipate, and are errors larger near a Dirichlet boundary?")
+QUESTION = (
+    "Section 5: 'finding the optimal strategy to preserve such structure in practice remains an open question'; "
+    "section 4.2: CNN errors near the boundary. Do projected integrators keep the advection norm, do learned heat "
+    "models dissipate, and are errors larger near a Dirichlet boundary?"
+)
 
 SIZES = {
     "tiny": TINY,
     "quick": Sizes(p=32, n_train=6, train_steps=5, n_test=10, test_steps=40, seeds=2, epochs=4),
-    "full": Sizes(p=100, n_train=20, train_steps=10, n_test=30, test_steps=40, seeds=3, epochs=30, lr_step=9, batch_size=32),
+    "full": Sizes(
+        p=100, n_train=20, train_steps=10, n_test=30, test_steps=40, seeds=3, epochs=30, lr_step=9, batch_size=32
+    ),
 }
 
 
@@ -37,13 +41,31 @@ def plan(sizes: Sizes) -> list[RunSpec]:
     for seed in range(sizes.seeds):
         for integ in ("projected-euler", "euler"):
             config = sizes.train_config(arch=adv.arch, integrator=integ, substeps=adv.substeps, seed=seed)
-            runs.append(RunSpec(f"advection-{integ}-seed{seed}", config, adv_train, adv_test, sizes.steps,
-                                measures=("norm_drift",), labels={"problem": "advection", "integrator": integ, "seed": seed},
-                                eval_dtype=sizes.eval_dtype))
+            runs.append(
+                RunSpec(
+                    f"advection-{integ}-seed{seed}",
+                    config,
+                    adv_train,
+                    adv_test,
+                    sizes.steps,
+                    measures=("norm_drift",),
+                    labels={"problem": "advection", "integrator": integ, "seed": seed},
+                    eval_dtype=sizes.eval_dtype,
+                )
+            )
         config = sizes.train_config(arch=heat.arch, integrator=heat.integrator, substeps=heat.substeps, seed=seed)
-        runs.append(RunSpec(f"heat-seed{seed}", config, heat_train, heat_test, sizes.steps,
-                            measures=("dissipativity", "boundary_band"),
-                            labels={"problem": "heat", "integrator": heat.integrator, "seed": seed}, eval_dtype=sizes.eval_dtype))
+        runs.append(
+            RunSpec(
+                f"heat-seed{seed}",
+                config,
+                heat_train,
+                heat_test,
+                sizes.steps,
+                measures=("dissipativity", "boundary_band"),
+                labels={"problem": "heat", "integrator": heat.integrator, "seed": seed},
+                eval_dtype=sizes.eval_dtype,
+            )
+        )
     return runs
 
 
@@ -90,21 +112,35 @@ def findings(sizes, results) -> str:
     J = sizes.steps
     lines = []
     for integ in ("projected-euler", "euler"):
-        rs = [r for r in results if r["run"]["labels"].get("integrator") == integ and r["run"]["labels"]["problem"] == "advection"]
+        rs = [
+            r
+            for r in results
+            if r["run"]["labels"].get("integrator") == integ and r["run"]["labels"]["problem"] == "advection"
+        ]
         drifts = [r["measures"]["norm_drift"][-1] for r in rs]
-        lines.append(f"- advection, {integ}: rE({J}) " + ", ".join(pct(rE_at(r, J)) for r in rs)
-                     + f" (seeds 0..{len(rs) - 1}); norm drift at j = {J}: " + ", ".join(_g(d) for d in drifts))
+        lines.append(
+            f"- advection, {integ}: rE({J}) "
+            + ", ".join(pct(rE_at(r, J)) for r in rs)
+            + f" (seeds 0..{len(rs) - 1}); norm drift at j = {J}: "
+            + ", ".join(_g(d) for d in drifts)
+        )
     for r in results:
         if r["run"]["labels"]["problem"] != "heat":
             continue
         d = r["measures"]["dissipativity"]
         band = r["measures"]["boundary_band"]
-        bands = "; ".join(f"w = {w}: band {pct(v['band'][-1])}, interior {pct(v['interior'][-1])}" for w, v in band.items())
-        lines.append(f"- heat, seed {r['run']['labels']['seed']}: {d['dissipative']} of {d['steps']} test steps dissipative "
-                     f"(data: {d['reference_dissipative']}); rE({J}) {pct(rE_at(r, J))}; {bands}")
-    lines.append("- Projected Euler keeps ||U|| by construction (drift at rounding level, Lemma 2.1); plain Euler's drift is "
-                 "what the network's F does to the norm. A band error above the interior error means the network has "
-                 "not learned the zero padding's effect on the first rows.")
+        bands = "; ".join(
+            f"w = {w}: band {pct(v['band'][-1])}, interior {pct(v['interior'][-1])}" for w, v in band.items()
+        )
+        lines.append(
+            f"- heat, seed {r['run']['labels']['seed']}: {d['dissipative']} of {d['steps']} test steps dissipative "
+            f"(data: {d['reference_dissipative']}); rE({J}) {pct(rE_at(r, J))}; {bands}"
+        )
+    lines.append(
+        "- Projected Euler keeps ||U|| by construction (drift at rounding level, Lemma 2.1); plain Euler's drift is "
+        "what the network's F does to the norm. A band error above the interior error means the network has "
+        "not learned the zero padding's effect on the first rows."
+    )
     return "\n".join(lines)
 
 

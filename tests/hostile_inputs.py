@@ -27,49 +27,129 @@ CONV = ["convergence", "--pde", "u_t = 0.01*(u_xx + u_yy)", "--bc", "periodic", 
 
 #: (id, argv relative to the fixture directory, a fragment of the one-line message)
 CASES = [
-    ("pde-exponent-bomb", WEIGHTS + ["--pde", "((u+u_x+u_y+u_xx+u_xy+u_yy+1)**16)**16"], "more than 2000 terms"),
-    ("pde-huge-literal", WEIGHTS + ["--pde", "1e99999999*u"], "out of range"),
-    ("pde-underflow", WEIGHTS + ["--pde", "1e-400*u"], "underflows float64"),
-    ("pde-full-width-u", WEIGHTS + ["--pde", "\uff55_xx"], "not ASCII"),
-    ("dx-huge-exponent", ["weights", "--pde", "u_xx", "--bc", "periodic", "--dx", "1e-99999999", "--out", "w.pt"], "out of range"),
-    ("dx-overflowing-weights", ["weights", "--pde", "u_xx", "--bc", "periodic", "--dx", "1e-300", "--out", "w.pt"], "overflows float64"),
+    ("pde-exponent-bomb", [*WEIGHTS, "--pde", "((u+u_x+u_y+u_xx+u_xy+u_yy+1)**16)**16"], "more than 2000 terms"),
+    ("pde-huge-literal", [*WEIGHTS, "--pde", "1e99999999*u"], "out of range"),
+    ("pde-underflow", [*WEIGHTS, "--pde", "1e-400*u"], "underflows float64"),
+    ("pde-full-width-u", [*WEIGHTS, "--pde", "ｕ_xx"], "not ASCII"),
+    (
+        "dx-huge-exponent",
+        ["weights", "--pde", "u_xx", "--bc", "periodic", "--dx", "1e-99999999", "--out", "w.pt"],
+        "out of range",
+    ),
+    (
+        "dx-overflowing-weights",
+        ["weights", "--pde", "u_xx", "--bc", "periodic", "--dx", "1e-300", "--out", "w.pt"],
+        "overflows float64",
+    ),
     ("stencil-size-20001", ["stencil", "u_xx", "--size", "20001"], "kernel size=20001"),
     ("stencil-size-401-order-398", ["stencil", "u_xx", "--size", "401", "--order", "398"], "kernel size=401"),
     ("stencil-order-99", ["stencil", "u_xx", "--size", "5", "--order", "99"], "order of accuracy=99"),
-    ("simulate-n-1e9", SIM + ["--n", "1000000000", "--steps", "10", "--out", "d.h5"], "n=1000000000"),
-    ("simulate-p-100000", SIM + ["--n", "1", "--steps", "1", "--p", "100000", "--out", "d.h5"], "p=100000"),
-    ("simulate-seed-huge", ["simulate", "heat", "--n", "1", "--steps", "1", "--seed", "99999999999999999999999999", "--out", "d.h5"], "seed="),
-    ("simulate-steps-1e9", SIM + ["--n", "1", "--steps", "1000000000", "--out", "d.h5"], "steps=1000000000"),
-    ("simulate-steps-0", SIM + ["--n", "1", "--steps", "0", "--out", "d.h5"], "steps=0"),
-    ("simulate-too-big-for-memory", SIM + ["--n", "1", "--steps", "999999", "--p", "4096", "--out", "d.h5"], "of memory"),
-    ("simulate-too-big-for-disk", SIM + ["--n", "1000000", "--steps", "1000", "--p", "1000", "--out", "d.h5"], "free"),
-    ("simulate-out-txt", SIM + ["--n", "1", "--steps", "1", "--p", "8", "--out", "d.txt"], "must end in .h5"),
-    ("simulate-out-in-new-folder-fails", SIM + ["--n", "0", "--steps", "1", "--out", "new/sub/d.h5"], "n=0"),
-    ("reproduce-seed-huge", ["reproduce", "heat", "--quick", "--seed", "99999999999999999999999999", "--out", "r"], "--seed="),
-    ("reproduce-device-cuda", ["reproduce", "heat", "--quick", "--device", "cuda", "--out", "r"], "CUDA is not available"),
-    ("train-substeps-1e9", ["train", "heat", "--data", "small.h5", "--out", "t", "--substeps", "1000000000"], "substeps=1000000000"),
-    ("train-arch-huge", ["train", "heat", "--data", "small.h5", "--out", "t", "--arch", "1-200000-200000-1/1-8-1"], "width=200000"),
-    ("train-arch-many-params", ["train", "heat", "--data", "small.h5", "--out", "t", "--arch", "1-1024-1024-1024-1024-1/1-8-1"], "parameters"),
-    ("train-seed-huge", ["train", "heat", "--data", "small.h5", "--out", "t", "--seed", "99999999999999999999999999"], "seed="),
-    ("train-device-cuda", ["train", "heat", "--data", "small.h5", "--out", "t", "--device", "cuda"], "CUDA is not available"),
-    ("convergence-ic-overflow", CONV + ["--ic", "1e308*sin(2*pi*x)*1e308"], "overflows float64"),
-    ("convergence-T-1e300", CONV + ["--T", "1e300"], "T=1e+300"),
-    ("convergence-T-long", CONV + ["--T", "1000"], "node-steps"),
-    ("convergence-T-longer", CONV + ["--T", "100000"], "steps="),
-    ("convergence-substeps-1e9", CONV + ["--substeps", "1000000000"], "substeps="),
+    ("simulate-n-1e9", [*SIM, "--n", "1000000000", "--steps", "10", "--out", "d.h5"], "n=1000000000"),
+    ("simulate-p-100000", [*SIM, "--n", "1", "--steps", "1", "--p", "100000", "--out", "d.h5"], "p=100000"),
+    (
+        "simulate-seed-huge",
+        ["simulate", "heat", "--n", "1", "--steps", "1", "--seed", "99999999999999999999999999", "--out", "d.h5"],
+        "seed=",
+    ),
+    ("simulate-steps-1e9", [*SIM, "--n", "1", "--steps", "1000000000", "--out", "d.h5"], "steps=1000000000"),
+    ("simulate-steps-0", [*SIM, "--n", "1", "--steps", "0", "--out", "d.h5"], "steps=0"),
+    (
+        "simulate-too-big-for-memory",
+        [*SIM, "--n", "1", "--steps", "999999", "--p", "4096", "--out", "d.h5"],
+        "of memory",
+    ),
+    ("simulate-too-big-for-disk", [*SIM, "--n", "1000000", "--steps", "1000", "--p", "1000", "--out", "d.h5"], "free"),
+    ("simulate-out-txt", [*SIM, "--n", "1", "--steps", "1", "--p", "8", "--out", "d.txt"], "must end in .h5"),
+    ("simulate-out-in-new-folder-fails", [*SIM, "--n", "0", "--steps", "1", "--out", "new/sub/d.h5"], "n=0"),
+    (
+        "reproduce-seed-huge",
+        ["reproduce", "heat", "--quick", "--seed", "99999999999999999999999999", "--out", "r"],
+        "--seed=",
+    ),
+    (
+        "reproduce-device-cuda",
+        ["reproduce", "heat", "--quick", "--device", "cuda", "--out", "r"],
+        "CUDA is not available",
+    ),
+    (
+        "train-substeps-1e9",
+        ["train", "heat", "--data", "small.h5", "--out", "t", "--substeps", "1000000000"],
+        "substeps=1000000000",
+    ),
+    (
+        "train-arch-huge",
+        ["train", "heat", "--data", "small.h5", "--out", "t", "--arch", "1-200000-200000-1/1-8-1"],
+        "width=200000",
+    ),
+    (
+        "train-arch-many-params",
+        ["train", "heat", "--data", "small.h5", "--out", "t", "--arch", "1-1024-1024-1024-1024-1/1-8-1"],
+        "parameters",
+    ),
+    (
+        "train-seed-huge",
+        ["train", "heat", "--data", "small.h5", "--out", "t", "--seed", "99999999999999999999999999"],
+        "seed=",
+    ),
+    (
+        "train-device-cuda",
+        ["train", "heat", "--data", "small.h5", "--out", "t", "--device", "cuda"],
+        "CUDA is not available",
+    ),
+    ("convergence-ic-overflow", [*CONV, "--ic", "1e308*sin(2*pi*x)*1e308"], "overflows float64"),
+    ("convergence-T-1e300", [*CONV, "--T", "1e300"], "T=1e+300"),
+    ("convergence-T-long", [*CONV, "--T", "1000"], "node-steps"),
+    ("convergence-T-longer", [*CONV, "--T", "100000"], "steps="),
+    ("convergence-substeps-1e9", [*CONV, "--substeps", "1000000000"], "substeps="),
     ("apply-sidecar-size-negative", ["apply", "--weights", "neg.pt", "--input", "U.npy", "--out", "F.npy"], "size=-1"),
-    ("apply-sidecar-size-huge", ["apply", "--weights", "huge.pt", "--input", "U.npy", "--out", "F.npy"], "size=1000000000"),
-    ("apply-sidecar-bc-edited", ["apply", "--weights", "edited_bc.pt", "--input", "U.npy", "--out", "F.npy"], "was edited"),
-    ("apply-sidecar-pde-edited", ["apply", "--weights", "edited_pde.pt", "--input", "U.npy", "--out", "F.npy"], "was edited"),
-    ("apply-sidecar-dx-edited", ["apply", "--weights", "edited_dx.pt", "--input", "U.npy", "--out", "F.npy"], "was edited"),
-    ("apply-sidecar-field-added", ["apply", "--weights", "edited_add.pt", "--input", "U.npy", "--out", "F.npy"], "was edited"),
+    (
+        "apply-sidecar-size-huge",
+        ["apply", "--weights", "huge.pt", "--input", "U.npy", "--out", "F.npy"],
+        "size=1000000000",
+    ),
+    (
+        "apply-sidecar-bc-edited",
+        ["apply", "--weights", "edited_bc.pt", "--input", "U.npy", "--out", "F.npy"],
+        "was edited",
+    ),
+    (
+        "apply-sidecar-pde-edited",
+        ["apply", "--weights", "edited_pde.pt", "--input", "U.npy", "--out", "F.npy"],
+        "was edited",
+    ),
+    (
+        "apply-sidecar-dx-edited",
+        ["apply", "--weights", "edited_dx.pt", "--input", "U.npy", "--out", "F.npy"],
+        "was edited",
+    ),
+    (
+        "apply-sidecar-field-added",
+        ["apply", "--weights", "edited_add.pt", "--input", "U.npy", "--out", "F.npy"],
+        "was edited",
+    ),
     ("apply-nan-weights", ["apply", "--weights", "nan.pt", "--input", "U.npy", "--out", "F.npy"], "NaN"),
-    ("apply-malicious-pickle", ["apply", "--weights", "evil.pt", "--input", "U.npy", "--out", "F.npy"], "cannot read weights"),
+    (
+        "apply-malicious-pickle",
+        ["apply", "--weights", "evil.pt", "--input", "U.npy", "--out", "F.npy"],
+        "cannot read weights",
+    ),
     ("apply-out-is-input", ["apply", "--weights", "fisher.pt", "--input", "U.npy", "--out", "U.npy"], "also an input"),
-    ("rhs-out-is-input", ["rhs", "--pde", PDE, "--bc", "dirichlet", "--dx", "0.01", "--input", "U.npy", "--out", "./U.npy"], "also an input"),
+    (
+        "rhs-out-is-input",
+        ["rhs", "--pde", PDE, "--bc", "dirichlet", "--dx", "0.01", "--input", "U.npy", "--out", "./U.npy"],
+        "also an input",
+    ),
     ("evaluate-huge-arch-sidecar", ["evaluate", "hugerun", "--data", "small.h5", "--out", "ev"], "width="),
-    ("evaluate-substeps-0", ["evaluate", "run", "--data", "small.h5", "--out", "ev", "--substeps", "0"], "--substeps=0"),
-    ("evaluate-steps-huge", ["evaluate", "run", "--data", "small.h5", "--out", "ev", "--steps", "1000000000"], "--steps="),
+    (
+        "evaluate-substeps-0",
+        ["evaluate", "run", "--data", "small.h5", "--out", "ev", "--substeps", "0"],
+        "--substeps=0",
+    ),
+    (
+        "evaluate-steps-huge",
+        ["evaluate", "run", "--data", "small.h5", "--out", "ev", "--steps", "1000000000"],
+        "--steps=",
+    ),
     ("threads-0", ["evaluate", "run", "--data", "small.h5", "--out", "ev", "--threads", "0"], "--threads=0"),
 ]
 
@@ -118,12 +198,48 @@ def make_fixtures(d: Path) -> None:
     os.chdir(d)
     try:
         with contextlib.redirect_stdout(io.StringIO()):
-            assert main(["simulate", "heat", "--n", "3", "--steps", "6", "--seed", "0", "--p", "12", "--out",
-                         "small.h5", "--no-progress"]) == 0
+            assert (
+                main(
+                    [
+                        "simulate",
+                        "heat",
+                        "--n",
+                        "3",
+                        "--steps",
+                        "6",
+                        "--seed",
+                        "0",
+                        "--p",
+                        "12",
+                        "--out",
+                        "small.h5",
+                        "--no-progress",
+                    ]
+                )
+                == 0
+            )
             assert main(["weights", "--pde", PDE, "--bc", "dirichlet", "--dx", "0.01", "--out", "fisher.pt"]) == 0
             np.save("U.npy", np.random.default_rng(0).random((99, 99)))
-            assert main(["train", "heat", "--data", "small.h5", "--out", "run", "--epochs", "1", "--stages", "3",
-                         "--arch", "1-2-1/1-2-1", "--no-progress"]) == 0
+            assert (
+                main(
+                    [
+                        "train",
+                        "heat",
+                        "--data",
+                        "small.h5",
+                        "--out",
+                        "run",
+                        "--epochs",
+                        "1",
+                        "--stages",
+                        "3",
+                        "--arch",
+                        "1-2-1/1-2-1",
+                        "--no-progress",
+                    ]
+                )
+                == 0
+            )
     finally:
         os.chdir(here)
     w = d / "fisher.pt"
@@ -140,8 +256,12 @@ def make_fixtures(d: Path) -> None:
     _forge(d / "nan.pt", buffer.getvalue(), w)
     _forge(d / "evil.pt", pickle.dumps({"A1": _Evil()}), w)
     shutil.copytree(d / "run", d / "hugerun")
-    _rewrite_sidecar(d / "run" / "model.pt", d / "hugerun" / "model.pt",
-                     lambda m: m["arch"].update(relu="1-200000-200000-1"), protect=True)
+    _rewrite_sidecar(
+        d / "run" / "model.pt",
+        d / "hugerun" / "model.pt",
+        lambda m: m["arch"].update(relu="1-200000-200000-1"),
+        protect=True,
+    )
 
 
 def measure(scratch: Path) -> list[dict]:
@@ -157,15 +277,28 @@ def measure(scratch: Path) -> list[dict]:
         before = set(p.relative_to(work) for p in work.rglob("*"))
         cmd = ["prlimit", f"--as={4 << 30}", "/usr/bin/time", "-f", "%M %U %S", exe, *argv]
         start = time.perf_counter()
-        child = subprocess.Popen(cmd, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                 start_new_session=True)
+        child = subprocess.Popen(
+            cmd, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+        )
         try:
             _, stderr = child.communicate(timeout=60)
             proc = subprocess.CompletedProcess(cmd, child.returncode, "", stderr)
         except subprocess.TimeoutExpired:
             os.killpg(child.pid, 9)  # the whole group: /usr/bin/time does not pass a kill on to its child
             child.communicate()
-            rows.append(dict(case=name, rc=-1, wall_s=60.0, cpu_s=-1.0, rss_mb=-1, lines=0, ok=False, left=[], message="TIMED OUT (60 s)"))
+            rows.append(
+                dict(
+                    case=name,
+                    rc=-1,
+                    wall_s=60.0,
+                    cpu_s=-1.0,
+                    rss_mb=-1,
+                    lines=0,
+                    ok=False,
+                    left=[],
+                    message="TIMED OUT (60 s)",
+                )
+            )
             continue
         wall = time.perf_counter() - start
         lines = proc.stderr.strip().splitlines()
@@ -176,9 +309,19 @@ def measure(scratch: Path) -> list[dict]:
             rss_kb, cpu = -1, -1.0
         message = [line for line in lines[:-1] if line.strip() and not line.startswith("Command exited")]
         left = sorted(str(p) for p in set(p.relative_to(work) for p in work.rglob("*")) - before)
-        rows.append(dict(case=name, rc=proc.returncode, wall_s=round(wall, 2), cpu_s=round(cpu, 2), rss_mb=round(rss_kb / 1024),
-                         lines=len(message), ok=proc.returncode == 2 and len(message) == 1 and fragment in message[0],
-                         left=left, message=message[0] if message else ""))
+        rows.append(
+            dict(
+                case=name,
+                rc=proc.returncode,
+                wall_s=round(wall, 2),
+                cpu_s=round(cpu, 2),
+                rss_mb=round(rss_kb / 1024),
+                lines=len(message),
+                ok=proc.returncode == 2 and len(message) == 1 and fragment in message[0],
+                left=left,
+                message=message[0] if message else "",
+            )
+        )
     return rows
 
 
@@ -186,7 +329,9 @@ if __name__ == "__main__":  # pragma: no cover - a measuring script
     scratch = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(tempfile.mkdtemp(prefix="hostile-"))
     print(f"machine: {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}; scratch {scratch}")
     print(f"{'case':34} {'rc':>3} {'wall s':>7} {'CPU s':>6} {'RSS MB':>7}  ok  message")
-    for row in measure(scratch):  # noqa: B007
+    for row in measure(scratch):
         extra = f"  LEFT {row['left']}" if row["left"] else ""
-        print(f"{row['case']:34} {row['rc']:3d} {row['wall_s']:7.2f} {row['cpu_s']:6.2f} {row['rss_mb']:7d}  {'yes' if row['ok'] else 'NO '} "
-              f"{row['message'][:150]}{extra}")
+        print(
+            f"{row['case']:34} {row['rc']:3d} {row['wall_s']:7.2f} {row['cpu_s']:6.2f} {row['rss_mb']:7d}  {'yes' if row['ok'] else 'NO '} "
+            f"{row['message'][:150]}{extra}"
+        )

@@ -3,9 +3,10 @@
 import json
 
 import pytest
+from cli_helpers import one_line_error
+from cli_helpers import run_cli as cli
 
 from pixelpde.cli import main
-from cli_helpers import one_line_error, run_cli as cli
 
 ADV = ["--pde", "u_t = u_x + u_y", "--bc", "periodic"]
 ROW_KEYS = {"delta", "error_max", "error_l2", "error_rel", "order"}
@@ -14,36 +15,76 @@ ROW_KEYS = {"delta", "error_max", "error_l2", "error_rel", "order"}
 def test_dt_study_writes_json_and_png(tmp_path, capsys):
     js, png = tmp_path / "out.json", tmp_path / "out.png"
     code, out, err = cli(
-        ["convergence", *ADV, "--vary", "dt", "--integrator", "rk2", "--grid", "16", "--T", "0.25", "--refinements", "2",
-         "--json", str(js), "--plot", str(png), "--quiet"],
+        [
+            "convergence",
+            *ADV,
+            "--vary",
+            "dt",
+            "--integrator",
+            "rk2",
+            "--grid",
+            "16",
+            "--T",
+            "0.25",
+            "--refinements",
+            "2",
+            "--json",
+            str(js),
+            "--plot",
+            str(png),
+            "--quiet",
+        ],
         capsys,
     )
     assert code == 0, err
     study = json.loads(js.read_text())
     assert list(study)[:4] == ["vary", "integrator", "rows", "fitted_order"]
-    assert study["vary"] == "dt" and study["integrator"] == "rk2"
-    assert len(study["rows"]) == 3 and all(set(row) == ROW_KEYS for row in study["rows"])
-    assert study["rows"][0]["order"] is None and abs(study["rows"][1]["order"] - 2) < 0.1
-    assert abs(study["fitted_order"] - 2) < 0.1 and study["expected_order"] == 2
+    assert study["vary"] == "dt"
+    assert study["integrator"] == "rk2"
+    assert len(study["rows"]) == 3
+    assert all(set(row) == ROW_KEYS for row in study["rows"])
+    assert study["rows"][0]["order"] is None
+    assert abs(study["rows"][1]["order"] - 2) < 0.1
+    assert abs(study["fitted_order"] - 2) < 0.1
+    assert study["expected_order"] == 2
     assert [row["delta"] for row in study["rows"]] == [0.25 / n for n in study["steps"]]
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "fitted order" in out and "wrote" in out
+    assert "fitted order" in out
+    assert "wrote" in out
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json", "out.png"]
 
 
 def test_dx_study_records_the_ratio_and_the_reference(tmp_path, capsys):
     js = tmp_path / "dx.json"
     code, _, err = cli(
-        ["convergence", *ADV, "--vary", "dx", "--grid", "8", "--refinements", "1", "--size", "5", "--order", "4",
-         "--json", str(js), "--quiet"],
+        [
+            "convergence",
+            *ADV,
+            "--vary",
+            "dx",
+            "--grid",
+            "8",
+            "--refinements",
+            "1",
+            "--size",
+            "5",
+            "--order",
+            "4",
+            "--json",
+            str(js),
+            "--quiet",
+        ],
         capsys,
     )
     assert code == 0, err
     study = json.loads(js.read_text())
-    assert study["vary"] == "dx" and [row["delta"] for row in study["rows"]] == [1 / 8, 1 / 16]
-    assert study["stencils"] == {"size": 5, "order": 4} and study["expected_order"] == 4
+    assert study["vary"] == "dx"
+    assert [row["delta"] for row in study["rows"]] == [1 / 8, 1 / 16]
+    assert study["stencils"] == {"size": 5, "order": 4}
+    assert study["expected_order"] == 4
     assert study["reference"]["kind"] == "exact PDE solution (translation)"
-    assert study["ratio"]["k"] == 1 and study["cells"] == [8, 16]
+    assert study["ratio"]["k"] == 1
+    assert study["cells"] == [8, 16]
 
 
 def test_weights_file_runs_a_time_study(tmp_path, capsys):
@@ -52,13 +93,27 @@ def test_weights_file_runs_a_time_study(tmp_path, capsys):
     capsys.readouterr()
     js = tmp_path / "w.json"
     code, out, err = cli(
-        ["convergence", *ADV, "--vary", "dt", "--weights", str(weights), "--T", "0.25", "--refinements", "2",
-         "--json", str(js), "--quiet"],
+        [
+            "convergence",
+            *ADV,
+            "--vary",
+            "dt",
+            "--weights",
+            str(weights),
+            "--T",
+            "0.25",
+            "--refinements",
+            "2",
+            "--json",
+            str(js),
+            "--quiet",
+        ],
         capsys,
     )
     assert code == 0, err
     study = json.loads(js.read_text())
-    assert study["nodes"] == [16, 16, 16] and "saved network" in study["field"]
+    assert study["nodes"] == [16, 16, 16]
+    assert "saved network" in study["field"]
     assert abs(study["fitted_order"] - 4) < 0.1
 
 
@@ -90,7 +145,9 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize("extra, message", [b for b in BAD if b[1]], ids=[str(i) for i, b in enumerate(BAD) if b[1]])
+@pytest.mark.parametrize(
+    ("extra", "message"), [b for b in BAD if b[1]], ids=[str(i) for i, b in enumerate(BAD) if b[1]]
+)
 def test_bad_requests_fail_with_one_line_and_no_files(extra, message, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     argv = ["convergence", *ADV, "--vary", "dt", "--grid", "8", "--refinements", "1", "--quiet"]
@@ -102,7 +159,7 @@ def test_bad_requests_fail_with_one_line_and_no_files(extra, message, tmp_path, 
 
 
 @pytest.mark.parametrize(
-    "argv, message",
+    ("argv", "message"),
     [
         (["--bc", "dirichlet", "--vary", "dx", "--ic", "x*y"], "boundary condition"),
         (["--bc", "periodic", "--vary", "dx", "--ic", "x"], "boundary condition"),
@@ -113,7 +170,8 @@ def test_bad_physics_requests(argv, message, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     base = ["convergence", "--pde", "u_t = 0.1*(u_xx + u_yy)", "--grid", "7", "--refinements", "1", "--quiet"]
     code, _, err = cli(base + argv + ["--json", "out.json"], capsys)
-    assert code == 2 and message in one_line_error(err)
+    assert code == 2
+    assert message in one_line_error(err)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -127,9 +185,12 @@ def test_weights_contract(tmp_path, capsys, monkeypatch):
         (["--vary", "dt", "--weights", "missing.pt"], "does not exist"),
     ]:
         code, _, err = cli(["convergence", *ADV, *argv, "--json", "out.json", "--quiet"], capsys)
-        assert code == 2 and message in one_line_error(err)
+        assert code == 2
+        assert message in one_line_error(err)
     code, _, err = cli(
-        ["convergence", "--pde", "u_t = u_x", "--bc", "dirichlet", "--vary", "dt", "--weights", "adv.pt", "--quiet"], capsys
+        ["convergence", "--pde", "u_t = u_x", "--bc", "dirichlet", "--vary", "dt", "--weights", "adv.pt", "--quiet"],
+        capsys,
     )
-    assert code == 2 and "bc=" in one_line_error(err)
+    assert code == 2
+    assert "bc=" in one_line_error(err)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["adv.json", "adv.pt"]

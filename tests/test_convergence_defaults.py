@@ -24,22 +24,32 @@ KINDS = {
     "fisher": ("u_t = 0.01*(u_xx + u_yy) + u*(1 - u)", "dirichlet"),
     "advection-diffusion": ("u_t = 0.05*(u_xx + u_yy) + u_x - 0.5*u_y", "periodic"),
 }
-TIME = [(kind, integ) for kind in KINDS for integ in ("euler", "rk2", "rk4")] + [("advection", "projected-euler"), ("advection", "projected-rk4")]
+TIME = [(kind, integ) for kind in KINDS for integ in ("euler", "rk2", "rk4")] + [
+    ("advection", "projected-euler"),
+    ("advection", "projected-rk4"),
+]
 #: Fisher's space study needs a computed reference (tens of seconds), and Euler's space studies of
 #: advection take 10^4 steps at dt ~ dx^2: verification/test_space_orders.py covers those.
-SPACE = [(kind, integ) for kind in KINDS if kind != "fisher" for integ in ("euler", "rk2", "rk4")
-         if not (kind.startswith("advection") and integ == "euler")]
+SPACE = [
+    (kind, integ)
+    for kind in KINDS
+    if kind != "fisher"
+    for integ in ("euler", "rk2", "rk4")
+    if not (kind.startswith("advection") and integ == "euler")
+]
 
 
 def _check(record):
     orders = [row["order"] for row in record["rows"][1:]]
-    assert all(row["error_rel"] > 1e-12 for row in record["rows"]), record["rows"]  # above the round-off floor of the fit
+    assert all(row["error_rel"] > 1e-12 for row in record["rows"]), record[
+        "rows"
+    ]  # above the round-off floor of the fit
     assert all(abs(o - record["expected_order"]) <= 0.1 for o in orders), orders
     assert abs(record["fitted_order"] - record["expected_order"]) <= 0.1, record["fitted_order"]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("kind, integrator", TIME, ids=[f"{k}-{i}" for k, i in TIME])
+@pytest.mark.parametrize(("kind", "integrator"), TIME, ids=[f"{k}-{i}" for k, i in TIME])
 def test_default_time_study_is_in_the_asymptotic_range(kind, integrator):
     pde, bc = KINDS[kind]
     costly = kind.startswith("advection") and integrator.endswith("euler")
@@ -47,7 +57,7 @@ def test_default_time_study_is_in_the_asymptotic_range(kind, integrator):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("kind, integrator", SPACE, ids=[f"{k}-{i}" for k, i in SPACE])
+@pytest.mark.parametrize(("kind", "integrator"), SPACE, ids=[f"{k}-{i}" for k, i in SPACE])
 def test_default_space_study_is_in_the_asymptotic_range(kind, integrator):
     pde, bc = KINDS[kind]
     _check(run_study(StudySpec(pde=pde, bc=bc, vary="dx", integrator=integrator)))

@@ -2,8 +2,8 @@
 exact solutions, the exact semi-discrete flow, step defaults, plot and the study record."""
 
 import json
-from fractions import Fraction
 import math
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -28,8 +28,8 @@ from pixelpde.convergence.exact import ExactSolution
 from pixelpde.convergence.flow import dirichlet_symbol
 from pixelpde.convergence.grids import cells_for_nodes, nodes_for_cells, restrict
 from pixelpde.convergence.steps import spectrum_rectangle, stable_steps
-from pixelpde.integrators import get_integrator
 from pixelpde.ground.errors import InputError
+from pixelpde.integrators import get_integrator
 from pixelpde.stencils import parse_pde
 from pixelpde.stencils.boundary import BoundaryCondition
 from pixelpde.stencils.semidiscrete import SemiDiscretePDE
@@ -54,7 +54,8 @@ def test_orders_of_an_exact_power_law(p, C, levels):
     deltas = [0.1 / 2**i for i in range(levels)]
     errors = [C * d**p for d in deltas]
     orders = observed_orders(deltas, errors)
-    assert orders[0] is None and all(abs(o - p) < 1e-9 for o in orders[1:])
+    assert orders[0] is None
+    assert all(abs(o - p) < 1e-9 for o in orders[1:])
     assert abs(fitted_order(deltas, errors) - p) < 1e-9
 
 
@@ -73,7 +74,8 @@ def test_fit_error_model_recovers_signed_constants(C1, C2, r):
     dt = np.tile([0.1, 0.05, 0.025], 3)
     exact = C1 * dx**2 + C2 * dt**r
     fit = fit_error_model(dx, dt, exact, r=r)
-    assert abs(fit.C1 - C1) <= 1e-8 * abs(C1) and abs(fit.C2 - C2) <= 1e-8 * abs(C2)
+    assert abs(fit.C1 - C1) <= 1e-8 * abs(C1)
+    assert abs(fit.C2 - C2) <= 1e-8 * abs(C2)
     assert fit.max_relative_residual < 1e-8
     real = fit_error_model(dx, dt, exact.real + 1e-3, r=r)
     assert isinstance(real.C1, float)
@@ -85,10 +87,12 @@ def test_fit_error_model_recovers_signed_constants(C1, C2, r):
 @given(st.sampled_from(list(BoundaryCondition)), st.integers(4, 40), st.integers(1, 4))
 def test_restrict_picks_the_coarse_nodes(bc, m, factor):
     p, pf = nodes_for_cells(bc, m), nodes_for_cells(bc, m * factor)
-    assert cells_for_nodes(bc, p) == m and bc.spacing(p) == Fraction(1, m)
+    assert cells_for_nodes(bc, p) == m
+    assert bc.spacing(p) == Fraction(1, m)
     Xf, Yf = bc.mesh(pf)
     X, Y = bc.mesh(p)
-    assert np.array_equal(restrict(Xf, bc, p), X) and np.array_equal(restrict(Yf, bc, p), Y)
+    assert np.array_equal(restrict(Xf, bc, p), X)
+    assert np.array_equal(restrict(Yf, bc, p), Y)
 
 
 def test_restrict_refuses_a_grid_that_is_not_a_subgrid():
@@ -107,7 +111,9 @@ def test_initial_condition_values_and_broadcasting():
     assert parse_initial_condition("x^2").on_grid(PERIODIC, 4)[2, 0] == 0.25  # ^ is a power
 
 
-@pytest.mark.parametrize("text", ["__import__('os')", "x.__class__", "[x]", "lambda: 1", "sin", "x if y else 1", "'a'", "u"])
+@pytest.mark.parametrize(
+    "text", ["__import__('os')", "x.__class__", "[x]", "lambda: 1", "sin", "x if y else 1", "'a'", "u"]
+)
 def test_initial_condition_refuses_anything_but_arithmetic(text):
     with pytest.raises(InputError):
         parse_initial_condition(text)
@@ -131,7 +137,10 @@ def test_heat_sine_series_is_the_sum_of_decaying_modes(terms, alpha, t):
     sol = exact_solution(parse_pde(f"u_t = {alpha}*(u_xx + u_yy)"), DIRICHLET, parse_initial_condition(text))
     assert sol.kind == "sine series"
     X, Y = DIRICHLET.mesh(15)
-    closed = sum(b * math.exp(-alpha * math.pi**2 * (a * a + c * c) * t) * np.sin(a * np.pi * X) * np.sin(c * np.pi * Y) for a, c, b in terms)
+    closed = sum(
+        b * math.exp(-alpha * math.pi**2 * (a * a + c * c) * t) * np.sin(a * np.pi * X) * np.sin(c * np.pi * Y)
+        for a, c, b in terms
+    )
     assert np.allclose(sol(t, 15), closed, rtol=0, atol=1e-12)
 
 
@@ -178,7 +187,9 @@ def test_dirichlet_sine_transform_flow_is_the_matrix_exponential(L, t, r, s):
     sd = SemiDiscretePDE(L=L, betas=(), D=(), bc=DIRICHLET)
     U0 = np.random.default_rng(1).standard_normal((2, r, s))
     A = sd.linear_matrix(r, s).toarray()
-    assert np.allclose(np.sort(np.linalg.eigvalsh(A)), np.sort(dirichlet_symbol(L, r, s).ravel()), rtol=1e-12, atol=1e-12)
+    assert np.allclose(
+        np.sort(np.linalg.eigvalsh(A)), np.sort(dirichlet_symbol(L, r, s).ravel()), rtol=1e-12, atol=1e-12
+    )
     expected = np.stack([(scipy.linalg.expm(t * A) @ u.ravel()).reshape(r, s) for u in U0])
     assert np.abs(linear_flow(sd, U0, t) - expected).max() <= 1e-12 * max(1.0, np.abs(expected).max())
 
@@ -205,7 +216,7 @@ def test_stable_steps_for_euler_on_central_advection():
     a, b, c = spectrum_rectangle(sd, np.zeros((32, 32)))
     assert (a, b, c) == (0.0, 0.0, 64.0)
     n = stable_steps(get_integrator("euler"), (a, b, c), 0.5)
-    growth = lambda k: k * 0.5 * math.log1p((32 / k) ** 2)  # noqa: E731
+    growth = lambda k: k * 0.5 * math.log1p((32 / k) ** 2)
     assert growth(n) <= 1 < growth(n - 1)
 
 
@@ -213,7 +224,9 @@ def test_stable_steps_for_rk4_on_the_heat_equation():
     """Real spectrum in [-8 alpha/dx^2, 0]: RK4 is stable up to |z| = 2.785..."""
     sd = parse_pde("u_t = 0.01*(u_xx + u_yy)").discretise("1/33", "dirichlet")
     rect = spectrum_rectangle(sd, np.zeros((32, 32)))
-    assert rect[0] == pytest.approx(-8 * 0.01 * 33**2) and rect[1] == 0 and rect[2] == 0
+    assert rect[0] == pytest.approx(-8 * 0.01 * 33**2)
+    assert rect[1] == 0
+    assert rect[2] == 0
     n = stable_steps(get_integrator("rk4"), rect, 0.5)
     assert n == math.ceil(0.5 * 8 * 0.01 * 33**2 / 2.785293563405282)
 
@@ -243,7 +256,8 @@ def test_a_network_with_F_not_X_shows_its_error_floor():
     spec = StudySpec(pde="u_t = u_x + u_y", bc="periodic", vary="dt", T=0.25, grid=16)
     exact, floored = run_study(spec), run_study(spec, field=perturbed, field_name="perturbed")
     assert abs(exact["fitted_order"] - 4) < 0.1
-    assert floored["fitted_order"] < 1 and floored["field"] == "perturbed"
+    assert floored["fitted_order"] < 1
+    assert floored["field"] == "perturbed"
     rel = [row["error_rel"] for row in floored["rows"]]
     # u0 = (cos 2pi(x - y) - cos 2pi(x + y)) / 2: only the second half moves, at omega_h = 2 sin(2 pi dx)/dx,
     # and the network moves it 1e-4 faster: a phase error 1e-4 T omega_h on a 1/sqrt(2) share of the norm

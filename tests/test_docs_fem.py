@@ -1,7 +1,6 @@
 """Every example in docs/fem.md runs as written (see tests/markdown_examples.py)."""
 
 import pytest
-
 from markdown_examples import ROOT, run_examples
 
 

@@ -6,10 +6,10 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from pixelpde.fem import Dataset
 from cli_helpers import assert_one_line_error, run_cli
+
 from pixelpde.cli import main
+from pixelpde.fem import Dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -17,8 +17,26 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def fisher_file(tmp_path_factory):
     path = tmp_path_factory.mktemp("cli") / "fisher.h5"
-    assert main(["simulate", "fisher", "--n", "3", "--steps", "4", "--seed", "0", "--p", "24", "--out", str(path),
-                 "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "simulate",
+                "fisher",
+                "--n",
+                "3",
+                "--steps",
+                "4",
+                "--seed",
+                "0",
+                "--p",
+                "24",
+                "--out",
+                str(path),
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     return path
 
 
@@ -31,13 +49,40 @@ def test_simulate_writes_a_valid_dataset(fisher_file, capsys):
 def test_simulate_options_and_summary(tmp_path, capsys):
     out = tmp_path / "adv.h5"
     code, stdout, stderr = run_cli(
-        ["simulate", "advection", "--n", "2", "--steps", "3", "--seed", "1", "--p", "16", "--dt", "0.01",
-         "--b", "1", "-0.5", "--dtype", "float32", "--solver", "lu", "--out", str(out)], capsys)
+        [
+            "simulate",
+            "advection",
+            "--n",
+            "2",
+            "--steps",
+            "3",
+            "--seed",
+            "1",
+            "--p",
+            "16",
+            "--dt",
+            "0.01",
+            "--b",
+            "1",
+            "-0.5",
+            "--dtype",
+            "float32",
+            "--solver",
+            "lu",
+            "--out",
+            str(out),
+        ],
+        capsys,
+    )
     assert code == 0, stderr
-    assert "pde: u_t = u_x - 0.5*u_y" in stdout and "given by the user" in stdout
-    assert "traj-steps" not in stderr and "\r" not in stderr  # no bar: captured stderr is not a terminal (tests/test_progress.py)
+    assert "pde: u_t = u_x - 0.5*u_y" in stdout
+    assert "given by the user" in stdout
+    assert "traj-steps" not in stderr
+    assert "\r" not in stderr
     with Dataset.open(out) as ds:
-        assert ds.dt == 0.01 and ds.attrs["solver"] == "lu" and ds.trajectory(0).dtype.name == "float32"
+        assert ds.dt == 0.01
+        assert ds.attrs["solver"] == "lu"
+        assert ds.trajectory(0).dtype.name == "float32"
 
 
 def test_show_draws_a_png(fisher_file, tmp_path, capsys):
@@ -49,23 +94,29 @@ def test_show_draws_a_png(fisher_file, tmp_path, capsys):
 
 
 @pytest.mark.parametrize(
-    "argv, pattern",
+    ("argv", "pattern"),
     [
         (["simulate", "burgers"], "invalid choice: 'burgers'"),
-        (["simulate", "heat", "--n", "1", "--steps", "1", "--seed", "0", "--p", "2"], "p=2 must be an integer in 3..4096"),
+        (
+            ["simulate", "heat", "--n", "1", "--steps", "1", "--seed", "0", "--p", "2"],
+            "p=2 must be an integer in 3..4096",
+        ),
         (["simulate", "heat", "--n", "1", "--steps", "1", "--seed", "0", "--dt", "-0.1"], "dt=-0.1 must be a positive"),
         (["simulate", "heat", "--n", "0", "--steps", "1", "--seed", "0"], "n=0 must be an integer in 1..1000000"),
         (["simulate", "heat", "--n", "1", "--steps", "-1", "--seed", "0"], "steps=-1"),
         (["simulate", "heat", "--n", "1", "--steps", "1", "--seed", "-2"], "seed=-2"),
         (["simulate", "heat", "--n", "x", "--steps", "1", "--seed", "0"], "invalid int value"),
-        (["simulate", "advection", "--n", "1", "--steps", "1", "--seed", "0", "--alpha", "0.1"], "unknown parameter(s) alpha"),
+        (
+            ["simulate", "advection", "--n", "1", "--steps", "1", "--seed", "0", "--alpha", "0.1"],
+            "unknown parameter(s) alpha",
+        ),
         (["simulate", "fisher", "--n", "1", "--steps", "1", "--seed", "0", "--p", "3"], "norm filter"),
     ],
 )
 def test_simulate_bad_arguments(argv, pattern, tmp_path, capsys):
     if "--out" not in argv and argv[1] != "burgers":
-        argv = argv + ["--out", str(tmp_path / "x.h5")]
-    code, _, err = run_cli(argv + ["--no-progress"] if argv[1] != "burgers" else argv, capsys)
+        argv = [*argv, "--out", str(tmp_path / "x.h5")]
+    code, _, err = run_cli([*argv, "--no-progress"] if argv[1] != "burgers" else argv, capsys)
     assert_one_line_error(code, err, pattern)
     assert not (tmp_path / "x.h5").exists()
 
@@ -74,16 +125,34 @@ def test_simulate_unwritable_paths(tmp_path, capsys):
     blocker = tmp_path / "file"
     blocker.write_text("a file, not a directory\n")
     base = ["simulate", "heat", "--n", "1", "--steps", "1", "--seed", "0", "--p", "8", "--no-progress", "--out"]
-    code, _, err = run_cli(base + [str(blocker / "x.h5")], capsys)
+    code, _, err = run_cli([*base, str(blocker / "x.h5")], capsys)
     assert_one_line_error(code, err, "is not a directory")
-    code, _, err = run_cli(base + [str(tmp_path)], capsys)
+    code, _, err = run_cli([*base, str(tmp_path)], capsys)
     assert_one_line_error(code, err, "is a directory")
 
 
 @pytest.mark.skipif(importlib.util.find_spec("firedrake") is not None, reason="Firedrake is installed here")
 def test_firedrake_backend_without_firedrake_says_how_to_install(tmp_path, capsys):
-    code, _, err = run_cli(["simulate", "heat", "--n", "1", "--steps", "1", "--seed", "0", "--p", "8",
-                            "--backend", "firedrake", "--out", str(tmp_path / "fd.h5"), "--no-progress"], capsys)
+    code, _, err = run_cli(
+        [
+            "simulate",
+            "heat",
+            "--n",
+            "1",
+            "--steps",
+            "1",
+            "--seed",
+            "0",
+            "--p",
+            "8",
+            "--backend",
+            "firedrake",
+            "--out",
+            str(tmp_path / "fd.h5"),
+            "--no-progress",
+        ],
+        capsys,
+    )
     assert_one_line_error(code, err, "scripts/install-firedrake.sh")
     assert list(tmp_path.iterdir()) == []
 
@@ -104,7 +173,27 @@ def test_show_bad_arguments(fisher_file, tmp_path, capsys):
 
 def test_module_entry_point_exit_code():
     """The real process: one line on stderr, exit code 2."""
-    proc = subprocess.run([sys.executable, "-m", "pixelpde", "simulate", "heat", "--n", "1", "--steps", "1",
-                           "--seed", "0", "--p", "2", "--out", "/tmp/never.h5"], cwd=ROOT, capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pixelpde",
+            "simulate",
+            "heat",
+            "--n",
+            "1",
+            "--steps",
+            "1",
+            "--seed",
+            "0",
+            "--p",
+            "2",
+            "--out",
+            "/tmp/never.h5",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 2
     assert proc.stderr.strip() == "pixelpde: error: grid size p=2 must be an integer in 3..4096"

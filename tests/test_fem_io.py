@@ -2,10 +2,10 @@
 
 import hashlib
 import math
-from fractions import Fraction
 import subprocess
 import sys
 import textwrap
+from fractions import Fraction
 from pathlib import Path
 
 import h5py
@@ -39,24 +39,31 @@ def _sha(path):
 def test_generate_contract_and_round_trip(problem, tmp_path):
     p = 24 if problem == "fisher" else 12  # p = 12 makes dt = 0.24 dx^2/alpha = 0.14: Fisher ICs with beta < 0 blow up
     sim = generate(problem, 3, 4, seed=1, p=p, progress=False)
-    assert sim.U.shape == (3, 5, p, p) and sim.U.dtype == np.float64
+    assert sim.U.shape == (3, 5, p, p)
+    assert sim.U.dtype == np.float64
     np.testing.assert_array_equal(sim.t, sim.attrs["dt"] * np.arange(5))
     for key in REQUIRED_ATTRS:
         assert key in sim.attrs
     prob = get_problem(problem)
     assert all(k in sim.attrs for k in prob.defaults)
-    assert sim.attrs["bc"] == str(prob.bc) and sim.attrs["p"] == p and sim.attrs["seed"] == 1
+    assert sim.attrs["bc"] == str(prob.bc)
+    assert sim.attrs["p"] == p
+    assert sim.attrs["seed"] == 1
     np.testing.assert_array_equal(sim.U[:, 0], prob.initial_field(sim.ic, p))
     path = write_dataset(tmp_path / f"{problem}.h5", sim)
     with Dataset.open(path) as ds:
         assert (ds.n_trajectories, ds.n_steps, ds.p) == (3, 4, p)
-        assert ds.dt == sim.attrs["dt"] and ds.dx == sim.attrs["dx"] and ds.pde == sim.attrs["pde"]
-        assert str(ds.bc) == sim.attrs["bc"] and ds.dx_exact == prob.bc.spacing(p)
+        assert ds.dt == sim.attrs["dt"]
+        assert ds.dx == sim.attrs["dx"]
+        assert ds.pde == sim.attrs["pde"]
+        assert str(ds.bc) == sim.attrs["bc"]
+        assert ds.dx_exact == prob.bc.spacing(p)
         np.testing.assert_array_equal(ds.trajectory(2), sim.U[2])
         np.testing.assert_array_equal(ds.ic, sim.ic)
         assert ds.ic_columns == prob.ic_columns
         f = ds._file
-        assert f["U"].chunks == (1, 5, p, p) and f["U"].fletcher32
+        assert f["U"].chunks == (1, 5, p, p)
+        assert f["U"].fletcher32
 
 
 def test_streamed_file_equals_in_memory_generation(tmp_path):
@@ -70,7 +77,8 @@ def test_streamed_file_equals_in_memory_generation(tmp_path):
 def test_float32_storage(tmp_path):
     simulate_to_file(tmp_path / "h.h5", "heat", 2, 2, seed=0, dtype="float32", **SMALL)
     with Dataset.open(tmp_path / "h.h5") as ds:
-        assert ds.trajectory(0).dtype == np.float32 and ds.attrs["dtype"] == "float32"
+        assert ds.trajectory(0).dtype == np.float32
+        assert ds.attrs["dtype"] == "float32"
 
 
 # -- reproducibility -------------------------------------------------------------------------
@@ -101,14 +109,18 @@ def test_initial_condition_distributions():
     heat = get_problem("heat")
     table, rejected = heat.draw(0, 4000, 10, heat.parameters({}))
     k, beta = table.T
-    assert rejected == 0 and set(np.unique(k)) == {2, 3, 4, 5, 6, 7}
+    assert rejected == 0
+    assert set(np.unique(k)) == {2, 3, 4, 5, 6, 7}
     # beta ~ N(1, 0.5): variance 0.5; a 5-sigma band for 4000 draws
     assert abs(beta.mean() - 1) < 5 * math.sqrt(0.5 / 4000)
     assert abs(beta.var() - 0.5) < 5 * 0.5 * math.sqrt(2 / 4000)
     adv = get_problem("advection")
     a1, a2, xs, ys = adv.draw(0, 2000, 10, adv.parameters({}))[0].T
     assert set(np.unique(a1)) == set(np.unique(a2)) == {5, 6, 7, 8}
-    assert 0 <= xs.min() and xs.max() < 1 and 0 <= ys.min() and ys.max() < 1
+    assert xs.min() >= 0
+    assert xs.max() < 1
+    assert ys.min() >= 0
+    assert ys.max() < 1
 
 
 def test_fisher_norm_filter():
@@ -116,7 +128,8 @@ def test_fisher_norm_filter():
     params = fisher.parameters({})
     table, rejected = fisher.draw(5, 300, 100, params)
     norms = np.linalg.norm(fisher.initial_field(table, 100), axis=(1, 2))
-    assert norms.min() > 10 and rejected > 0
+    assert norms.min() > 10
+    assert rejected > 0
     # without the filter, Fisher draws the heat equation's initial conditions
     unfiltered, none = fisher.draw(5, 300, 100, fisher.parameters({"min_norm": 0}))
     heat = get_problem("heat")
@@ -142,7 +155,8 @@ def test_pde_strings_and_time_steps():
     assert get_problem("advection").pde({"b": (2.5, -1.0)}) == "u_t = 2.5*u_x - u_y"
     heat = get_problem("heat")
     dt = heat.default_dt(100, heat.parameters({}))
-    assert dt == pytest.approx(0.24 / (0.01 * 101**2), rel=1e-15) and dt == pytest.approx(2.353e-3, abs=1e-6)
+    assert dt == pytest.approx(0.24 / (0.01 * 101**2), rel=1e-15)
+    assert dt == pytest.approx(2.353e-3, abs=1e-6)
     # the paper quotes 2.445e-3: of the grids near p = 100, the rule gives it most nearly with
     # dx = 1/99 (p = 98 interior nodes, i.e. p = 100 counting both boundary nodes): 2.449e-3;
     # p = 99 (dx = 1/100) gives 2.400e-3, p = 100 (ours, dx = 1/101) 2.353e-3
@@ -215,9 +229,8 @@ def test_truncated_file_is_refused(heat_file, tmp_path):
     path = _copy(heat_file, tmp_path / "t.h5")
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
-    with pytest.raises(InputError, match="not a readable HDF5 file|cannot be read"):
-        with Dataset.open(path) as ds:
-            ds.verify()
+    with pytest.raises(InputError, match="not a readable HDF5 file|cannot be read"), Dataset.open(path) as ds:
+        ds.verify()
 
 
 def test_corrupted_chunk_is_refused(heat_file, tmp_path):
@@ -238,7 +251,7 @@ def test_corrupted_chunk_is_refused(heat_file, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "edit, message",
+    ("edit", "message"),
     [
         (lambda f: f.attrs.__setitem__("pde", "u_t = -0.01*(u_xx + u_yy)"), "mislabelled: pde"),
         (lambda f: f.attrs.__setitem__("alpha", 0.02), "mislabelled: pde"),
@@ -292,7 +305,8 @@ def test_training_windows_of_a_dataset_file_are_its_slices(heat_file):
 def test_semidiscrete_system_of_a_dataset(heat_file):
     with Dataset.open(heat_file) as ds:
         sd = ds.semidiscrete()
-        assert sd.dx == ds.dx_exact and str(sd.bc) == "dirichlet"
+        assert sd.dx == ds.dx_exact
+        assert str(sd.bc) == "dirichlet"
         np.testing.assert_allclose(sd.L, 0.01 / float(ds.dx_exact) ** 2 * np.array([[0, 1, 0], [1, -4, 1], [0, 1, 0]]))
 
 
@@ -326,7 +340,8 @@ def test_a_simulation_spec_is_the_one_request(tmp_path):
     via_spec = simulate(spec, progress=False)
     via_args = generate("fisher", 2, 3, 4, p=12, progress=False, min_norm=0.5)
     np.testing.assert_array_equal(via_spec.U, via_args.U)
-    assert via_spec.attrs == via_args.attrs and via_spec.attrs["min_norm"] == 0.5
+    assert via_spec.attrs == via_args.attrs
+    assert via_spec.attrs["min_norm"] == 0.5
     attrs = write_simulation(tmp_path / "f.h5", spec, progress=False)
     with Dataset.open(tmp_path / "f.h5") as ds:
         np.testing.assert_array_equal(ds.trajectory(1), via_spec.U[1])

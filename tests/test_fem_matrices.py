@@ -40,7 +40,9 @@ def test_one_dimensional_closed_forms(bc):
     assert K1[2, 1:4] == pytest.approx(np.array([-1, 2, -1]) / h)
     assert G1[2, 1:4] == pytest.approx([-0.5, 0, 0.5])
     wrap = bc == "periodic"
-    assert (M1[0, -1] != 0) == wrap and (K1[-1, 0] != 0) == wrap and (G1[0, -1] != 0) == wrap
+    assert (M1[0, -1] != 0) == wrap
+    assert (K1[-1, 0] != 0) == wrap
+    assert (G1[0, -1] != 0) == wrap
     assert h == (1 / p if wrap else 1 / (p + 1))
 
 
@@ -57,7 +59,7 @@ def test_periodic_advection_matrices_are_skew_with_zero_column_sums(p):
 
 
 # allow_subnormal=False: a process that has imported Firedrake runs with subnormals flushed to zero
-_floats = lambda lo, hi: st.floats(lo, hi, allow_subnormal=False)  # noqa: E731
+_floats = lambda lo, hi: st.floats(lo, hi, allow_subnormal=False)
 pencils = st.tuples(_floats(0.1, 10), _floats(0, 1), _floats(-1, 1), _floats(-1, 1))
 
 

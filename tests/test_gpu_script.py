@@ -11,9 +11,20 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_gpu_run_dry(tmp_path):
     out = tmp_path / "gpu"
-    env = {**os.environ, "SKIP_TESTS": "1", "OMP_NUM_THREADS": "1", "PYTHON": sys.executable}  # the interpreter under test
-    proc = subprocess.run(["bash", str(ROOT / "scripts" / "gpu-run.sh"), "--dry", "--out", str(out)], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=600)
+    env = {
+        **os.environ,
+        "SKIP_TESTS": "1",
+        "OMP_NUM_THREADS": "1",
+        "PYTHON": sys.executable,
+    }  # the interpreter under test
+    proc = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "gpu-run.sh"), "--dry", "--out", str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     summary = (out / "summary.md").read_text()
     for model in ("| fisher | learned |", "| fisher | learned-constructive-init |", "| fisher | constructed |"):

@@ -15,10 +15,10 @@ import string
 from pathlib import Path
 
 import pytest
+from hostile_inputs import CASES, make_fixtures
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hostile_inputs import CASES, make_fixtures
 from pixelpde.cli import main
 
 GUARD_S = 60  #: a hang guard, not a speed assertion
@@ -38,6 +38,7 @@ def _files(d: Path) -> set:
 def _guarded(argv):
     """``main(argv)``, stopped by a TimeoutError after GUARD_S s of CPU time (SIGVTALRM: the CLI's
     interrupt handling uses the real-time timer)."""
+
     def alarm(*_):
         raise TimeoutError(f"pixelpde {' '.join(argv)} ran longer than {GUARD_S} s of CPU time")
 
@@ -50,7 +51,7 @@ def _guarded(argv):
         signal.signal(signal.SIGVTALRM, previous)
 
 
-@pytest.mark.parametrize("argv, fragment", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(("argv", "fragment"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_hostile_input_fails_in_one_line(argv, fragment, fixtures, tmp_path, monkeypatch, capsys):
     work = tmp_path / "w"
     shutil.copytree(fixtures, work)
@@ -79,8 +80,17 @@ def test_edited_sidecar_field_by_field_is_refused(fixtures, tmp_path, capsys):
         edited = dict(meta)
         edited[key] = "x" if not isinstance(meta[key], str) else meta[key] + " "
         (tmp_path / "w.json").write_text(json.dumps(edited))
-        code = main(["apply", "--weights", str(tmp_path / "w.pt"), "--input", str(fixtures / "U.npy"),
-                     "--out", str(tmp_path / "F.npy")])
+        code = main(
+            [
+                "apply",
+                "--weights",
+                str(tmp_path / "w.pt"),
+                "--input",
+                str(fixtures / "U.npy"),
+                "--out",
+                str(tmp_path / "F.npy"),
+            ]
+        )
         err = capsys.readouterr().err.strip().splitlines()
         assert code == 2 and len(err) == 1 and "edited" in err[0], (key, err)
     assert not (tmp_path / "F.npy").exists()
@@ -90,31 +100,100 @@ def test_grid_that_does_not_fit_the_network_is_warned_about(fixtures, tmp_path, 
     import numpy as np
 
     np.save(tmp_path / "U.npy", np.zeros((40, 40)))
-    code = main(["apply", "--weights", str(fixtures / "fisher.pt"), "--input", str(tmp_path / "U.npy"),
-                 "--out", str(tmp_path / "F.npy")])
+    code = main(
+        [
+            "apply",
+            "--weights",
+            str(fixtures / "fisher.pt"),
+            "--input",
+            str(tmp_path / "U.npy"),
+            "--out",
+            str(tmp_path / "F.npy"),
+        ]
+    )
     err = capsys.readouterr().err
-    assert code == 0 and "warning: the network was built for dx=1/100 (99 nodes per axis)" in err
-    code = main(["apply", "--weights", str(fixtures / "fisher.pt"), "--input", str(fixtures / "U.npy"),
-                 "--out", str(tmp_path / "F.npy")])
-    assert code == 0 and "warning" not in capsys.readouterr().err
+    assert code == 0
+    assert "warning: the network was built for dx=1/100 (99 nodes per axis)" in err
+    code = main(
+        [
+            "apply",
+            "--weights",
+            str(fixtures / "fisher.pt"),
+            "--input",
+            str(fixtures / "U.npy"),
+            "--out",
+            str(tmp_path / "F.npy"),
+        ]
+    )
+    assert code == 0
+    assert "warning" not in capsys.readouterr().err
 
 
 # -- fuzzing --------------------------------------------------------------------------------------
 numbers = st.one_of(
-    st.integers(-10**30, 10**30).map(str),
-    st.sampled_from(["0", "-0", "1e99999999", "1e-99999999", "nan", "inf", "-1", "3.0", "1e308", "1e-400", "", "x",
-                     "0x10", "1_0", "١", "2**9"]),
+    st.integers(-(10**30), 10**30).map(str),
+    st.sampled_from(
+        [
+            "0",
+            "-0",
+            "1e99999999",
+            "1e-99999999",
+            "nan",
+            "inf",
+            "-1",
+            "3.0",
+            "1e308",
+            "1e-400",
+            "",
+            "x",
+            "0x10",
+            "1_0",
+            "١",
+            "2**9",
+        ]
+    ),
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
 )
-pde_atoms = st.sampled_from(["u", "u_x", "u_y", "u_xx", "u_xy", "u_yy", "1", "0.5", "1e308", "1e-300", "2", "16",
-                             "1e99999", "(", ")", "+", "*", "**", "^", "/", "-", "ｕ", "sin", "x", " "])
+pde_atoms = st.sampled_from(
+    [
+        "u",
+        "u_x",
+        "u_y",
+        "u_xx",
+        "u_xy",
+        "u_yy",
+        "1",
+        "0.5",
+        "1e308",
+        "1e-300",
+        "2",
+        "16",
+        "1e99999",
+        "(",
+        ")",
+        "+",
+        "*",
+        "**",
+        "^",
+        "/",
+        "-",
+        "ｕ",
+        "sin",
+        "x",
+        " ",
+    ]
+)
 pdes = st.lists(pde_atoms, min_size=1, max_size=14).map("".join)
 FLAGS = {
     "stencil": (["stencil", "u_xx"], ["--size", "--order"]),
-    "simulate": (["simulate", "heat", "--no-progress", "--out", "d.h5"], ["--n", "--steps", "--seed", "--p", "--dt",
-                                                                          "--alpha", "--batch"]),
-    "convergence": (["convergence", "--pde", "u_t = 0.01*(u_xx + u_yy)", "--bc", "periodic", "--vary", "dt",
-                     "--quiet"], ["--substeps", "--T", "--grid", "--refinements", "--steps", "--size", "--order"]),
+    "simulate": (
+        ["simulate", "heat", "--no-progress", "--out", "d.h5"],
+        ["--n", "--steps", "--seed", "--p", "--dt", "--alpha", "--batch"],
+    ),
+    "convergence": (
+        ["convergence", "--pde", "u_t = 0.01*(u_xx + u_yy)", "--bc", "periodic", "--vary", "dt", "--quiet"],
+        ["--substeps", "--T", "--grid", "--refinements", "--steps", "--size", "--order"],
+    ),
 }
 DEFAULTS = {"--n": "1", "--steps": "1", "--seed": "0", "--p": "4", "--grid": "4", "--refinements": "1", "--T": "0.01"}
 

@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from pixelpde.integrators import advance, get_integrator, rollout
 from pixelpde.ground.errors import InputError
+from pixelpde.integrators import advance, get_integrator, rollout
 
 
 def _field(U):

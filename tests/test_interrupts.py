@@ -24,8 +24,14 @@ STOP_S = 60  #: a hang guard for the stopped process, not a speed assertion
 
 def _start(argv, cwd):
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    return subprocess.Popen([sys.executable, "-m", "pixelpde", *argv], cwd=cwd, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "pixelpde", *argv],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _wait_for(condition, proc, timeout=120.0):
@@ -55,10 +61,28 @@ def _temporaries(d: Path):
     return sorted(str(p.relative_to(d)) for p in d.rglob("*") if ".part" in p.name)
 
 
-@pytest.mark.parametrize("signum, code", [(signal.SIGINT, 130), (signal.SIGINT, 130), (signal.SIGTERM, 143)])
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_simulate_is_stopped_and_leaves_nothing(tmp_path, signum, code):
-    proc = _start(["simulate", "heat", "--n", "400", "--steps", "50", "--seed", "0", "--p", "64", "--batch", "4",
-                   "--no-progress", "--out", "out/big.h5"], tmp_path)
+    proc = _start(
+        [
+            "simulate",
+            "heat",
+            "--n",
+            "400",
+            "--steps",
+            "50",
+            "--seed",
+            "0",
+            "--p",
+            "64",
+            "--batch",
+            "4",
+            "--no-progress",
+            "--out",
+            "out/big.h5",
+        ],
+        tmp_path,
+    )
     _wait_for(lambda: _temporaries(tmp_path), proc)
     time.sleep(0.3)  # in the middle of writing
     rc, err = _stop(proc, signum)
@@ -77,12 +101,26 @@ def small_data(tmp_path_factory):
     return path
 
 
-@pytest.mark.parametrize("signum, code", [(signal.SIGINT, 130)])
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130)])
 def test_train_is_stopped_without_partial_files(tmp_path, small_data, signum, code):
     """An interrupted run keeps only complete files: the last checkpoint (``--resume``), never a
     temporary file or a model."""
-    proc = _start(["train", "heat", "--data", str(small_data), "--out", "run", "--epochs", "100000",
-                   "--stages", "3", "--no-progress"], tmp_path)
+    proc = _start(
+        [
+            "train",
+            "heat",
+            "--data",
+            str(small_data),
+            "--out",
+            "run",
+            "--epochs",
+            "100000",
+            "--stages",
+            "3",
+            "--no-progress",
+        ],
+        tmp_path,
+    )
     _wait_for(lambda: (tmp_path / "run" / "checkpoint.pt").exists(), proc)
     time.sleep(0.3)
     rc, err = _stop(proc, signum)
@@ -96,8 +134,26 @@ def test_train_is_stopped_without_partial_files(tmp_path, small_data, signum, co
 
 
 def test_convergence_is_stopped_and_writes_nothing(tmp_path):
-    proc = _start(["convergence", "--pde", "u_t = u_x + u_y", "--bc", "periodic", "--vary", "dt", "--grid", "64",
-                   "--T", "50", "--json", "out/s.json", "--plot", "out/s.png"], tmp_path)
+    proc = _start(
+        [
+            "convergence",
+            "--pde",
+            "u_t = u_x + u_y",
+            "--bc",
+            "periodic",
+            "--vary",
+            "dt",
+            "--grid",
+            "64",
+            "--T",
+            "50",
+            "--json",
+            "out/s.json",
+            "--plot",
+            "out/s.png",
+        ],
+        tmp_path,
+    )
     _wait_for(lambda: _cpu_seconds(proc.pid) > 4.0, proc)  # imports take ~2 s of CPU; then it integrates
     rc, err = _stop(proc, signal.SIGINT)
     assert rc == 130, err

@@ -12,14 +12,18 @@ from pixelpde.ground.errors import InputError
 from pixelpde.stencils import parse_pde
 
 
-@pytest.mark.parametrize("text, keys", [("u_t = u_x + u_y", {"A1", "A2", "C"}), ("u_t = u_xx - u*u_x", {"A1", "A2", "B1", "B2", "C"})])
+@pytest.mark.parametrize(
+    ("text", "keys"), [("u_t = u_x + u_y", {"A1", "A2", "C"}), ("u_t = u_xx - u*u_x", {"A1", "A2", "B1", "B2", "C"})]
+)
 def test_round_trip(tmp_path, text, keys):
     sd = parse_pde(text).discretise("1/16", "periodic")
     net = Theorem32Network.from_system(sd)
     meta = save_network(tmp_path / "w.pt", net.compacted(), sd)  # saved in full form
     state = torch.load(tmp_path / "w.pt", weights_only=True)
-    assert set(state) == keys and all(t.dtype == torch.float64 for t in state.values())
-    assert meta["parameters"] == net.num_parameters() and meta["n"] == sd.n
+    assert set(state) == keys
+    assert all(t.dtype == torch.float64 for t in state.values())
+    assert meta["parameters"] == net.num_parameters()
+    assert meta["n"] == sd.n
     loaded, side = load_network(tmp_path / "w.pt")
     for name, w in net.weights().items():
         assert torch.equal(loaded.weights()[name], w)
@@ -42,10 +46,9 @@ def test_mismatched_sidecar_is_refused(tmp_path):
 def test_atomic_path_leaves_nothing_on_failure(tmp_path):
     target = tmp_path / "out.json"
     target.write_text("old")
-    with pytest.raises(RuntimeError):
-        with atomic_path(target) as tmp:
-            tmp.write_text("half")
-            raise RuntimeError("killed")
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("killed")
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
 
@@ -91,6 +94,7 @@ def test_one_kind_dispatch_reads_the_file_once(tmp_path, monkeypatch, kind):
     real = torch.load
     monkeypatch.setattr(torch, "load", lambda *a, **k: reads.append(a[0]) or real(*a, **k))
     loaded, meta = load_any_network(path)
-    assert len(reads) == 1 and meta["network"] == kind
+    assert len(reads) == 1
+    assert meta["network"] == kind
     U = torch.randn(8, 8, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
     assert torch.equal(loaded(U), net(U))

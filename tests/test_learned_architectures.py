@@ -4,14 +4,14 @@ import numpy as np
 import pytest
 import torch
 
-from pixelpde.learned.architectures import PRESETS, Algorithm2Spec, parse_arch
 from pixelpde.ground.errors import InputError
+from pixelpde.learned.architectures import PRESETS, Algorithm2Spec, parse_arch
 
 # The paper's counts (Tables 2, 3, 4) and table1's (same bias placement as 2 and 4).
 COUNTS = {"table1": 2632, "table2": 4952, "table3": 2600, "table4": 5104, "algorithm1": 474}
 
 
-@pytest.mark.parametrize("name, count", COUNTS.items())
+@pytest.mark.parametrize(("name", "count"), COUNTS.items())
 def test_parameter_counts(name, count):
     spec = PRESETS[name]
     assert spec.num_parameters() == count
@@ -57,6 +57,7 @@ def np_conv(x, weight, bc, bias=None):
 
 def np_algorithm2(params, U, bc, relu_layers, relu2_layers):
     """Algorithm 2 (section 4): F(U) = ReLU chain(U) + ReLU^2 chain(U), activations after all but the last conv."""
+
     def chain(prefix, layers, act):
         h = U[None]
         for i in range(layers):
@@ -64,13 +65,13 @@ def np_algorithm2(params, U, bc, relu_layers, relu2_layers):
             h = act(h) if i < layers - 1 else h
         return h
 
-    relu = lambda z: np.maximum(z, 0)  # noqa: E731
+    relu = lambda z: np.maximum(z, 0)
     return (chain("relu", relu_layers, relu) + chain("relu2", relu2_layers, lambda z: relu(z) ** 2))[0]
 
 
 def np_algorithm1(params, U, bc):
     """Algorithm 1: L = Conv2(ReLU(Conv1 U)), F = Conv4(ReLU(Conv3 L)^2) + Conv5 L."""
-    conv = lambda h, k: np_conv(h, params[f"conv{k}.weight"], bc, params.get(f"conv{k}.bias"))  # noqa: E731
+    conv = lambda h, k: np_conv(h, params[f"conv{k}.weight"], bc, params.get(f"conv{k}.bias"))
     L = conv(np.maximum(conv(U[None], 1), 0), 2)
     return (conv(np.maximum(conv(L, 3), 0) ** 2, 4) + conv(L, 5))[0]
 
@@ -93,7 +94,8 @@ def test_forward_equals_an_independent_numpy_evaluation(name, bc):
     got = net(U).detach().numpy()
     assert np.abs(got - expected).max() <= 1e-12 * np.abs(expected).max()
     assert np.abs(expected).max() > 1  # not a vacuous comparison of zeros
-    assert net(U[0]).shape == (11, 13) and net(U[:, None]).shape == (2, 1, 11, 13)
+    assert net(U[0]).shape == (11, 13)
+    assert net(U[:, None]).shape == (2, 1, 11, 13)
 
 
 def test_periodic_network_commutes_with_shifts():
@@ -107,7 +109,7 @@ def test_periodic_network_commutes_with_shifts():
 
 
 @pytest.mark.parametrize(
-    "text, expected",
+    ("text", "expected"),
     [("1-8-16-8-1/1-8-1", 2632), ("algorithm1:6-3-6", 474), ("table2", 4952)],
 )
 def test_parse_arch(text, expected):

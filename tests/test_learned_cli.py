@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from pixelpde.cli import main
-from pixelpde.ground.errors import InputError
 
 pytestmark = pytest.mark.usefixtures("single_thread")
+
 
 @pytest.fixture(scope="module")
 def heat_files(tmp_path_factory):
@@ -23,13 +23,44 @@ def heat_files(tmp_path_factory):
 
 def test_cli_train_evaluate_apply(heat_files, tmp_path, capsys):
     run = tmp_path / "run"
-    args = ["train", "heat", "--data", str(heat_files / "train.h5"), "--out", str(run), "--stages", "2,3", "--epochs", "2", "--no-progress"]
+    args = [
+        "train",
+        "heat",
+        "--data",
+        str(heat_files / "train.h5"),
+        "--out",
+        str(run),
+        "--stages",
+        "2,3",
+        "--epochs",
+        "2",
+        "--no-progress",
+    ]
     assert main(args) == 0
     meta = json.loads((run / "model.json").read_text())
-    assert meta["parameters"] == 2600 and meta["integrator"] == "euler" and meta["substeps"] == 3
+    assert meta["parameters"] == 2600
+    assert meta["integrator"] == "euler"
+    assert meta["substeps"] == 3
     assert len(json.loads((run / "log.json").read_text())) == 4
     out = tmp_path / "eval"
-    assert main(["evaluate", str(run), "--data", str(heat_files / "test.h5"), "--steps", "6", "--n-test", "4", "--out", str(out), "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "evaluate",
+                str(run),
+                "--data",
+                str(heat_files / "test.h5"),
+                "--steps",
+                "6",
+                "--n-test",
+                "4",
+                "--out",
+                str(out),
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     metrics = json.loads((out / "metrics.json").read_text())
     assert set(metrics) == {"learned", "constructed", "constructed-5x5-order4"}
     assert all(len(m[k]) == 6 for m in metrics.values() for k in ("maxE", "mse", "rE"))
@@ -45,37 +76,70 @@ def test_cli_refuses_dt_mismatch_and_wrong_problem(heat_files, tmp_path, capsys)
     data = str(heat_files / "train.h5")
     assert main(["train", "heat", "--data", data, "--out", str(tmp_path / "a"), "--dt", "0.5", "--no-progress"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "differs from the dataset's dt" in err[0]
+    assert len(err) == 1
+    assert "differs from the dataset's dt" in err[0]
     assert main(["train", "fisher", "--data", data, "--out", str(tmp_path / "b"), "--no-progress"]) == 2
     assert "holds 'heat' data" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("content, message", [(None, "no checkpoint"), (b"garbage", "cannot read checkpoint")])
+@pytest.mark.parametrize(("content", "message"), [(None, "no checkpoint"), (b"garbage", "cannot read checkpoint")])
 def test_cli_resume_without_a_readable_checkpoint_is_one_line(heat_files, tmp_path, capsys, content, message):
     run = tmp_path / "run"
     if content is not None:
         run.mkdir()
         (run / "checkpoint.pt").write_bytes(content)
-    assert main(["train", "heat", "--data", str(heat_files / "train.h5"), "--out", str(run), "--resume", "--no-progress"]) == 2
+    assert (
+        main(["train", "heat", "--data", str(heat_files / "train.h5"), "--out", str(run), "--resume", "--no-progress"])
+        == 2
+    )
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and message in err[0]
+    assert len(err) == 1
+    assert message in err[0]
 
 
 def test_cli_reports_divergence_and_keeps_going_nowhere(heat_files, tmp_path, capsys):
     run = tmp_path / "run"
-    args = ["train", "heat", "--data", str(heat_files / "train.h5"), "--out", str(run), "--lr", "1e30", "--stages", "2", "--epochs", "3", "--batch-size", "2", "--no-progress"]
+    args = [
+        "train",
+        "heat",
+        "--data",
+        str(heat_files / "train.h5"),
+        "--out",
+        str(run),
+        "--lr",
+        "1e30",
+        "--stages",
+        "2",
+        "--epochs",
+        "3",
+        "--batch-size",
+        "2",
+        "--no-progress",
+    ]
     assert main(args) == 3
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "training diverged" in err[0]
+    assert len(err) == 1
+    assert "training diverged" in err[0]
     assert not (run / "model.pt").exists()
 
 
 def test_reproduce_pipeline_end_to_end(tmp_path, monkeypatch):
     """``reproduce`` with a toy size (the real --quick size takes minutes)."""
-    import pixelpde.learned.reproduce as rep
     from pixelpde.learned.presets import SIZES, ReproduceSize
 
-    toy = ReproduceSize(p=8, n_train=2, train_steps=4, n_test=3, test_steps=5, stages=(2,), epochs=1, lr_step=30, batch_size=4, constructive_noise=0.0, dt_grid=100)
+    toy = ReproduceSize(
+        p=8,
+        n_train=2,
+        train_steps=4,
+        n_test=3,
+        test_steps=5,
+        stages=(2,),
+        epochs=1,
+        lr_step=30,
+        batch_size=4,
+        constructive_noise=0.0,
+        dt_grid=100,
+    )
     monkeypatch.setitem(SIZES, "quick", toy)
     out = tmp_path / "fisher"
     assert main(["reproduce", "fisher", "--quick", "--out", str(out), "--no-progress"]) == 0
@@ -83,16 +147,32 @@ def test_reproduce_pipeline_end_to_end(tmp_path, monkeypatch):
     assert set(metrics) == {"learned", "learned-constructive-init", "constructed", "constructed-5x5-order4"}
     assert all(len(m["rE"]) == 5 for m in metrics.values())
     report = (out / "report.md").read_text()
-    assert "errors.png" in report and "quick mode" in report
+    assert "errors.png" in report
+    assert "quick mode" in report
     setup = json.loads((out / "reproduce.json").read_text())
     assert setup["min_norm"] == pytest.approx(0.8)  # 0.1 p: the paper's 10 at p = 100
     assert setup["dt"] == pytest.approx(0.24 / 101**2 / 0.01)  # the time step of p = 100
-    assert "lower is better" in report.lower() and "eq. (25)" in report and "eq. (23)" in report and "eq. (24)" in report
+    assert "lower is better" in report.lower()
+    assert "eq. (25)" in report
+    assert "eq. (23)" in report
+    assert "eq. (24)" in report
     assert "After j = 5 steps the most accurate model is" in report
     assert "pixelpde reproduce fisher --out runs/fisher-full" in report  # the paper-size command
 
 
-TOY = dict(p=8, n_train=2, train_steps=4, n_test=3, test_steps=5, stages=(2,), epochs=2, lr_step=30, batch_size=4, constructive_noise=0.0, dt_grid=100)
+TOY = dict(
+    p=8,
+    n_train=2,
+    train_steps=4,
+    n_test=3,
+    test_steps=5,
+    stages=(2,),
+    epochs=2,
+    lr_step=30,
+    batch_size=4,
+    constructive_noise=0.0,
+    dt_grid=100,
+)
 
 
 @pytest.fixture
@@ -133,7 +213,8 @@ def test_reproduce_twice_reuses_a_finished_run(tmp_path, monkeypatch, capsys, qu
     monkeypatch.setattr(pixelpde.fem, "generate", refuse)
     assert main(argv) == 0
     printed = capsys.readouterr().out
-    assert "already holds this reproduction, finished" in printed and "rE(1)" in printed
+    assert "already holds this reproduction, finished" in printed
+    assert "rE(1)" in printed
     assert _files(out) == before  # byte for byte: nothing was rewritten
 
 
@@ -149,7 +230,10 @@ def test_reproduce_refuses_another_configuration_and_force_starts_over(tmp_path,
         argv = ["reproduce", "heat", "--quick", "--out", str(out), "--no-progress", *other]
         assert main(argv) == 2
         err = capsys.readouterr().err.strip().splitlines()
-        assert len(err) == 1 and "another configuration" in err[0] and "--force" in err[0] and "--out" in err[0]
+        assert len(err) == 1
+        assert "another configuration" in err[0]
+        assert "--force" in err[0]
+        assert "--out" in err[0]
     (out / "stray.txt").write_text("not ours")
     calls = []
     real = pixelpde.learned.train.train
@@ -174,7 +258,7 @@ def test_interrupted_reproduction_is_continued_to_the_same_result(tmp_path, monk
 
     monkeypatch.setitem(SIZES, "quick", ReproduceSize(**TOY))
     whole, parts = tmp_path / "whole", tmp_path / "parts"
-    argv = lambda out: ["reproduce", "heat", "--quick", "--out", str(out), "--no-progress"]  # noqa: E731
+    argv = lambda out: ["reproduce", "heat", "--quick", "--out", str(out), "--no-progress"]
     assert main(argv(whole)) == 0
     real = pixelpde.learned.train.train
     calls = []
@@ -191,7 +275,9 @@ def test_interrupted_reproduction_is_continued_to_the_same_result(tmp_path, monk
     data = {name: (parts / "data" / name).read_bytes() for name in ("train.h5", "test.h5")}
     first = (parts / "runs" / "learned" / "model.pt").read_bytes()
     assert not (parts / "report.md").exists()
-    monkeypatch.setattr(pixelpde.learned.train, "train", lambda *a, **k: calls.append((a[1].name, k.get("resume"))) or real(*a, **k))
+    monkeypatch.setattr(
+        pixelpde.learned.train, "train", lambda *a, **k: calls.append((a[1].name, k.get("resume"))) or real(*a, **k)
+    )
     assert main(argv(parts)) == 0
     assert calls == [("learned", False), ("learned-constructive-init", False), ("learned-constructive-init", True)]
     assert {name: (parts / "data" / name).read_bytes() for name in data} == data
@@ -199,7 +285,8 @@ def test_interrupted_reproduction_is_continued_to_the_same_result(tmp_path, monk
     for name in ("learned", "learned-constructive-init"):
         a = torch.load(whole / "runs" / name / "model.pt", weights_only=True)
         b = torch.load(parts / "runs" / name / "model.pt", weights_only=True)
-        assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+        assert a.keys() == b.keys()
+        assert all(torch.equal(a[k], b[k]) for k in a)
     assert json.loads((whole / "metrics.json").read_text()) == json.loads((parts / "metrics.json").read_text())
 
 
@@ -209,7 +296,18 @@ def test_reproduce_advection_compares_euler_and_projected_euler(tmp_path, monkey
     import pixelpde.learned.reproduce as rep
     from pixelpde.learned.presets import SIZES, ReproduceSize
 
-    toy = ReproduceSize(p=8, n_train=2, train_steps=4, n_test=3, test_steps=5, stages=(2,), epochs=1, lr_step=30, batch_size=4, constructive_noise=0.0)
+    toy = ReproduceSize(
+        p=8,
+        n_train=2,
+        train_steps=4,
+        n_test=3,
+        test_steps=5,
+        stages=(2,),
+        epochs=1,
+        lr_step=30,
+        batch_size=4,
+        constructive_noise=0.0,
+    )
     monkeypatch.setitem(SIZES, "quick", toy)
     out = tmp_path / "advection"
     rep.reproduce("advection", out, quick=True, progress=False, constructive=False, echo=lambda *a: None)

@@ -28,8 +28,30 @@ def heat_file(tmp_path_factory):
 
 def _train(heat_file, out, *extra):
     # 3 trajectories x 4 windows (M=2) = 12 windows: batches of 5, 5, 2 -> shards 3+2, 3+2, 1+1
-    return main(["train", "heat", "--data", str(heat_file), "--out", str(out), "--stages", "2", "--epochs", "2",
-                 "--batch-size", "5", "--dtype", "float64", "--lr", "1e-3", "--input-noise", "1e-2", "--no-progress", *extra])
+    return main(
+        [
+            "train",
+            "heat",
+            "--data",
+            str(heat_file),
+            "--out",
+            str(out),
+            "--stages",
+            "2",
+            "--epochs",
+            "2",
+            "--batch-size",
+            "5",
+            "--dtype",
+            "float64",
+            "--lr",
+            "1e-3",
+            "--input-noise",
+            "1e-2",
+            "--no-progress",
+            *extra,
+        ]
+    )
 
 
 def test_two_gloo_workers_end_with_the_weights_of_one_process(heat_file, tmp_path):
@@ -40,10 +62,11 @@ def test_two_gloo_workers_end_with_the_weights_of_one_process(heat_file, tmp_pat
     b, meta_b = load_tensors(tmp_path / "two" / "model.pt")
     scale = max(v.abs().max().item() for v in a.values())
     error = max((a[k] - b[k]).abs().max().item() for k in a)
-    assert 0 < scale and error <= 1e-12 * scale, error
+    assert scale > 0 and error <= 1e-12 * scale, error
     log_a = json.loads((tmp_path / "one" / "log.json").read_text())
     log_b = json.loads((tmp_path / "two" / "log.json").read_text())
-    assert [r["windows"] for r in log_b] == [12, 12] and [r["workers"] for r in log_b] == [2, 2]
+    assert [r["windows"] for r in log_b] == [12, 12]
+    assert [r["workers"] for r in log_b] == [2, 2]
     assert [r["loss"] for r in log_b] == pytest.approx([r["loss"] for r in log_a], rel=1e-12)
     assert meta_b["workers"] == 2
 
@@ -52,9 +75,11 @@ def test_workers_train_on_the_selected_trajectories(heat_file, tmp_path, capsys)
     """--n-train reaches the spawned workers: 2 of the 3 trajectories, 4 windows each (M=2)."""
     assert _train(heat_file, tmp_path / "run", "--nproc", "2", "--n-train", "2", "--epochs", "1") == 0
     log = json.loads((tmp_path / "run" / "log.json").read_text())
-    assert [r["windows"] for r in log] == [8] and [r["workers"] for r in log] == [2]
+    assert [r["windows"] for r in log] == [8]
+    assert [r["workers"] for r in log] == [2]
     out = capsys.readouterr().out
-    assert "on 2 trajectories" in out and "1 epochs, 2 workers" in out
+    assert "on 2 trajectories" in out
+    assert "1 epochs, 2 workers" in out
 
 
 def test_a_worker_with_no_window_at_all_still_steps_with_the_others(heat_file, tmp_path):
@@ -66,7 +91,8 @@ def test_a_worker_with_no_window_at_all_still_steps_with_the_others(heat_file, t
     a, _ = load_tensors(tmp_path / "one" / "model.pt")
     b, meta = load_tensors(tmp_path / "two" / "model.pt")
     scale = max(v.abs().max().item() for v in a.values())
-    assert max((a[k] - b[k]).abs().max().item() for k in a) <= 1e-12 * scale and meta["workers"] == 2
+    assert max((a[k] - b[k]).abs().max().item() for k in a) <= 1e-12 * scale
+    assert meta["workers"] == 2
 
 
 def test_worker_divergence_stops_all_and_keeps_the_checkpoint(heat_file, tmp_path):
@@ -93,14 +119,18 @@ def _die_on_rank_1(_):
 
 def test_a_worker_that_dies_is_one_line_and_stops_the_others():
     code, message = launch(2, _die_on_rank_1, None, threads=1)
-    assert code == 2 and "worker 1 of 2 died (exit code 7)" in message and "\n" not in message
+    assert code == 2
+    assert "worker 1 of 2 died (exit code 7)" in message
+    assert "\n" not in message
 
 
 @pytest.mark.parametrize("text", ["0", "-1", "1.5", "two", ""])
 def test_nproc_must_be_a_positive_integer(heat_file, tmp_path, capsys, text):
     assert _train(heat_file, tmp_path / "run", "--nproc", text) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "--nproc" in err[0] and "positive integer" in err[0]
+    assert len(err) == 1
+    assert "--nproc" in err[0]
+    assert "positive integer" in err[0]
     assert not (tmp_path / "run").exists()
     assert parse_nproc("3") == 3
 
@@ -108,7 +138,8 @@ def test_nproc_must_be_a_positive_integer(heat_file, tmp_path, capsys, text):
 def test_more_workers_than_windows_per_batch_is_refused(heat_file, tmp_path, capsys):
     assert _train(heat_file, tmp_path / "run", "--nproc", "6") == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "6 workers but only 5 windows per batch" in err[0]
+    assert len(err) == 1
+    assert "6 workers but only 5 windows per batch" in err[0]
 
 
 def test_incomplete_launcher_environment_is_one_line(heat_file, tmp_path, capsys, monkeypatch):
@@ -118,7 +149,9 @@ def test_incomplete_launcher_environment_is_one_line(heat_file, tmp_path, capsys
     monkeypatch.delenv("MASTER_PORT", raising=False)
     assert _train(heat_file, tmp_path / "run") == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "MASTER_PORT missing" in err[0] and "torchrun" in err[0]
+    assert len(err) == 1
+    assert "MASTER_PORT missing" in err[0]
+    assert "torchrun" in err[0]
 
 
 def test_world_from_env():
@@ -132,4 +165,5 @@ def test_world_from_env():
 def test_shards_are_disjoint_and_cover_the_batch():
     rows = torch.arange(11)
     parts = [shard(rows, World(r, 3)) for r in range(3)]
-    assert torch.equal(torch.cat(parts), rows) and [len(p) for p in parts] == [4, 4, 3]
+    assert torch.equal(torch.cat(parts), rows)
+    assert [len(p) for p in parts] == [4, 4, 3]

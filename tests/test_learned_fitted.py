@@ -1,7 +1,5 @@
 """--init fitted (pixelpde.learned.fitted): conventions, exact recovery of a known linear map, the embedding."""
 
-import math
-
 import pytest
 import torch
 
@@ -51,7 +49,7 @@ def test_embedding_reproduces_the_linear_chain_exactly():
     assert (model(U) - _apply_chain(chain, U)).abs().max() <= 1e-13 * scale
 
 
-@pytest.mark.parametrize("integrator, substeps", [("euler", 2), ("euler", 1), ("projected-euler", 2)])
+@pytest.mark.parametrize(("integrator", "substeps"), [("euler", 2), ("euler", 1), ("projected-euler", 2)])
 def test_a_known_linear_map_is_recovered(integrator, substeps):
     """Data made by stepping a known stencil F0: the fitted target equals F0's symbol on every mode,
     the chosen stencil equals F0's taps, and the embedded network steps like the data."""
@@ -60,7 +58,7 @@ def test_a_known_linear_map_is_recovered(integrator, substeps):
     integ = get_integrator(integrator, substeps)
     if integ.projected:  # a skew-symmetric F0 is what the projected integrator's data look like: |G| = 1 per mode
         F0 = torch.tensor([[0.0, 1.0, 0.0], [-2.0, 0.0, 2.0], [0.0, -1.0, 0.0]], dtype=f64)
-    field = lambda U: conv2d(U[:, None], F0[None, None], "periodic")[:, 0]  # noqa: E731
+    field = lambda U: conv2d(U[:, None], F0[None, None], "periodic")[:, 0]
     U0 = torch.randn(6, p, p, dtype=f64, generator=torch.Generator().manual_seed(5))
     if integ.projected:  # exact unitary data: G = (1 + hF0)^s / |1 + hF0|^s per mode
         h = dt / substeps
@@ -79,7 +77,7 @@ def test_a_known_linear_map_is_recovered(integrator, substeps):
     if not integ.projected:
         assert (target - S0).abs().max() <= 1e-9 * S0.abs().max()
     # the target field, stepped by the integrator itself (projection included), reproduces the data
-    exact_field = lambda V: torch.fft.ifft2(target * torch.fft.fft2(V)).real  # noqa: E731
+    exact_field = lambda V: torch.fft.ifft2(target * torch.fft.fft2(V)).real
     stepped = rollout(exact_field, U[:, 0], dt, 3, integ, grad=False)
     assert (stepped - U).abs().max() <= 1e-12 * U.abs().max()
     K, kinfo = fitted.choose_stencil(target, weights, 1, dt, integ)
@@ -101,8 +99,14 @@ def test_refuses_what_it_cannot_describe():
         fitted.check_fittable(Trajectories(U, 0.01, "1/8", "periodic", "u_t = u_xx + u*(1 - u)"))
     data = Trajectories(U, 0.01, "1/8", "periodic", "u_t = u_x")
     with pytest.raises(InputError, match="Algorithm 2"):
-        fitted.fitted_init_(parse_arch("algorithm1").build("periodic"), parse_arch("algorithm1"), data, 0.01,
-                            get_integrator("euler"), torch.Generator())
+        fitted.fitted_init_(
+            parse_arch("algorithm1").build("periodic"),
+            parse_arch("algorithm1"),
+            data,
+            0.01,
+            get_integrator("euler"),
+            torch.Generator(),
+        )
     with pytest.raises(InputError, match="receptive field"):
         spec = parse_arch("table2")
         fitted.fitted_init_(spec.build("periodic"), spec, data, 0.01, get_integrator("euler"), torch.Generator())
@@ -113,8 +117,25 @@ def test_cli_train_init_fitted_on_dirichlet_data_is_one_line(tmp_path, capsys):
     from pixelpde.fem import generate, write_dataset
 
     write_dataset(tmp_path / "heat.h5", generate("heat", 2, 3, 0, p=8, progress=False))
-    code = main(["train", "heat", "--data", str(tmp_path / "heat.h5"), "--init", "fitted", "--epochs", "1",
-                 "--stages", "2", "--out", str(tmp_path / "run"), "--no-progress"])
+    code = main(
+        [
+            "train",
+            "heat",
+            "--data",
+            str(tmp_path / "heat.h5"),
+            "--init",
+            "fitted",
+            "--epochs",
+            "1",
+            "--stages",
+            "2",
+            "--out",
+            str(tmp_path / "run"),
+            "--no-progress",
+        ]
+    )
     err = capsys.readouterr().err.strip().splitlines()
-    assert code == 2 and len(err) == 1 and "periodic" in err[0]
+    assert code == 2
+    assert len(err) == 1
+    assert "periodic" in err[0]
     assert not (tmp_path / "run" / "model.pt").exists()

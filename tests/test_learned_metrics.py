@@ -8,11 +8,11 @@ import pytest
 import torch
 
 from pixelpde.constructive import Theorem32Network
+from pixelpde.ground.errors import InputError
 from pixelpde.integrators import get_integrator
 from pixelpde.learned.data import Trajectories
 from pixelpde.learned.evaluate import Model, error_metrics, run_models
 from pixelpde.learned.report import write_metrics
-from pixelpde.ground.errors import InputError
 
 pytestmark = pytest.mark.usefixtures("single_thread")
 
@@ -49,10 +49,13 @@ def test_metrics_files(tmp_path):
     m = error_metrics(pred, true)
     write_metrics(tmp_path, {"learned": m, "bad": {"maxE": [math.inf, 1.0], "mse": [math.nan, 1.0], "rE": [1.0, 2.0]}})
     data = json.loads((tmp_path / "metrics.json").read_text())
-    assert set(data) == {"learned", "bad"} and set(data["learned"]) == {"maxE", "mse", "rE"}
-    assert data["learned"]["maxE"] == [3.0, 2.0] and data["bad"]["maxE"] == [None, 1.0]
+    assert set(data) == {"learned", "bad"}
+    assert set(data["learned"]) == {"maxE", "mse", "rE"}
+    assert data["learned"]["maxE"] == [3.0, 2.0]
+    assert data["bad"]["maxE"] == [None, 1.0]
     rows = (tmp_path / "metrics.csv").read_text().splitlines()
-    assert rows[0] == "model,j,maxE,mse,rE" and rows[1].startswith("learned,1,3.0,")
+    assert rows[0] == "model,j,maxE,mse,rE"
+    assert rows[1].startswith("learned,1,3.0,")
 
 
 def numpy_heat_euler(U0, dt, dx, steps, substeps=3, alpha=0.01):

@@ -37,7 +37,9 @@ def test_first_windows_start_at_the_initial_condition():
 def test_mean_free_first_filters_at_random_init():
     for arch, first in (("table4", ("relu.convs.0", "relu2.convs.0")), ("algorithm1", ("conv1",))):
         plain = random_init_(PRESETS[arch].build("dirichlet", torch.float64), torch.Generator().manual_seed(1))
-        free = random_init_(PRESETS[arch].build("dirichlet", torch.float64), torch.Generator().manual_seed(1), mean_free=True)
+        free = random_init_(
+            PRESETS[arch].build("dirichlet", torch.float64), torch.Generator().manual_seed(1), mean_free=True
+        )
         for name, p in free.named_parameters():
             q = dict(plain.named_parameters())[name]
             if name.removesuffix(".weight") in first:
@@ -70,22 +72,36 @@ def test_input_noise_perturbs_only_the_initial_state_within_its_amplitude():
     noisy = torch.cat(seen)
     assert torch.equal(noisy[:, 1:], clean[:, 1:])
     delta = noisy[:, 0] - clean[:, 0]
-    assert delta.abs().max() <= a and delta.abs().max() > 0.9 * a and abs(delta.mean()) < 0.1 * a
+    assert delta.abs().max() <= a
+    assert delta.abs().max() > 0.9 * a
+    assert abs(delta.mean()) < 0.1 * a
 
 
 def test_5x5_kernels_train_and_embed_exactly(tmp_path):
     data = heat_data()
-    config = TrainConfig(arch="table3", integrator="euler", substeps=3, kernel_size=5, init="constructive",
-                         stages=(2,), epochs=1, batch_size=4, lr=1e-6, dtype="float64")
+    config = TrainConfig(
+        arch="table3",
+        integrator="euler",
+        substeps=3,
+        kernel_size=5,
+        init="constructive",
+        stages=(2,),
+        epochs=1,
+        batch_size=4,
+        lr=1e-6,
+        dtype="float64",
+    )
     spec, sd, model = build_model(config, data, torch.Generator().manual_seed(0))
-    assert spec.size == 5 and spec.num_parameters() == sum(p.numel() for p in model.parameters())
+    assert spec.size == 5
+    assert spec.num_parameters() == sum(p.numel() for p in model.parameters())
     assert model.relu.convs[0].weight.shape[-1] == 5
     U = data.U[0, 0]
     X = torch.as_tensor(sd.rhs(U.numpy()))  # the SciPy evaluation of X(U) with 5 x 5 stencils
     assert torch.allclose(model(U), X, rtol=0, atol=1e-12 * X.abs().max())
     result = train(data, config, tmp_path / "run", progress=False)
     assert json.loads((tmp_path / "run" / "model.json").read_text())["arch"]["size"] == 5
-    assert result.log and all(r["windows"] == 12 for r in result.log)
+    assert result.log
+    assert all(r["windows"] == 12 for r in result.log)
 
 
 def test_cli_protocol_options(tmp_path, capsys):
@@ -93,15 +109,36 @@ def test_cli_protocol_options(tmp_path, capsys):
 
     write_dataset(tmp_path / "train.h5", generate("heat", 3, 5, 0, p=8, progress=False))
     common = ["train", "heat", "--data", str(tmp_path / "train.h5"), "--stages", "2", "--epochs", "1", "--no-progress"]
-    assert main(common + ["--out", str(tmp_path / "a"), "--windows", "first", "--mean-free-filters",
-                          "--input-noise", "1e-2", "--kernel-size", "5"]) == 0
+    assert (
+        main(
+            [
+                *common,
+                "--out",
+                str(tmp_path / "a"),
+                "--windows",
+                "first",
+                "--mean-free-filters",
+                "--input-noise",
+                "1e-2",
+                "--kernel-size",
+                "5",
+            ]
+        )
+        == 0
+    )
     meta = json.loads((tmp_path / "a" / "model.json").read_text())
-    assert meta["config"]["windows"] == "first" and meta["config"]["mean_free"] and meta["arch"]["size"] == 5
+    assert meta["config"]["windows"] == "first"
+    assert meta["config"]["mean_free"]
+    assert meta["arch"]["size"] == 5
     assert json.loads((tmp_path / "a" / "log.json").read_text())[0]["windows"] == 3
     capsys.readouterr()
-    for bad, message in ((["--windows", "middle"], "'all' or 'first'"), (["--kernel-size", "4"], "odd"),
-                         (["--input-noise", "-1"], ">= 0"), (["--init", "constructive", "--mean-free-filters"], "--init random")):
-        assert main(common + ["--out", str(tmp_path / "bad")] + bad) == 2
+    for bad, message in (
+        (["--windows", "middle"], "'all' or 'first'"),
+        (["--kernel-size", "4"], "odd"),
+        (["--input-noise", "-1"], ">= 0"),
+        (["--init", "constructive", "--mean-free-filters"], "--init random"),
+    ):
+        assert main([*common, "--out", str(tmp_path / "bad"), *bad]) == 2
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and message in err[0], err
         assert not (tmp_path / "bad").exists()

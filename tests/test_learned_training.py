@@ -9,12 +9,12 @@ import torch
 
 import pixelpde.learned.loop as loop_module
 from pixelpde.constructive import Theorem32Network
+from pixelpde.ground.errors import InputError
 from pixelpde.integrators import get_integrator, rollout
 from pixelpde.learned.architectures import PRESETS
 from pixelpde.learned.data import Trajectories, gather_windows, window_index
 from pixelpde.learned.embedding import random_init_
 from pixelpde.learned.train import CHECKPOINT, TrainConfig, TrainingDiverged, train
-from pixelpde.ground.errors import InputError
 
 pytestmark = pytest.mark.usefixtures("single_thread")
 
@@ -43,7 +43,17 @@ SMALL = dict(arch="table1", integrator="euler", substeps=3, stages=(2, 3), epoch
 
 def test_learning_rate_schedule_is_algorithm_3():
     c = TrainConfig()
-    table = {(0, 0): 1e-2, (0, 29): 1e-2, (0, 30): 1e-3, (0, 59): 1e-3, (0, 60): 1e-4, (0, 99): 1e-5, (1, 0): 2e-3, (1, 30): 2e-4, (2, 0): 4e-4}
+    table = {
+        (0, 0): 1e-2,
+        (0, 29): 1e-2,
+        (0, 30): 1e-3,
+        (0, 59): 1e-3,
+        (0, 60): 1e-4,
+        (0, 99): 1e-5,
+        (1, 0): 2e-3,
+        (1, 30): 2e-4,
+        (2, 0): 4e-4,
+    }
     for (stage, epoch), lr in table.items():
         assert math.isclose(c.learning_rate(stage, epoch), lr, rel_tol=1e-12), (stage, epoch)
     assert (c.stages, c.epochs, c.batch_size, c.dtype) == ((3, 4, 5), 100, 32, "float32")
@@ -105,8 +115,17 @@ def test_constructive_init_starts_at_the_finite_difference_loss(tmp_path):
     windows = gather_windows(data.U, window_index(data.n_trajectories, data.n_steps, M + 1), M + 1)
     fd = numpy_fisher_loss(windows.numpy(), data.dt, float(data.dx))
     assert fd > 1e-8  # the data are RK4, the scheme Euler: a genuine, non-zero loss
-    config = TrainConfig(arch="table4", integrator="euler", substeps=3, stages=(M,), epochs=1, batch_size=len(windows),
-                         init="constructive", dtype="float64", lr=1e-6)
+    config = TrainConfig(
+        arch="table4",
+        integrator="euler",
+        substeps=3,
+        stages=(M,),
+        epochs=1,
+        batch_size=len(windows),
+        init="constructive",
+        dtype="float64",
+        lr=1e-6,
+    )
     result = train(data, config, tmp_path / "run", progress=False)
     assert result.log[0]["loss"] == pytest.approx(fd, rel=1e-12)
 
@@ -116,11 +135,13 @@ def test_resume_ends_with_the_same_weights_as_an_uninterrupted_run(tmp_path):
     config = TrainConfig(**SMALL)
     full = train(data, config, tmp_path / "full", progress=False)
     part = train(data, config, tmp_path / "resumed", progress=False, max_epochs=3)
-    assert not part.finished and not (tmp_path / "resumed" / "model.pt").exists()
+    assert not part.finished
+    assert not (tmp_path / "resumed" / "model.pt").exists()
     assert torch.load(tmp_path / "resumed" / CHECKPOINT, weights_only=True)["position"] == [1, 1]
     resumed = train(data, config, tmp_path / "resumed", resume=True, progress=False)
     a, b = full.model.state_dict(), resumed.model.state_dict()
-    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    assert a.keys() == b.keys()
+    assert all(torch.equal(a[k], b[k]) for k in a)
     assert [r["loss"] for r in full.log] == [r["loss"] for r in resumed.log]
 
 
@@ -140,7 +161,12 @@ def test_dt_mismatch_is_refused_unless_allowed(tmp_path):
     with pytest.raises(InputError, match="differs from the dataset"):
         train(data, TrainConfig(**SMALL, dt=data.dt * 3), tmp_path / "a", progress=False)
     assert not (tmp_path / "a").exists()
-    result = train(data, TrainConfig(**{**SMALL, "epochs": 1}, dt=data.dt * 3, allow_dt_mismatch=True), tmp_path / "b", progress=False)
+    result = train(
+        data,
+        TrainConfig(**{**SMALL, "epochs": 1}, dt=data.dt * 3, allow_dt_mismatch=True),
+        tmp_path / "b",
+        progress=False,
+    )
     assert result.dt == data.dt * 3
     assert json.loads((tmp_path / "b" / "model.json").read_text())["dt"] == data.dt * 3
 
@@ -159,7 +185,9 @@ def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path, monkeypatch
         return loss * float("nan") if calls["n"] == batches_per_epoch + 2 else loss
 
     monkeypatch.setattr(loop_module, "batch_loss", poisoned)
-    with pytest.raises(TrainingDiverged, match=r"loss is nan at stage 1 \(M=2\), epoch 2, batch 2.*last good checkpoint"):
+    with pytest.raises(
+        TrainingDiverged, match=r"loss is nan at stage 1 \(M=2\), epoch 2, batch 2.*last good checkpoint"
+    ):
         train(data, config, tmp_path / "bad", progress=False)
     kept = torch.load(tmp_path / "bad" / CHECKPOINT, weights_only=True)
     assert kept["position"] == [0, 1]
@@ -174,7 +202,9 @@ def test_saved_model_loads_through_the_registry(tmp_path):
     data = fisher_data()
     result = train(data, TrainConfig(**{**SMALL, "epochs": 1}), tmp_path / "run", progress=False)
     net, meta = load_any_network(tmp_path / "run" / "model.pt")
-    assert meta["network"] == "algorithm2" and meta["parameters"] == 2632 and meta["dt"] == data.dt
+    assert meta["network"] == "algorithm2"
+    assert meta["parameters"] == 2632
+    assert meta["dt"] == data.dt
     U = data.U[0, 0]
     assert torch.allclose(net(U), result.model.to(torch.float64)(U), rtol=0, atol=0)
 
@@ -187,6 +217,7 @@ def test_algorithm1_and_theorem32_train_save_and_load(tmp_path, arch):
     config = TrainConfig(**{**SMALL, "arch": arch, "epochs": 1, "stages": (2,)}, init="constructive", lr=1e-5)
     result = train(data, config, tmp_path / arch, progress=False)
     run = load_run(tmp_path / arch)
-    assert run.meta["network"] == arch and run.name == "learned-constructive-init"
+    assert run.meta["network"] == arch
+    assert run.name == "learned-constructive-init"
     U = data.U[:, 0]
     assert torch.equal(run.model(U), result.model.to(torch.float64)(U))

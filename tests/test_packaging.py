@@ -41,9 +41,11 @@ def _clean_env() -> dict:
 
 @pytest.mark.parametrize("name", sorted(FOLDERS))
 def test_generic_names_are_not_importable(tmp_path, name):
-    proc = subprocess.run([sys.executable, "-c", f"import {name}"], cwd=tmp_path, env=_clean_env(),
-                          capture_output=True, text=True)
-    assert proc.returncode != 0 and "ModuleNotFoundError" in proc.stderr
+    proc = subprocess.run(
+        [sys.executable, "-c", f"import {name}"], cwd=tmp_path, env=_clean_env(), capture_output=True, text=True
+    )
+    assert proc.returncode != 0
+    assert "ModuleNotFoundError" in proc.stderr
 
 
 def test_namespaced_packages_import_from_anywhere(tmp_path):
@@ -88,8 +90,10 @@ def test_no_import_runs_back_up():
     for path in files:
         name, layer = _layer_of(path)
         if layer < 0:
-            upward += [f"{path.relative_to(ROOT)}:{line} imports pixelpde.{sub} (pixelpde/__init__ imports nothing)"
-                       for sub, line in _imported_subpackages(path)]
+            upward += [
+                f"{path.relative_to(ROOT)}:{line} imports pixelpde.{sub} (pixelpde/__init__ imports nothing)"
+                for sub, line in _imported_subpackages(path)
+            ]
             continue
         for sub, line in _imported_subpackages(path):
             if LAYERS[sub] > layer:

@@ -1,7 +1,7 @@
 """The PDE parser: whitelist, normal form (11), and one-line errors naming the culprit."""
 
-import sympy as sp
 import pytest
+import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -42,7 +42,7 @@ def test_products_are_grouped_by_monomial():
 
 
 @pytest.mark.parametrize(
-    "text, fragment",
+    ("text", "fragment"),
     [
         ("u**4", "degree 4"),
         ("u*u_x*u_y*u_xx", "degree 4"),
@@ -122,7 +122,7 @@ def test_initial_condition_whitelist():
         parse_expression("tan(x)", {"x": x}, {"sin": sp.sin}, what="initial condition")
 
 
-@pytest.mark.parametrize("value, expected", [("0.01", (1, 100)), ("1/64", (1, 64)), (0.1, (1, 10)), (5, (5, 1))])
+@pytest.mark.parametrize(("value", "expected"), [("0.01", (1, 100)), ("1/64", (1, 64)), (0.1, (1, 10)), (5, (5, 1))])
 def test_positive_fraction(value, expected):
     f = positive_fraction(value)
     assert (f.numerator, f.denominator) == expected

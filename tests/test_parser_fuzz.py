@@ -12,18 +12,46 @@ from pixelpde.ground.errors import InputError
 from pixelpde.stencils import parse_pde
 
 atoms = st.sampled_from(
-    ["u", "u_x", "u_y", "u_xx", "u_xy", "u_yx", "u_yy", "u_xxx", "u_t", "x", "pi", "0", "1", "2", "0.5", "1e-3", "3/4", "1e400", "True", "'u'", "__import__('os')"]
+    [
+        "u",
+        "u_x",
+        "u_y",
+        "u_xx",
+        "u_xy",
+        "u_yx",
+        "u_yy",
+        "u_xxx",
+        "u_t",
+        "x",
+        "pi",
+        "0",
+        "1",
+        "2",
+        "0.5",
+        "1e-3",
+        "3/4",
+        "1e400",
+        "True",
+        "'u'",
+        "__import__('os')",
+    ]
 )
 
 
 def combine(children):
-    binary = st.tuples(children, st.sampled_from(["+", "-", "*", "/", "**", "^", "%", "//", "@", "<", " and "]), children)
+    binary = st.tuples(
+        children, st.sampled_from(["+", "-", "*", "/", "**", "^", "%", "//", "@", "<", " and "]), children
+    )
     return st.one_of(
         binary.map(lambda t: f"{t[0]}{t[1]}{t[2]}"),
         children.map(lambda c: f"({c})"),
         children.map(lambda c: f"-{c}"),
-        st.tuples(children, st.sampled_from(["0", "1", "2", "3", "4", "-1", "0.5", "(1/2)", "u", "16", "17"])).map(lambda t: f"({t[0]})**{t[1]}"),
-        st.tuples(st.sampled_from(["sin", "exp", "abs", "eval", "u", "lambda u:"]), children).map(lambda t: f"{t[0]}({t[1]})"),
+        st.tuples(children, st.sampled_from(["0", "1", "2", "3", "4", "-1", "0.5", "(1/2)", "u", "16", "17"])).map(
+            lambda t: f"({t[0]})**{t[1]}"
+        ),
+        st.tuples(st.sampled_from(["sin", "exp", "abs", "eval", "u", "lambda u:"]), children).map(
+            lambda t: f"{t[0]}({t[1]})"
+        ),
         st.tuples(children, st.sampled_from(["[0]", ".real", "()", " if u else u"])).map(lambda t: f"{t[0]}{t[1]}"),
     )
 
@@ -36,7 +64,8 @@ def outcome(text, degree):
         pde = parse_pde(text, max_degree=degree)
     except InputError as exc:
         message = str(exc)
-        assert message and "\n" not in message
+        assert message
+        assert "\n" not in message
         return None
     assert pde.degree <= degree
     return pde
@@ -58,6 +87,11 @@ def test_nothing_is_executed(tmp_path, monkeypatch):
     """Text that would run code if evaluated is refused and has no effect."""
     target = tmp_path / "ran"
     monkeypatch.chdir(tmp_path)
-    for text in [f"__import__('pathlib').Path('{target.name}').touch()", "open('ran', 'w')", "(lambda: u)()", "u.__class__"]:
+    for text in [
+        f"__import__('pathlib').Path('{target.name}').touch()",
+        "open('ran', 'w')",
+        "(lambda: u)()",
+        "u.__class__",
+    ]:
         assert outcome(text, 3) is None
     assert not target.exists()

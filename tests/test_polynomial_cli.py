@@ -18,20 +18,55 @@ ALLEN_CAHN = "u_t = 0.0001*(u_xx+u_yy) + u - u**3"
 
 def test_weights_of_a_cubic_pde_roundtrip_and_apply(tmp_path, capsys):
     w = tmp_path / "ac.pt"
-    assert main(["weights", "--pde", "u_t = 0.01*(u_xx+u_yy) + u*(1 - u)*(u - 0.3)", "--bc", "dirichlet", "--dx", "1/33", "--out", str(w)]) == 0
+    assert (
+        main(
+            [
+                "weights",
+                "--pde",
+                "u_t = 0.01*(u_xx+u_yy) + u*(1 - u)*(u - 0.3)",
+                "--bc",
+                "dirichlet",
+                "--dx",
+                "1/33",
+                "--out",
+                str(w),
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
-    assert "degree 3: 2 ReLU^3 channels" in out and "non-zero" in out and "as-written instead: n = 1" in out
+    assert "degree 3: 2 ReLU^3 channels" in out
+    assert "non-zero" in out
+    assert "as-written instead: n = 1" in out
     meta = json.loads(w.with_suffix(".json").read_text())
     assert meta["network"] == "polynomial"
     assert meta["structure"] == {"n": 1, "m": 1, "branches": {"3": 2}}
-    assert meta["degrees"] == {"3": 1} and len(meta["stencils"]["higher"]) == 1
+    assert meta["degrees"] == {"3": 1}
+    assert len(meta["stencils"]["higher"]) == 1
     assert set(torch.load(w, weights_only=True)) == {"A1", "A2", "B1", "B2", "C", "E1_3", "E2_3"}
     U = np.random.default_rng(0).uniform(-1, 1, size=(32, 32))
     np.save(tmp_path / "U.npy", U)
-    assert main(["apply", "--weights", str(w), "--input", str(tmp_path / "U.npy"), "--out", str(tmp_path / "F.npy")]) == 0
-    assert main(
-        ["rhs", "--pde", meta["pde"], "--bc", "dirichlet", "--dx", "1/33", "--input", str(tmp_path / "U.npy"), "--out", str(tmp_path / "X.npy")]
-    ) == 0
+    assert (
+        main(["apply", "--weights", str(w), "--input", str(tmp_path / "U.npy"), "--out", str(tmp_path / "F.npy")]) == 0
+    )
+    assert (
+        main(
+            [
+                "rhs",
+                "--pde",
+                meta["pde"],
+                "--bc",
+                "dirichlet",
+                "--dx",
+                "1/33",
+                "--input",
+                str(tmp_path / "U.npy"),
+                "--out",
+                str(tmp_path / "X.npy"),
+            ]
+        )
+        == 0
+    )
     F, X = np.load(tmp_path / "F.npy"), np.load(tmp_path / "X.npy")
     assert np.max(np.abs(F - X)) <= 1e-13 * np.max(np.abs(X))
     net, _ = load_any_network(w)
@@ -64,7 +99,10 @@ def test_weights_minimal_and_as_written(tmp_path, capsys):
     args = ["weights", "--pde", "u*u_x + u*u_y", "--bc", "periodic", "--dx", "1/16"]
     assert main([*args, "--out", str(tmp_path / "m.pt")]) == 0
     out = capsys.readouterr().out
-    assert "n = 1 quadratic interaction (minimal; signature (p, q) = (1, 1), minimal n = max(p, q) = 1, as written 2)" in out
+    assert (
+        "n = 1 quadratic interaction (minimal; signature (p, q) = (1, 1), minimal n = max(p, q) = 1, as written 2)"
+        in out
+    )
     assert "parameters: 459 (99 in compact 1x1 form), 31 non-zero" in out
     assert "as-written instead: n = 2, parameters: 1233 (217 in compact 1x1 form), 51 non-zero" in out
     assert main([*args, "--interactions", "as-written", "--out", str(tmp_path / "w.pt")]) == 0

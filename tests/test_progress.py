@@ -36,9 +36,27 @@ def test_cli_writes_no_carriage_returns_into_a_pipe(tmp_path):
     """`pixelpde simulate` with stderr redirected: the log holds no progress-bar redraws."""
     out = tmp_path / "heat.h5"
     proc = subprocess.run(
-        [sys.executable, "-m", "pixelpde", "simulate", "heat", "--n", "2", "--steps", "3", "--seed", "0", "--p", "8", "--out", str(out)],
-        capture_output=True, cwd=tmp_path,
+        [
+            sys.executable,
+            "-m",
+            "pixelpde",
+            "simulate",
+            "heat",
+            "--n",
+            "2",
+            "--steps",
+            "3",
+            "--seed",
+            "0",
+            "--p",
+            "8",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        cwd=tmp_path,
     )
     assert proc.returncode == 0, proc.stderr
     assert out.is_file()
-    assert b"\r" not in proc.stderr and b"traj-steps" not in proc.stderr
+    assert b"\r" not in proc.stderr
+    assert b"traj-steps" not in proc.stderr

@@ -16,17 +16,21 @@ def test_cli_names_match_the_registry():
     assert tuple(NAMES) == STUDIES
 
 
-@pytest.mark.parametrize("args, message", [
-    (["nosuch"], "unknown study 'nosuch'"),
-    (["structure", "--size", "tiny", "--p", "3"], "p=3 is too small"),
-    (["capacity", "--size", "tiny", "--seeds", "0"], "at least one seed"),
-    (["structure", "--size", "huge"], "unknown size 'huge'"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["nosuch"], "unknown study 'nosuch'"),
+        (["structure", "--size", "tiny", "--p", "3"], "p=3 is too small"),
+        (["capacity", "--size", "tiny", "--seeds", "0"], "at least one seed"),
+        (["structure", "--size", "huge"], "unknown size 'huge'"),
+    ],
+)
 def test_bad_input_is_one_line_and_writes_nothing(tmp_path, capsys, args, message):
     out = tmp_path / "study"
     assert main(["study", *args, "--out", str(out), "--no-progress"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and message in err[0]
+    assert len(err) == 1
+    assert message in err[0]
     assert not out.exists()
 
 
@@ -43,18 +47,23 @@ def tiny_structure(tmp_path_factory):
 def test_tiny_study_writes_everything(tiny_structure):
     out, lines = tiny_structure
     record = json.loads((out / "study.json").read_text())
-    assert record["status"] == "complete" and record["study"] == "structure"
+    assert record["status"] == "complete"
+    assert record["study"] == "structure"
     assert len(record["runs"]) == len(record["results"]) == 3  # advection: 2 integrators; heat: 1; one seed
     header, *rows = (out / "results.csv").read_text().strip().splitlines()
-    assert len(rows) == 3 and "rE(1)" in header and "norm_drift(J)" in header
+    assert len(rows) == 3
+    assert "rE(1)" in header
+    assert "norm_drift(J)" in header
     assert (out / "figure.png").read_bytes()[:4] == b"\x89PNG"
     report = (out / "report.md").read_text()
-    assert "Findings" in report and "![figure](figure.png)" in report
+    assert "Findings" in report
+    assert "![figure](figure.png)" in report
     by_name = {r["run"]["name"]: r for r in record["results"]}
     drift = by_name["advection-projected-euler-seed0"]["measures"]["norm_drift"]
     assert max(abs(d) for d in drift) < 1e-12  # Lemma 2.1: the projection keeps the norm
     heat = by_name["heat-seed0"]["measures"]
-    assert heat["dissipativity"]["steps"] == 2 * 4 and heat["dissipativity"]["reference_dissipative"] == 8
+    assert heat["dissipativity"]["steps"] == 2 * 4
+    assert heat["dissipativity"]["reference_dissipative"] == 8
     assert all(len(v["band"]) == 4 for v in heat["boundary_band"].values())
     assert not any("read back" in line for line in lines)
 
@@ -75,7 +84,9 @@ def test_another_configuration_is_refused_and_nothing_overwritten(tiny_structure
     files = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert main(["study", "structure", "--size", "tiny", "--seeds", "2", "--out", str(out), "--no-progress"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "another configuration" in err[0] and "start fresh" in err[0]
+    assert len(err) == 1
+    assert "another configuration" in err[0]
+    assert "start fresh" in err[0]
     assert main(["study", "capacity", "--size", "tiny", "--out", str(out), "--no-progress"]) == 2
     assert "holds the study 'structure'" in capsys.readouterr().err
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == files
@@ -87,7 +98,9 @@ def test_foreign_folders_are_refused(tmp_path, capsys):
     assert "holds no study.json" in capsys.readouterr().err
     other = tmp_path / "old"
     other.mkdir()
-    (other / "study.json").write_text(json.dumps({"format": "pixelpde-study", "version": 0, "study": "structure", "fingerprint": "x"}))
+    (other / "study.json").write_text(
+        json.dumps({"format": "pixelpde-study", "version": 0, "study": "structure", "fingerprint": "x"})
+    )
     assert main(["study", "structure", "--size", "tiny", "--out", str(other), "--no-progress"]) == 2
     assert "another version" in capsys.readouterr().err
     assert (tmp_path / "notes.txt").read_text() == "mine"
@@ -99,7 +112,8 @@ def test_plans_cover_what_the_study_compares(name):
 
     sizes = study_sizes(name, "quick")
     runs = get_study(name).plan(sizes)
-    assert len({r.key() for r in runs}) == len(runs) and len({r.name for r in runs}) == len(runs)
+    assert len({r.key() for r in runs}) == len(runs)
+    assert len({r.name for r in runs}) == len(runs)
     if name == "integrators":  # equal cost: four evaluations of F per step, the data's dt
         assert {r.labels["evaluations_per_step"] for r in runs} == {4}
         assert {(r.config["integrator"], r.config["substeps"]) for r in runs} >= {("euler", 4), ("rk2", 2), ("rk4", 1)}
@@ -117,12 +131,15 @@ def test_every_study_runs_at_the_tiny_size(name, tmp_path, monkeypatch):
     monkeypatch.setattr(fitted, "CHAIN_ITERATIONS", 250)  # the tiny advection grid cannot be fitted well anyway
     summary = run_study(name, tmp_path, size="tiny", echo=lambda line: None)
     record = json.loads((tmp_path / "study.json").read_text())
-    assert record["status"] == "complete" and len(summary["table"]) == len(record["runs"])
+    assert record["status"] == "complete"
+    assert len(summary["table"]) == len(record["runs"])
     assert all(r["metrics"]["rE"][0] is not None for r in record["results"])
-    assert (tmp_path / "figure.png").stat().st_size > 0 and "Findings" in (tmp_path / "report.md").read_text()
+    assert (tmp_path / "figure.png").stat().st_size > 0
+    assert "Findings" in (tmp_path / "report.md").read_text()
     if name == "advection":  # the initialisation alone is evaluated untrained, next to the trained runs
         trained = {r["run"]["name"]: r["run"]["train"] for r in record["results"]}
-        assert trained["fitted-init-only-seed0"] is False and trained["fitted-seed0"] is True
+        assert trained["fitted-init-only-seed0"] is False
+        assert trained["fitted-seed0"] is True
 
 
 def test_a_diverged_training_is_one_line_and_exit_3(tmp_path, capsys, monkeypatch):
@@ -136,4 +153,5 @@ def test_a_diverged_training_is_one_line_and_exit_3(tmp_path, capsys, monkeypatc
     monkeypatch.setattr(runner, "run_study", diverge)
     assert main(["study", "structure", "--size", "tiny", "--out", str(tmp_path / "s"), "--no-progress"]) == 3
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith("pixelpde: error: training diverged")
+    assert len(err) == 1
+    assert err[0].startswith("pixelpde: error: training diverged")

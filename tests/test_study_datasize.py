@@ -19,13 +19,17 @@ def test_every_count_gets_the_same_number_of_adam_steps(size):
     for n in sizes.counts:
         epochs, lr_step, steps = schedule(sizes, n)
         per_epoch = math.ceil(n / sizes.batch_size)
-        assert steps == epochs * per_epoch and abs(steps - budget) <= per_epoch / 2
+        assert steps == epochs * per_epoch
+        assert abs(steps - budget) <= per_epoch / 2
         assert 1 <= lr_step <= epochs
     runs = plan(sizes)
     assert len(runs) == len(sizes.counts) * len(sizes.problems) * sizes.seeds
-    assert {r.config["windows"] for r in runs} == {"first"} and {r.config["init"] for r in runs} == {"random"}
+    assert {r.config["windows"] for r in runs} == {"first"}
+    assert {r.config["init"] for r in runs} == {"random"}
     if size == "full":  # the paper's protocol: 1000 trajectories, one window each, batch 32; 160 steps per stage each
-        assert sizes.counts == (20, 100, 1000) and sizes.p == 100 and sizes.batch_size == 32
+        assert sizes.counts == (20, 100, 1000)
+        assert sizes.p == 100
+        assert sizes.batch_size == 32
         assert {r.labels["adam_steps"] for r in runs} == {3 * 160}
         assert [schedule(sizes, n)[:2] for n in (20, 100, 300, 1000)] == [(160, 64), (40, 16), (16, 6), (5, 2)]
 
@@ -41,7 +45,8 @@ def test_the_smaller_datasets_are_the_first_trajectories_of_the_largest(tmp_path
     sizes = SIZES["tiny"]
     big = load_or_simulate(datasets(sizes, "fisher", n_train=4)[0], tmp_path)
     small = load_or_simulate(datasets(sizes, "fisher", n_train=2)[0], tmp_path)
-    assert small.U.shape[0] == 2 and torch.equal(small.U, big.U[:2])
+    assert small.U.shape[0] == 2
+    assert torch.equal(small.U, big.U[:2])
 
 
 def test_bad_sizes_are_refused():
@@ -72,11 +77,16 @@ def tiny_datasize(tmp_path_factory):
 def test_tiny_study_writes_everything(tiny_datasize):
     out, summary = tiny_datasize
     record = json.loads((out / "study.json").read_text())
-    assert record["status"] == "complete" and record["study"] == "datasize"
+    assert record["status"] == "complete"
+    assert record["study"] == "datasize"
     header, *rows = (out / "results.csv").read_text().strip().splitlines()
-    assert len(rows) == 2 and "n_train" in header and "adam_steps" in header and "final_loss" in header
+    assert len(rows) == 2
+    assert "n_train" in header
+    assert "adam_steps" in header
+    assert "final_loss" in header
     assert [r["epochs"] for r in record["results"]] == [2, 1]  # n = 2: twice the epochs of n = 4 (batch 2)
-    assert "fisher, rE(4)" in summary["findings"] and (out / "figure.png").read_bytes()[:4] == b"\x89PNG"
+    assert "fisher, rE(4)" in summary["findings"]
+    assert (out / "figure.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_data_parallel_runs_end_where_one_process_ends(tiny_datasize, tmp_path):
@@ -98,5 +108,6 @@ def test_bad_nproc_is_one_line_and_writes_nothing(tmp_path, capsys, nproc):
     out = tmp_path / "study"
     assert main(["study", "datasize", "--size", "tiny", "--nproc", nproc, "--out", str(out), "--no-progress"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "--nproc" in err[0]
+    assert len(err) == 1
+    assert "--nproc" in err[0]
     assert not out.exists()

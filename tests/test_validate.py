@@ -31,7 +31,8 @@ def test_integers_in_range_are_accepted_and_others_refused(value, low, high):
     inside = low <= value <= high
     for form in (value, np.int64(value), np.int32(value)):
         if inside:
-            assert check_int(form, "k", low, high) == value and type(check_int(form, "k", low, high)) is int
+            assert check_int(form, "k", low, high) == value
+            assert type(check_int(form, "k", low, high)) is int
         else:
             with pytest.raises(InputError, match=f"k={value} must be an integer in {low}..{high}"):
                 check_int(form, "k", low, high)
@@ -70,10 +71,19 @@ def test_floats_must_be_real_numbers(value):
 
 
 @pytest.mark.parametrize(
-    "value, ok",
-    [(0, True), (Fraction(1, 10**307), True), (Fraction(10**307), True), (-Fraction(99, 10**309), True),
-     (5e-324, True), (Fraction(3, 10**324), True), (Fraction(2, 10**324), False),
-     (Fraction(10**308), False), (Fraction(1, 10**400), False), (1.7e308, False)],
+    ("value", "ok"),
+    [
+        (0, True),
+        (Fraction(1, 10**307), True),
+        (Fraction(10**307), True),
+        (-Fraction(99, 10**309), True),
+        (5e-324, True),
+        (Fraction(3, 10**324), True),
+        (Fraction(2, 10**324), False),
+        (Fraction(10**308), False),
+        (Fraction(1, 10**400), False),
+        (1.7e308, False),
+    ],
 )
 def test_magnitude_is_what_float64_holds(value, ok):
     """Subnormals are held (5e-324 is a valid coefficient); below half the smallest one rounds to 0 and is refused."""
@@ -101,13 +111,23 @@ def test_disk_check(tmp_path):
 def test_no_hand_written_integer_validators_remain():
     """The patterns the validators replaced (issue 9: some accepted 3.0, some refused it)."""
     pattern = re.compile(r"int\((\w+(\.\w+)*)\) != \1|isinstance\([^)]*,\s*bool\)")
-    sources = [p for folder in ("pixelpde", "stencils", "constructive", "integrators", "convergence", "fem", "learned")
-               for p in (ROOT / folder).rglob("*.py") if p.name != "validate.py"]
-    offenders = [f"{p.relative_to(ROOT)}:{i}" for p in sources
-                 for i, line in enumerate(p.read_text().splitlines(), 1) if pattern.search(line)]
+    sources = [
+        p
+        for folder in ("pixelpde", "stencils", "constructive", "integrators", "convergence", "fem", "learned")
+        for p in (ROOT / folder).rglob("*.py")
+        if p.name != "validate.py"
+    ]
+    offenders = [
+        f"{p.relative_to(ROOT)}:{i}"
+        for p in sources
+        for i, line in enumerate(p.read_text().splitlines(), 1)
+        if pattern.search(line)
+    ]
     # the parser refuses True as a number (``True*u``, ``dx=True``): syntax checks, not counts
-    assert offenders == [f"stencils/expr.py:{_line('stencils/expr.py', text)}"
-                         for text in ("if isinstance(value, bool):", "isinstance(node.value, bool)")]
+    assert offenders == [
+        f"stencils/expr.py:{_line('stencils/expr.py', text)}"
+        for text in ("if isinstance(value, bool):", "isinstance(node.value, bool)")
+    ]
 
 
 def _line(path, text):

@@ -17,7 +17,7 @@ TIME = [("euler", 40, 1), ("rk2", 16, 2), ("rk4", 4, 4)]
 SPACE = [(3, 2, 0.5, 2, 0.1), (5, 4, 0.25, 4, 0.2)]
 
 
-@pytest.mark.parametrize("integrator, steps, declared", TIME, ids=[t[0] for t in TIME])
+@pytest.mark.parametrize(("integrator", "steps", "declared"), TIME, ids=[t[0] for t in TIME])
 def test_allen_cahn_time_order(integrator, steps, declared):
     spec = StudySpec(vary="dt", integrator=integrator, T=1, grid=16, steps=steps, refinements=3, **ALLEN_CAHN)
     study = run_study(spec, progress=False)
@@ -28,7 +28,7 @@ def test_allen_cahn_time_order(integrator, steps, declared):
     assert abs(study["fitted_order"] - declared) <= 0.05
 
 
-@pytest.mark.parametrize("size, order, T, declared, tol", SPACE, ids=["3x3", "5x5"])
+@pytest.mark.parametrize(("size", "order", "T", "declared", "tol"), SPACE, ids=["3x3", "5x5"])
 def test_allen_cahn_space_order(size, order, T, declared, tol):
     spec = StudySpec(vary="dx", size=size, order=order, T=T, grid=16, steps=8, refinements=2, **ALLEN_CAHN)
     study = run_study(spec, progress=False)

@@ -67,8 +67,14 @@ def leading(q, r):
 
 
 @pytest.mark.parametrize(
-    "method, size, order, m, n",
-    [("euler", 3, 2, 32, 512), ("rk2", 3, 2, 32, 64), ("rk4", 3, 2, 16, 12), ("rk4", 5, 4, 32, 17), ("rk2", 5, 4, 16, 70)],
+    ("method", "size", "order", "m", "n"),
+    [
+        ("euler", 3, 2, 32, 512),
+        ("rk2", 3, 2, 32, 64),
+        ("rk4", 3, 2, 16, 12),
+        ("rk4", 5, 4, 32, 17),
+        ("rk2", 5, 4, 16, 70),
+    ],
 )
 def test_total_error_is_space_error_plus_time_error(method, size, order, m, n):
     """Error splitting (15) with F_theta = X: the measured error is exactly the

@@ -11,8 +11,7 @@ import pytest
 import torch
 
 from pixelpde.constructive import Theorem32Network
-from pixelpde.fem import generate, get_problem
-from pixelpde.fem import q1
+from pixelpde.fem import generate, get_problem, q1
 from pixelpde.fem.linalg import Pencil, SparseLUSolver, SpectralSolver
 from pixelpde.fem.problems import StepStats
 from pixelpde.integrators import get_integrator

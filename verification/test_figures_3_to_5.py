@@ -22,8 +22,18 @@ from pixelpde.learned.presets import SIZES, ReproduceSize
 
 SEEDS = (0, 1, 2)
 SMALL = ReproduceSize(
-    p=16, n_train=6, train_steps=6, n_test=4, test_steps=40, stages=(2, 3), epochs=8, lr_step=100,
-    batch_size=8, constructive_noise=0.0, eval_dtype="float32", dt_grid=100,
+    p=16,
+    n_train=6,
+    train_steps=6,
+    n_test=4,
+    test_steps=40,
+    stages=(2, 3),
+    epochs=8,
+    lr_step=100,
+    batch_size=8,
+    constructive_noise=0.0,
+    eval_dtype="float32",
+    dt_grid=100,
 )
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("single_thread")]
@@ -44,8 +54,15 @@ def final_errors(tmp_path_factory):
     try:
         for seed in SEEDS:
             for problem in ("advection", "heat"):
-                metrics = reproduce(problem, root / f"{problem}-{seed}", quick=True, seed=seed, progress=False,
-                                    constructive=False, echo=lambda *a: None)
+                metrics = reproduce(
+                    problem,
+                    root / f"{problem}-{seed}",
+                    quick=True,
+                    seed=seed,
+                    progress=False,
+                    constructive=False,
+                    echo=lambda *a: None,
+                )
                 out[problem, seed] = {name: m["rE"][-1] for name, m in metrics.items()}
     finally:
         mp.undo()

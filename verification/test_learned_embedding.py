@@ -13,9 +13,9 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pixelpde.ground.errors import InputError
 from pixelpde.learned.architectures import Algorithm1Spec, parse_arch
 from pixelpde.learned.embedding import constructive_init_, embedding_problem
-from pixelpde.ground.errors import InputError
 from pixelpde.stencils import parse_pde
 
 NAMES = ["u", "u_x", "u_y", "u_xx", "u_xy", "u_yy"]
@@ -71,7 +71,7 @@ def test_embedding_reproduces_X(text, bc, arch, size, p, seed):
 
 
 @pytest.mark.parametrize(
-    "arch, n, ok",
+    ("arch", "n", "ok"),
     [("table2", 1, True), ("table3", 1, True), ("table2", 2, False), ("table4", 2, True), ("table4", 3, False)],
 )
 def test_relu2_width_must_be_at_least_6n(arch, n, ok):
@@ -117,7 +117,8 @@ def test_embedding_of_polynomial_pdes(name, bc, size):
     assert f"c >= {c}" in embedding_problem(dataclasses.replace(narrow, size=size), sd)
     for arch in ("table1", "algorithm1", "theorem32"):
         why = embedding_problem(dataclasses.replace(parse_arch(arch, n=sd.n), size=size), sd)
-        assert why is not None and f"1-{need[3]}-1" in why
+        assert why is not None
+        assert f"1-{need[3]}-1" in why
 
 
 def test_power_branch_spelling_roundtrip():

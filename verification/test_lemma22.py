@@ -90,7 +90,9 @@ def test_unprojected_euler_has_the_dt_eps_term(setting, eps):
     dts = np.array(DTS)
     S2X = setting[4]
     # |dt eps X - dt^2 S^2 X / 2 + O(dt^3)| -> dt eps once dt |S^2 X| << eps
-    leading = np.sqrt((dts * eps) ** 2 + (dts**2 * np.linalg.norm(S2X) / 2) ** 2 - dts**3 * eps * np.sum(S2X * setting[2]))
+    leading = np.sqrt(
+        (dts * eps) ** 2 + (dts**2 * np.linalg.norm(S2X) / 2) ** 2 - dts**3 * eps * np.sum(S2X * setting[2])
+    )
     assert np.all(np.abs(d / leading - 1) <= 0.02), d / leading
     if eps >= 10:
         assert abs(d[-1] / (dts[-1] * eps) - 1) <= 0.01

@@ -21,7 +21,8 @@ def test_power_identity(x, q):
 def test_square_eq19(U, bc):
     """U ⊙ U = L2 * sigma2(L1 * U) (eq. (19)); both sides are exact in floating point."""
     L1, L2 = square_weights()
-    assert L1.shape == (2, 1, 3, 3) and L2.shape == (1, 2, 3, 3)
+    assert L1.shape == (2, 1, 3, 3)
+    assert L2.shape == (1, 2, 3, 3)
     out = two_layer(torch.from_numpy(U), L1, L2, bc).numpy()
     np.testing.assert_array_equal(out, U * U)
 
@@ -30,7 +31,8 @@ def test_square_eq19(U, bc):
 def test_lemma31_product(D1, D2, U, bc):
     """(D1 * U) ⊙ (D2 * U) = M2 * sigma2(M1 * U) to rounding error (Lemma 3.1)."""
     M1, M2 = product_weights(D1, D2)
-    assert M1.shape == (6, 1, 3, 3) and M2.shape == (1, 6, 3, 3)
+    assert M1.shape == (6, 1, 3, 3)
+    assert M2.shape == (1, 6, 3, 3)
     out = two_layer(torch.from_numpy(U), M1, M2, bc).numpy()
     sd = SemiDiscretePDE(L=np.zeros((3, 3)), betas=(1.0,), D=(D1, D2), bc=bc)
     assert_matches(sd, U, out, rtol=1e-13)

@@ -32,7 +32,7 @@ REQUIRED = [
 ]
 
 
-@pytest.mark.parametrize("text, n, sig", REQUIRED, ids=[r[0] for r in REQUIRED])
+@pytest.mark.parametrize(("text", "n", "sig"), REQUIRED, ids=[r[0] for r in REQUIRED])
 def test_required_minimal_n(text, n, sig):
     pde = parse_pde(text)
     assert pde.signature() == sig
@@ -67,9 +67,15 @@ coefficients = st.fractions(min_value=-5, max_value=5, max_denominator=6).filter
 @st.composite
 def quadratic_terms(draw, max_terms=8):
     """A random quadratic part sum beta * v_a * v_b over the six basic derivatives."""
-    pairs = draw(st.lists(st.tuples(st.sampled_from(ALPHAS), st.sampled_from(ALPHAS)), min_size=1, max_size=max_terms, unique=True))
+    pairs = draw(
+        st.lists(
+            st.tuples(st.sampled_from(ALPHAS), st.sampled_from(ALPHAS)), min_size=1, max_size=max_terms, unique=True
+        )
+    )
     pairs = list({tuple(sorted(p)) for p in pairs})
-    return [(sp.Rational(draw(coefficients)) * sp.Integer(10) ** draw(st.integers(-4, 4)), a, b) for a, b in sorted(pairs)]
+    return [
+        (sp.Rational(draw(coefficients)) * sp.Integer(10) ** draw(st.integers(-4, 4)), a, b) for a, b in sorted(pairs)
+    ]
 
 
 def variables_of(terms):
@@ -90,7 +96,9 @@ def test_minimal_factorisation_is_exact_and_has_max_pq_products(terms):
 @settings(max_examples=20)  # an exact characteristic polynomial per example
 @given(
     factors=st.lists(
-        st.tuples(st.lists(st.integers(-3, 3), min_size=6, max_size=6), st.lists(st.integers(-3, 3), min_size=6, max_size=6)),
+        st.tuples(
+            st.lists(st.integers(-3, 3), min_size=6, max_size=6), st.lists(st.integers(-3, 3), min_size=6, max_size=6)
+        ),
         min_size=1,
         max_size=4,
     )
@@ -130,10 +138,18 @@ def test_distinct_derivatives_have_independent_stencils():
 
 
 def pde_text(terms) -> str:
-    return " + ".join(f"({sp.sstr(beta)})*{derivative_name(a)}*{derivative_name(b)}" for beta, a, b in terms) + " + u_xx"
+    return (
+        " + ".join(f"({sp.sstr(beta)})*{derivative_name(a)}*{derivative_name(b)}" for beta, a, b in terms) + " + u_xx"
+    )
 
 
-@given(terms=quadratic_terms(max_terms=6), U=fields(), bc=st.sampled_from(BCS), p=st.integers(4, 32), size=st.sampled_from([3, 5]))
+@given(
+    terms=quadratic_terms(max_terms=6),
+    U=fields(),
+    bc=st.sampled_from(BCS),
+    p=st.integers(4, 32),
+    size=st.sampled_from([3, 5]),
+)
 def test_minimal_network_equals_X(terms, U, bc, p, size):
     """The network of the minimal factorisation equals X(U) of the terms as written, in float64,
     to rounding error relative to the as-written terms' rounding scale (coefficients spanning

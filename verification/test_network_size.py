@@ -40,7 +40,10 @@ def test_nonzero_weights_grow_linearly():
     nonzeros = []
     for n in N:
         sd = SemiDiscretePDE(
-            L=rng.normal(size=(3, 3)), betas=tuple(rng.normal(size=n)), D=tuple(rng.normal(size=(2 * n, 3, 3))), bc="periodic"
+            L=rng.normal(size=(3, 3)),
+            betas=tuple(rng.normal(size=n)),
+            D=tuple(rng.normal(size=(2 * n, 3, 3))),
+            bc="periodic",
         )
         net = Theorem32Network.from_system(sd)
         total, nz = count(net.weights())
@@ -52,6 +55,8 @@ def test_nonzero_weights_grow_linearly():
 
 
 def test_5x5_first_layer():
-    assert [shape_count(n, size=5) for n in range(3)] == [dense_count(n, size=5) for n in range(3)] == [
-        25 * (4 * n + 2) + 9 * (20 * n * n + 22 * n + 3) for n in range(3)
-    ]
+    assert (
+        [shape_count(n, size=5) for n in range(3)]
+        == [dense_count(n, size=5) for n in range(3)]
+        == [25 * (4 * n + 2) + 9 * (20 * n * n + 22 * n + 3) for n in range(3)]
+    )

@@ -44,7 +44,11 @@ def test_polarisation_identity_is_exact(channels):
     x = sp.symbols("x0:4")
     q = len(channels)
     terms = power_sum(tuple(channels))
-    total = sum(sp.Rational(c.numerator, c.denominator) * sum(sp.Rational(k.numerator, k.denominator) * x[ch] for ch, k in combo) ** q for combo, c in terms.items())
+    total = sum(
+        sp.Rational(c.numerator, c.denominator)
+        * sum(sp.Rational(k.numerator, k.denominator) * x[ch] for ch, k in combo) ** q
+        for combo, c in terms.items()
+    )
     assert sp.expand(total - sp.Mul(*[x[c] for c in channels])) == 0
     assert len(terms) <= 2 ** (q - 1)
     if len(set(channels)) == 1:
@@ -150,7 +154,7 @@ def test_check_is_sharp():
 
 
 @pytest.mark.parametrize(
-    "text, why",
+    ("text", "why"),
     [
         ("sin(u)", "unknown function"),
         ("1/u", "not a polynomial"),
@@ -159,7 +163,10 @@ def test_check_is_sharp():
         ("u**4", "above the limit 3"),
         ("u*u_x*u_y*u_xx", "above the limit 3"),
         ("exp(u)", "unknown function"),
-        ("(u + u_x + u_y + u_xx + u_xy + u_yy)**16", "degree 16|more than 2000 terms"),  # refused before a minutes-long expansion (by whichever bound fires first)
+        (
+            "(u + u_x + u_y + u_xx + u_xy + u_yy)**16",
+            "degree 16|more than 2000 terms",
+        ),  # refused before a minutes-long expansion (by whichever bound fires first)
         ("(3*u_x - 2*u_y)**16", "degree 16"),
     ],
 )

@@ -65,7 +65,7 @@ def heat_network():
     return Theorem32Network.from_system(sd)
 
 
-@pytest.mark.parametrize("method, substeps", [("euler", 1), ("euler", 3), ("rk2", 2), ("rk4", 1)])
+@pytest.mark.parametrize(("method", "substeps"), [("euler", 1), ("euler", 3), ("rk2", 2), ("rk4", 1)])
 def test_recurrent_loss_equals_its_closed_form(heat_network, method, substeps):
     M = 5
     windows, rho, c, norms2 = windows_and_factors(M, method, substeps)

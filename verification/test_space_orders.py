@@ -17,8 +17,12 @@ import pytest
 from pixelpde.convergence import StudySpec, run_study
 
 ADVECTION = dict(pde="u_t = u_x + u_y", bc="periodic", ic="sin(2*pi*x)*sin(2*pi*y)", T=0.5)
-HEAT_D = dict(pde="u_t = 0.1*(u_xx + u_yy)", bc="dirichlet", ic="sin(pi*x)*sin(2*pi*y) + 0.5*sin(3*pi*x)*sin(pi*y)", T=0.25)
-HEAT_P = dict(pde="u_t = 0.1*(u_xx + u_yy)", bc="periodic", ic="sin(2*pi*x)*cos(4*pi*y) + 0.5*cos(2*pi*(x + y))", T=0.25)
+HEAT_D = dict(
+    pde="u_t = 0.1*(u_xx + u_yy)", bc="dirichlet", ic="sin(pi*x)*sin(2*pi*y) + 0.5*sin(3*pi*x)*sin(pi*y)", T=0.25
+)
+HEAT_P = dict(
+    pde="u_t = 0.1*(u_xx + u_yy)", bc="periodic", ic="sin(2*pi*x)*cos(4*pi*y) + 0.5*cos(2*pi*(x + y))", T=0.25
+)
 ADV_DIFF = dict(pde="u_t = 0.05*(u_xx + u_yy) + u_x - 0.5*u_y", bc="periodic", ic="sin(2*pi*x)*sin(2*pi*y)", T=0.25)
 
 #: (name, problem, integrator, stencil size, stencil order, coarsest nodes, refinements, declared order, tolerance)
@@ -35,10 +39,14 @@ DECLARED = [
 
 
 @pytest.mark.parametrize(
-    "problem, integrator, size, order, grid, refinements, declared, tol", [d[1:] for d in DECLARED], ids=[d[0] for d in DECLARED]
+    ("problem", "integrator", "size", "order", "grid", "refinements", "declared", "tol"),
+    [d[1:] for d in DECLARED],
+    ids=[d[0] for d in DECLARED],
 )
 def test_observed_space_order(problem, integrator, size, order, grid, refinements, declared, tol):
-    spec = StudySpec(vary="dx", integrator=integrator, size=size, order=order, grid=grid, refinements=refinements, **problem)
+    spec = StudySpec(
+        vary="dx", integrator=integrator, size=size, order=order, grid=grid, refinements=refinements, **problem
+    )
     study = run_study(spec)
     assert study["expected_order"] == declared
     assert study["reference"]["kind"].startswith("exact PDE solution")
@@ -67,7 +75,9 @@ def test_fine_grid_reference_for_a_nonlinear_pde():
     )
     study = run_study(spec)
     info = study["reference"]
-    assert info["kind"].startswith("fine grid") and info["factor"] == 4 and info["cells"] == 128
+    assert info["kind"].startswith("fine grid")
+    assert info["factor"] == 4
+    assert info["cells"] == 128
     dx = [row["delta"] for row in study["rows"]]
     fine = 1 / info["cells"]
     predicted = [math.log2((a**2 - fine**2) / (b**2 - fine**2)) for a, b in zip(dx, dx[1:])]

@@ -91,4 +91,10 @@ def test_standard_stencils_are_the_textbook_ones():
     lap = derive_stencil((2, 0)).weights + derive_stencil((0, 2)).weights
     assert lap == sp.Matrix([[0, 1, 0], [1, -4, 1], [0, 1, 0]])
     five = derive_stencil((2, 0), 5, 4).weights[:, 2]
-    assert list(five) == [sp.Rational(-1, 12), sp.Rational(4, 3), sp.Rational(-5, 2), sp.Rational(4, 3), sp.Rational(-1, 12)]
+    assert list(five) == [
+        sp.Rational(-1, 12),
+        sp.Rational(4, 3),
+        sp.Rational(-5, 2),
+        sp.Rational(4, 3),
+        sp.Rational(-1, 12),
+    ]

@@ -27,7 +27,8 @@ def test_compact_equals_full(sd, U):
     """The 1 x 1 form of A2, B1, B2, C (remark after Theorem 3.2) gives the same output."""
     full = Theorem32Network.from_system(sd)
     compact = full.compacted()
-    assert compact.compact and compact.A2.shape[-1] == 1
+    assert compact.compact
+    assert compact.A2.shape[-1] == 1
     Ff, Fc = run(full, U), run(compact, U)
     assert_matches(sd, U, Fc, rtol=1e-12)
     np.testing.assert_allclose(Fc, Ff, rtol=0, atol=1e-13 * max(1.0, float(np.abs(Ff).max())))
@@ -108,5 +109,6 @@ def test_linear_form_eq27(sd, U):
     from pixelpde.constructive import LinearNetwork
 
     net = LinearNetwork.from_system(sd)
-    assert net.A1.shape == (2, 1, 3, 3) and net.A2.shape == (1, 2, 1, 1)
+    assert net.A1.shape == (2, 1, 3, 3)
+    assert net.A2.shape == (1, 2, 1, 1)
     assert_matches(sd, U, run(net, U), rtol=1e-13)

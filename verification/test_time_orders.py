@@ -23,12 +23,20 @@ PROBLEMS = {
     "advection": dict(pde="u_t = u_x + u_y", bc="periodic", ic="sin(2*pi*x)*sin(2*pi*y)", T=0.25, grid=16),
     # u_t = alpha Laplace u (eq. (35)), Dirichlet, two sine modes as in (39)
     "heat": dict(
-        pde="u_t = 0.1*(u_xx + u_yy)", bc="dirichlet", ic="sin(pi*x)*sin(2*pi*y) + 0.5*sin(3*pi*x)*sin(pi*y)", T=0.5, grid=15
+        pde="u_t = 0.1*(u_xx + u_yy)",
+        bc="dirichlet",
+        ic="sin(pi*x)*sin(2*pi*y) + 0.5*sin(3*pi*x)*sin(pi*y)",
+        T=0.5,
+        grid=15,
     ),
     # u_t = alpha Laplace u + u(1 - u) (eq. (40)), alpha = 0.01 as in A.3, Dirichlet, IC (43) with
     # k = 1 and a small beta, so that [0, T] covers the logistic growth (larger error constants)
     "fisher": dict(
-        pde="u_t = 0.01*(u_xx + u_yy) + u*(1 - u)", bc="dirichlet", ic="0.1*sin(pi*(x - 1))*sin(pi*(y - 1))", T=4, grid=15
+        pde="u_t = 0.01*(u_xx + u_yy) + u*(1 - u)",
+        bc="dirichlet",
+        ic="0.1*sin(pi*(x - 1))*sin(pi*(y - 1))",
+        T=4,
+        grid=15,
     ),
 }
 
@@ -52,7 +60,7 @@ DECLARED = [
 
 
 @pytest.mark.parametrize(
-    "problem, integrator, substeps, declared", DECLARED, ids=[f"{p}-{i}-s{s}" for p, i, s, _ in DECLARED]
+    ("problem", "integrator", "substeps", "declared"), DECLARED, ids=[f"{p}-{i}-s{s}" for p, i, s, _ in DECLARED]
 )
 def test_observed_time_order(problem, integrator, substeps, declared):
     study = run_study(StudySpec(vary="dt", integrator=integrator, substeps=substeps, **PROBLEMS[problem]))

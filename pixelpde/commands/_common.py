@@ -78,7 +78,12 @@ def save_json(path, data) -> None:
 def add_runtime_options(parser: argparse.ArgumentParser) -> None:
     """``--device --threads --no-progress``: where and how long work runs."""
     parser.add_argument("--device", default=None, help="auto (CUDA when present, else CPU; default), cpu, cuda")
-    parser.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's choice; 1 is faster on a busy machine)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="CPU threads for torch (default: torch's choice; 1 is faster on a busy machine)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -98,5 +103,9 @@ def apply_runtime_options(args) -> None:
 
 def add_nproc_option(parser: argparse.ArgumentParser) -> None:
     """``--nproc N``: data-parallel workers (parsed by :func:`pixelpde.learned.distributed.parse_nproc`)."""
-    parser.add_argument("--nproc", default=None, help="data-parallel workers on this machine (torch.distributed: gloo on "
-                        "the CPU, NCCL with one GPU each on CUDA; default 1)")
+    parser.add_argument(
+        "--nproc",
+        default=None,
+        help="data-parallel workers on this machine (torch.distributed: gloo on "
+        "the CPU, NCCL with one GPU each on CUDA; default 1)",
+    )

@@ -40,9 +40,8 @@ def warn_grid(meta: dict, shape) -> None:
     import sys
     from fractions import Fraction
 
-    from pixelpde.stencils.boundary import BoundaryCondition
-
     from pixelpde.convergence.grids import nodes_for_cells
+    from pixelpde.stencils.boundary import BoundaryCondition
 
     if meta.get("dx") is None:
         return

@@ -23,8 +23,11 @@ def register(sub) -> None:
     p = sub.add_parser("convergence", help="order study in dt or dx of a network integrated in time (Corollary 3.3)")
     add_pde_options(p, dx=False)
     p.add_argument("--vary", required=True, choices=["dt", "dx"], help="refine the time step or the grid")
-    p.add_argument("--integrator", default="rk4",
-                   help="time integrator: euler, projected-euler, rk2, projected-rk2, rk4, projected-rk4 (default rk4)")
+    p.add_argument(
+        "--integrator",
+        default="rk4",
+        help="time integrator: euler, projected-euler, rk2, projected-rk2, rk4, projected-rk4 (default rk4)",
+    )
     p.add_argument("--substeps", type=int, default=1, help="substeps s per step, eqs. (30)-(31) (default 1)")
     p.add_argument("--T", type=float, default=None, help="final time (default 0.5)")
     p.add_argument("--ic", default=None, help='initial condition u0(x, y), e.g. "sin(2*pi*x)*sin(2*pi*y)"')
@@ -32,7 +35,9 @@ def register(sub) -> None:
     p.add_argument("--grid", type=int, default=None, help="nodes per axis (dt: the grid, default 32; dx: the coarsest)")
     p.add_argument("--refinements", type=int, default=None, help="number of halvings (default 4 for dt, 2 for dx)")
     p.add_argument("--steps", type=int, default=None, help="time steps on the coarsest level (default: automatic)")
-    p.add_argument("--factor", type=int, default=None, help="refinement factor of a computed reference (8 for dt, 4 for dx)")
+    p.add_argument(
+        "--factor", type=int, default=None, help="refinement factor of a computed reference (8 for dt, 4 for dx)"
+    )
     p.add_argument("--norm", default="l2", choices=["max", "l2", "rel"], help="norm of the orders (default l2)")
     p.add_argument("--json", default=None, help="write the study as JSON")
     p.add_argument("--plot", default=None, help="write the log-log plot (.png)")
@@ -129,7 +134,7 @@ def format_table(study: dict) -> str:
         f"{study['pde']}  ({study['bc']}, {study['stencils']['size']}x{study['stencils']['size']} stencils, "
         f"T={study['T']:g}, {study['integrator']}"
         + (f" x{study['substeps']} substeps" if study["substeps"] > 1 else "")
-        + f")",
+        + ")",
         f"field: {study['field']};  reference: {study['reference']['kind']}",
         f"{symbol:>12} {'steps':>8} {'nodes':>6} {'max error':>11} {'L2 error':>11} {'rel error':>11} {'order':>7}",
     ]

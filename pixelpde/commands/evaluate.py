@@ -10,7 +10,8 @@ from pixelpde.ground.validate import MAX_COUNT, MAX_STEPS, MAX_SUBSTEPS, check_i
 def register(sub) -> None:
     p = sub.add_parser("evaluate", help="test errors (23)-(25) of trained runs beside the constructed networks")
     p.add_argument(
-        "runs", nargs="*",
+        "runs",
+        nargs="*",
         help="run directories written by pixelpde train, optionally as NAME=DIR to rename the model (default name: "
         "the run's, learned or learned-constructive-init); none: only the constructed networks",
     )
@@ -18,11 +19,23 @@ def register(sub) -> None:
     p.add_argument("--out", required=True, help="output directory (metrics.json/.csv, evaluation.json, PNGs)")
     p.add_argument("--steps", type=int, default=40, help="prediction steps j = 1..steps (default 40)")
     p.add_argument("--n-test", type=int, default=30, help="test initial conditions, the first ones kept (default 30)")
-    p.add_argument("--min-norm", type=float, default=None, help="keep only trajectories with ||U^0|| > this (default: all; the generator already filters Fisher data)")
+    p.add_argument(
+        "--min-norm",
+        type=float,
+        default=None,
+        help="keep only trajectories with ||U^0|| > this (default: all; the generator already filters Fisher data)",
+    )
     p.add_argument("--no-constructed", action="store_true", help="skip the constructed (finite-difference) networks")
-    p.add_argument("--integrator", default=None, help="integrator of the constructed networks (default: the first run's)")
+    p.add_argument(
+        "--integrator", default=None, help="integrator of the constructed networks (default: the first run's)"
+    )
     p.add_argument("--substeps", type=int, default=None, help="its substeps (default: the first run's, else 1)")
-    p.add_argument("--dtype", choices=["float64", "float32"], default="float64", help="evaluation precision (default float64; float32 is ~10x faster on a CPU)")
+    p.add_argument(
+        "--dtype",
+        choices=["float64", "float32"],
+        default="float64",
+        help="evaluation precision (default float64; float32 is ~10x faster on a CPU)",
+    )
     p.add_argument("--allow-dt-mismatch", action="store_true", help="evaluate a model whose dt differs from the data's")
     add_runtime_options(p)
     p.set_defaults(func=run)
@@ -34,10 +47,10 @@ def run(args) -> None:
     if args.substeps is not None:
         check_int(args.substeps, "--substeps", 1, MAX_SUBSTEPS)
     from pixelpde.learned.data import Trajectories
-    from pixelpde.learned.io import load_run
-    from pixelpde.learned.evaluate import evaluate_runs
-    from pixelpde.learned.report import metrics_table, write_evaluation
     from pixelpde.learned.device import pick_device
+    from pixelpde.learned.evaluate import evaluate_runs
+    from pixelpde.learned.io import load_run
+    from pixelpde.learned.report import metrics_table, write_evaluation
 
     apply_runtime_options(args)
     runs = []
@@ -62,8 +75,15 @@ def run(args) -> None:
             args.substeps if args.substeps is not None else (first.substeps if first else 1),
         )
     evaluation = evaluate_runs(
-        runs, test, args.steps, not args.no_constructed, integrator=integrator, device=device,
-        allow_dt_mismatch=args.allow_dt_mismatch, progress=not args.no_progress, dtype=args.dtype,
+        runs,
+        test,
+        args.steps,
+        not args.no_constructed,
+        integrator=integrator,
+        device=device,
+        allow_dt_mismatch=args.allow_dt_mismatch,
+        progress=not args.no_progress,
+        dtype=args.dtype,
     )
     metrics = write_evaluation(args.out, evaluation, test)
     print(metrics_table(metrics))

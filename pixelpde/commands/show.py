@@ -37,11 +37,21 @@ def run(args) -> None:
         x = ds.bc.nodes(ds.p)
         title = f"{ds.attrs['problem']}: {ds.pde} ({ds.bc}), trajectory {args.traj % ds.n_trajectories}"
     lo, hi = float(U[frames].min()), float(U[frames].max())
-    fig, axes = plt.subplots(1, len(frames), figsize=(2.2 * len(frames) + 1.2, 2.8), squeeze=False, layout="constrained")
+    fig, axes = plt.subplots(
+        1, len(frames), figsize=(2.2 * len(frames) + 1.2, 2.8), squeeze=False, layout="constrained"
+    )
     for ax, j in zip(axes[0], frames):
         # U[h, k] = u(x_h, y_k): x to the right, y up
-        image = ax.imshow(U[j].T, origin="lower", extent=(x[0], x[-1], x[0], x[-1]), vmin=lo, vmax=hi,
-                          cmap="viridis", interpolation="nearest", aspect="equal")
+        image = ax.imshow(
+            U[j].T,
+            origin="lower",
+            extent=(x[0], x[-1], x[0], x[-1]),
+            vmin=lo,
+            vmax=hi,
+            cmap="viridis",
+            interpolation="nearest",
+            aspect="equal",
+        )
         ax.set_title(f"t = {t[j]:.4g}", fontsize=9)
         ax.set_xticks([])
         ax.set_yticks([])

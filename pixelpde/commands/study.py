@@ -8,12 +8,19 @@ NAMES = ("capacity", "integrators", "structure", "advection", "datasize")  # pix
 
 
 def register(sub) -> None:
-    p = sub.add_parser("study", help="run a study of the paper's open questions (capacity, integrators, structure, advection, datasize)")
+    p = sub.add_parser(
+        "study",
+        help="run a study of the paper's open questions (capacity, integrators, structure, advection, datasize)",
+    )
     p.add_argument("name", help=f"the study: {', '.join(NAMES)}")
     size = p.add_mutually_exclusive_group()
-    size.add_argument("--quick", action="store_const", const="quick", dest="size", help="minutes on a CPU (default: full sizes)")
+    size.add_argument(
+        "--quick", action="store_const", const="quick", dest="size", help="minutes on a CPU (default: full sizes)"
+    )
     size.add_argument("--size", dest="size", help="tiny, quick or full (default full)")
-    p.add_argument("--out", required=True, help="study folder: study.json, results.csv, figure.png, report.md, data/, runs/")
+    p.add_argument(
+        "--out", required=True, help="study folder: study.json, results.csv, figure.png, report.md, data/, runs/"
+    )
     p.add_argument("--p", type=int, default=None, help="override the grid size p (>= 4)")
     p.add_argument("--seeds", type=int, default=None, help="override the number of seeds (>= 1)")
     add_nproc_option(p)
@@ -31,7 +38,15 @@ def run(args) -> None:
     threads = args.threads or 1  # studies train small grids; one thread (per worker) is faster on a shared CPU
     torch.set_num_threads(threads)
     apply_runtime_options(args)
-    summary = run_study(args.name, args.out, size=args.size or "full", progress=not args.no_progress,
-                        nproc=nproc, threads=threads, p=args.p, seeds=args.seeds)
+    summary = run_study(
+        args.name,
+        args.out,
+        size=args.size or "full",
+        progress=not args.no_progress,
+        nproc=nproc,
+        threads=threads,
+        p=args.p,
+        seeds=args.seeds,
+    )
     print(summary["findings"])
     print(f"wrote {args.out}/study.json, results.csv, figure.png and report.md")

@@ -17,10 +17,16 @@ from pixelpde.ground.validate import MAX_SUBSTEPS, check_int, check_seed
 #: CLI option -> TrainConfig field; every one defaults to None so that the
 #: problem's preset, the paper's defaults or (with --resume) the checkpoint fill it.
 OPTIONS = {
-    "arch": (str, "network: table1..table4, algorithm1[:a-b-c], theorem32 or RELU/RELU2 channel lists (default: the problem's table)"),
+    "arch": (
+        str,
+        "network: table1..table4, algorithm1[:a-b-c], theorem32 or RELU/RELU2 channel lists (default: the problem's table)",
+    ),
     "integrator": (str, "euler, projected-euler, rk2, rk4 or projected-rk2/-rk4 (default: the problem's)"),
     "substeps": (int, "integrator substeps s per dt (default: 2 advection, 3 heat and fisher)"),
-    "init": (str, "random (orthogonal weights, zero biases; default), constructive (exact F = X) or fitted (the data's one-step map, periodic linear data)"),
+    "init": (
+        str,
+        "random (orthogonal weights, zero biases; default), constructive (exact F = X) or fitted (the data's one-step map, periodic linear data)",
+    ),
     "init_noise": (float, "with --init constructive: add noise * N(0,1) to every weight (default 0)"),
     "epochs": (int, "epochs per stage (default 100)"),
     "lr": (float, "starting learning rate (default 1e-2)"),
@@ -32,8 +38,14 @@ OPTIONS = {
     "dtype": (str, "float32 (default) or float64"),
     "dt": (float, "the network's time step (default: the dataset's; a different value is refused)"),
     "window_stride": (int, "windows start every this many snapshots (default 1: all windows)"),
-    "windows": (str, "all (every window of M+1 snapshots; default) or first (one per trajectory, from its initial condition, as the paper's code)"),
-    "input_noise": (float, "add uniform noise in [-a, a] to each window's initial state (the paper's later code: 1e-2; default 0)"),
+    "windows": (
+        str,
+        "all (every window of M+1 snapshots; default) or first (one per trajectory, from its initial condition, as the paper's code)",
+    ),
+    "input_noise": (
+        float,
+        "add uniform noise in [-a, a] to each window's initial state (the paper's later code: 1e-2; default 0)",
+    ),
     "kernel_size": (int, "filter size k of the convolutions (default 3; the paper's later code: 5)"),
     "name": (str, "model name in evaluation (default: learned, or learned-constructive-init)"),
 }
@@ -51,9 +63,22 @@ def register(sub) -> None:
     p.add_argument("--no-relu2-bias", action="store_true", help="no biases in the ReLU^2 branch")
     p.add_argument("--allow-dt-mismatch", action="store_true", help="accept --dt different from the dataset's")
     p.add_argument("--n-train", type=int, default=None, help="use the first N trajectories (after --min-norm)")
-    p.add_argument("--min-norm", type=float, default=None, help="keep only trajectories with ||U^0|| > this (default: all; the generator already filters Fisher data)")
-    p.add_argument("--mean-free-filters", action="store_true", help="with --init random: subtract each first-layer filter's mean (the paper's code)")
-    p.add_argument("--compile", action="store_true", help="run the loss and rollout through torch.compile: about 2x fewer CPU-seconds per step measured at p = 100, after minutes of compilation per window length; for long runs")
+    p.add_argument(
+        "--min-norm",
+        type=float,
+        default=None,
+        help="keep only trajectories with ||U^0|| > this (default: all; the generator already filters Fisher data)",
+    )
+    p.add_argument(
+        "--mean-free-filters",
+        action="store_true",
+        help="with --init random: subtract each first-layer filter's mean (the paper's code)",
+    )
+    p.add_argument(
+        "--compile",
+        action="store_true",
+        help="run the loss and rollout through torch.compile: about 2x fewer CPU-seconds per step measured at p = 100, after minutes of compilation per window length; for long runs",
+    )
     p.add_argument("--resume", action="store_true", help="continue the interrupted run in --out (unchanged settings)")
     add_runtime_options(p)
     add_nproc_option(p)
@@ -101,8 +126,8 @@ def prepare(args):
         check_int(args.substeps, "substeps", 1, MAX_SUBSTEPS)
     if args.seed is not None:
         check_seed(args.seed)
-    from pixelpde.learned.presets import preset
     from pixelpde.learned.device import pick_device
+    from pixelpde.learned.presets import preset
     from pixelpde.learned.runfiles import CHECKPOINT, read_checkpoint
     from pixelpde.learned.timestep import model_dt
 
@@ -114,7 +139,9 @@ def prepare(args):
         pre = preset(args.problem)
         base = {"arch": pre.arch, "integrator": pre.integrator, "substeps": pre.substeps}
         if (Path(args.out) / CHECKPOINT).exists():
-            raise InputError(f"{args.out!r} already holds a training run; pass --resume to continue it or choose another --out")
+            raise InputError(
+                f"{args.out!r} already holds a training run; pass --resume to continue it or choose another --out"
+            )
     config = config_from_args(args, base)
     model_dt(config, data.dt)
     return data, config
@@ -128,7 +155,9 @@ def run(args) -> int:
     nproc = None if args.nproc is None else distributed.parse_nproc(args.nproc)
     if world is not None:  # started by torchrun: this process is one worker
         if nproc not in (None, world.size):
-            raise InputError(f"--nproc {nproc} under a launcher of {world.size} workers; drop --nproc (the launcher starts the workers)")
+            raise InputError(
+                f"--nproc {nproc} under a launcher of {world.size} workers; drop --nproc (the launcher starts the workers)"
+            )
         return worker(args, world)
     data, config = prepare(args)
     if nproc in (None, 1):
@@ -137,8 +166,17 @@ def run(args) -> int:
 
     distributed.check_world(distributed.World(0, nproc), config.batch_size)
     # a divergence (TrainingDiverged) is one line and exit 3 in pixelpde.cli, as for every command
-    run = train_parallel(nproc, args.data, config, args.out, progress=not args.no_progress, threads=args.threads,
-                         resume=args.resume, count=args.n_train, min_norm=args.min_norm)
+    run = train_parallel(
+        nproc,
+        args.data,
+        config,
+        args.out,
+        progress=not args.no_progress,
+        threads=args.threads,
+        resume=args.resume,
+        count=args.n_train,
+        min_norm=args.min_norm,
+    )
     report(args, data, config, run.model, run.meta["epochs"], run.meta["final_loss"], nproc)
     return 0
 

@@ -50,5 +50,7 @@ def run(args) -> None:
         print(f"  {name}: {' x '.join(map(str, shape))}")
     print(f"parameters: {total} ({compact} in compact 1x1 form), {nonzero} non-zero")
     _, o_total, o_nonzero, o_compact = _counts(other)
-    print(f"{other_kind} instead: n = {other.n}, parameters: {o_total} ({o_compact} in compact 1x1 form), {o_nonzero} non-zero")
+    print(
+        f"{other_kind} instead: n = {other.n}, parameters: {o_total} ({o_compact} in compact 1x1 form), {o_nonzero} non-zero"
+    )
     print(f"wrote {args.out} and {args.out[:-3]}.json")

@@ -17,8 +17,8 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from pixelpde.ground import interrupt
 from pixelpde.ground.errors import InputError

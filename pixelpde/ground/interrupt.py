@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
-from typing import Iterator
+from collections.abc import Iterator
 
 #: Signals handled, and the retry delay of a deferred interrupt (seconds).
 SIGNALS = (signal.SIGINT, signal.SIGTERM)

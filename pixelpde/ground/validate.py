@@ -128,8 +128,7 @@ def check_seed(value, what: str = "seed") -> int:
     return check_int(value, what, 0, MAX_SEED)
 
 
-def check_float(value, what: str, low: float | None = None, high: float | None = None,
-                low_open: bool = False) -> float:
+def check_float(value, what: str, low: float | None = None, high: float | None = None, low_open: bool = False) -> float:
     """``value`` as a finite ``float`` in ``[low, high]`` (``(low, high]`` with ``low_open``)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise InputError(f"{what}={value!r} must be a number{_frange(low, high, low_open)}")

@@ -8,7 +8,7 @@
 * :class:`BoundaryCondition` -- periodic / Dirichlet grids and the one padding rule.
 """
 
-from pixelpde.stencils.boundary import BoundaryCondition, conv2d, to_nchw
+from pixelpde.stencils.boundary import BoundaryCondition, as_batch, convolve
 from pixelpde.stencils.finite_difference import Stencil, derivative_name, derive_stencil, parse_derivative
 from pixelpde.stencils.pde import PDE, PolynomialTerm, QuadraticTerm, parse_pde
 from pixelpde.stencils.semidiscrete import SemiDiscretePDE
@@ -20,10 +20,10 @@ __all__ = [
     "QuadraticTerm",
     "SemiDiscretePDE",
     "Stencil",
-    "conv2d",
+    "as_batch",
+    "convolve",
     "derivative_name",
     "derive_stencil",
     "parse_derivative",
     "parse_pde",
-    "to_nchw",
 ]

@@ -126,7 +126,7 @@ def _factor_channels(sd) -> tuple[list[np.ndarray], list[tuple[int, ...]], list[
             if key not in index:
                 index[key] = base + len(kernels)
                 norm = float(np.abs(K).sum())
-                scale = 2.0 ** -round(math.log2(norm)) if norm > 0 else 1.0
+                scale = math.ldexp(1.0, min(1023, max(-1022, -round(math.log2(norm))))) if norm > 0 else 1.0
                 kernels.append(scale * K)
                 scales.append(scale)
             chans.append(index[key])

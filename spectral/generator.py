@@ -133,7 +133,7 @@ class Plan:
             "spectral_nodes": int(self.q),
             "ic_formula": self.preset.ic_formula
             if self.preset
-            else "random_fourier: modes |n|_inf <= 4, N(0,1)/(1+|n|^2) coefficients, max 1 per field",
+            else "random_fourier: modes |n|_inf <= 4, N(0,1)/(1+|n|^2) coefficients divided by their absolute sum (|u| <= 1)",
         }
         if self.preset is not None:
             out["source"] = self.preset.source

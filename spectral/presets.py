@@ -62,18 +62,18 @@ class Preset:
 
 # ------------------------------------------------------------------ initial conditions
 def _periodic_bumps(rng, X, count: int, width: float):
-    """Sum of ``count`` periodic Gaussian bumps of width ``width`` at uniform random centres (and the centres)."""
-    total = np.zeros_like(X[0])
+    """``1 - prod_i (1 - g_i)`` of ``count`` periodic Gaussian bumps ``g_i`` of width ``width`` at uniform random
+    centres (smooth, in [0, 1], 1 at each centre), and the centres."""
+    outside = np.ones_like(X[0])
     centres = rng.uniform(0, 1, size=(count, len(X)))
     for c in centres:
         r2 = sum((np.sin(np.pi * (x - ci)) / np.pi) ** 2 for x, ci in zip(X, c, strict=True))
-        total += np.exp(-r2 / (2 * width**2))
-    return total, centres
+        outside *= 1 - np.exp(-r2 / (2 * width**2))
+    return 1 - outside, centres
 
 
 def _gray_scott_ic(rng, X, p, params):
     bumps, centres = _periodic_bumps(rng, X, 2, 0.05)
-    bumps = np.minimum(bumps, 1.0)
     u = 1.0 - 0.5 * bumps
     v = 0.25 * bumps
     return np.stack([u, v]), centres.ravel()
@@ -106,7 +106,8 @@ def _spiral_ic(rng, X, p, params):
 
 def random_fourier(rng, X, channels: int, modes: int = 4, scale: float = 1.0):
     r"""Per channel :math:`\sum_{0 < |n|_\infty \le M} a_n \cos(2\pi n\cdot x) + b_n \sin(2\pi n\cdot x)`,
-    :math:`a_n, b_n \sim N(0, 1)/(1 + |n|^2)`, scaled to maximum ``scale`` on the grid."""
+    :math:`a_n, b_n \sim N(0, 1)/(1 + |n|^2)`, divided by :math:`\sum |a_n| + |b_n|` and multiplied by
+    ``scale`` (so :math:`|u| \le` ``scale``; the function does not depend on the grid it is evaluated on)."""
     d = len(X)
     grids = np.meshgrid(*([np.arange(-modes, modes + 1)] * d), indexing="ij")
     ns = np.stack([g.ravel() for g in grids], axis=1)
@@ -119,7 +120,7 @@ def random_fourier(rng, X, channels: int, modes: int = 4, scale: float = 1.0):
         for n, an, bn in zip(ns, a, b, strict=True):
             phase = 2 * np.pi * sum(ni * x for ni, x in zip(n, X, strict=True))
             field += an * np.cos(phase) + bn * np.sin(phase)
-        out.append(scale * field / np.abs(field).max())
+        out.append(scale * field / (np.abs(a).sum() + np.abs(b).sum()))
     return np.stack(out)
 
 
@@ -185,14 +186,16 @@ PRESETS: dict[str, Preset] = {
         dim=2,
         fields=("u", "v"),
         params={"Du": 2e-5, "Dv": 5e-6, "f": 0.04, "k": 0.06},
-        source="PeRCNN (Rao et al., Nat. Mach. Intell. 2023), DataDrivenModeling/2d_gs_rd/train_2drd.py: "
-        "D_u = 2e-5, D_v = 5e-6, f = 0.04, k = 0.06 on 100^2 nodes with dx = 0.01, dt = 0.5, periodic",
+        source="PeRCNN (Rao et al., Nat. Mach. Intell. 2023), github.com/isds-neu/PeRCNN "
+        "DataDrivenModeling/2d_gs_rd/train_2drd.py (checked): D_u = 2e-5, D_v = D_u/4, f = 1/25, k = 3/50, "
+        "100^2 nodes, dx = 0.01, dt = 0.5, periodic padding; its initial state is stored data, not code",
         rescaling="none: the source's box is [0, 1]^2 (100 x 0.01)",
         build=_gray_scott,
         ic=_gray_scott_ic,
         ic_columns=("x1", "y1", "x2", "y2"),
-        ic_formula="u = 1 - 0.5 b, v = 0.25 b, b = min(1, sum of 2 periodic Gaussian bumps exp(-r^2/(2*0.05^2)), "
-        "r the periodic distance sin(pi dx)/pi to uniform random centres): Pearson's (1993) local perturbation "
+        ic_formula="u = 1 - 0.5 b, v = 0.25 b, b = 1 - (1 - g1)(1 - g2), g_i = exp(-r_i^2/(2*0.05^2)) periodic "
+        "Gaussian bumps, r_i = |sin(pi (x - c_i))/pi| about uniform random centres c_i: Pearson's (1993) local "
+        "perturbation "
         "of the state (1, 0), smoothed so that it is band-limited (ours, not PeRCNN's stored initial state)",
         dt=0.5,
         substeps=1,
@@ -204,8 +207,8 @@ PRESETS: dict[str, Preset] = {
         dim=3,
         fields=("u", "v"),
         params={"Du": 0.2 / 100**2, "Dv": 0.1 / 100**2, "f": 0.025, "k": 0.055},
-        source="PeRCNN (Rao et al. 2023), DataDrivenModeling/3d_gs_rd/train_3drd.py: D_u = 0.2, D_v = 0.1, "
-        "f = 0.025, k = 0.055 on 48^3 nodes, box L = 100, dt = 0.5, periodic",
+        source="PeRCNN (Rao et al. 2023), github.com/isds-neu/PeRCNN DataDrivenModeling/3d_gs_rd/train_3drd.py "
+        "(checked): D_u = 0.2, D_v = 0.1, f = 0.025, k = 0.055, 48^3 nodes, dx = 100/48, dt = 0.5, periodic",
         rescaling="box 100 -> 1: D' = D/100^2 (2e-5, 1e-5); time unchanged",
         build=_gray_scott,
         ic=_gray_scott_ic,
@@ -221,8 +224,10 @@ PRESETS: dict[str, Preset] = {
         dim=2,
         fields=("u", "v"),
         params={"Du": 1e-3 / 4, "Dv": 5e-3 / 4, "k": 5e-3},
-        source="PDEBench (Takamoto et al., NeurIPS 2022), data_gen/src/sim_diff_react.py: u_t = D_u lap u + u - u^3 "
-        "- k - v, v_t = D_v lap v + u - v, D_u = 1e-3, D_v = 5e-3, k = 5e-3 on [-1, 1]^2, output every 0.05",
+        source="PDEBench (Takamoto et al., NeurIPS 2022), github.com/pdebench/PDEBench "
+        "pdebench/data_gen/src/sim_diff_react.py and configs/diff-react.yaml (checked): u_t = D_u lap u + u - u^3 "
+        "- k - v, v_t = D_v lap v + u - v, D_u = 1e-3, D_v = 5e-3, k = 5e-3, 128^2 cells on [-1, 1]^2, "
+        "101 snapshots to t = 5 (every 0.05), solve_ivp RK45, no-flux",
         rescaling="box 2 -> 1: D' = D/4 (2.5e-4, 1.25e-3); time unchanged. PDEBench uses no-flux walls; "
         "here the domain is periodic",
         build=_fitzhugh_nagumo,
@@ -240,8 +245,10 @@ PRESETS: dict[str, Preset] = {
         dim=2,
         fields=("u", "v"),
         params={"D": 0.1 / 20**2, "beta": 1.0, "box": 20.0},
-        source="PeRCNN (Rao et al. 2023), ForwardSimulationOfPDEs/2d_lambda_omega/percnn_LO_eqn.py: D = 0.1, "
-        "beta = 1 on [-10, 10]^2 (100^2 nodes, dx = 0.2), dt = 0.0125, periodic",
+        source="PeRCNN (Rao et al. 2023), github.com/isds-neu/PeRCNN "
+        "ForwardSimulationOfPDEs/2d_lambda_omega/percnn_LO_eqn.py (checked): D = 0.1, beta = 1 (the loss "
+        "0.1 lap u + (1 - u^2 - v^2) u + (u^2 + v^2) v), 100^2 nodes on [-10, 10]^2 (dx = 0.2), dt = 10/800, "
+        "periodic; its initial state is stored data, not code",
         rescaling="box 20 -> 1: D' = 0.1/400 = 2.5e-4; time unchanged; 'box' only sizes the initial spiral",
         build=_lambda_omega,
         ic=_spiral_ic,
@@ -249,7 +256,7 @@ PRESETS: dict[str, Preset] = {
         ic_formula="u = tanh(r cos(theta - s r)), v = tanh(r sin(theta - s r)) (the one-armed spiral of PDE-FIND, "
         "Rudy et al. 2017) in the periodic coordinates xi = (box/2pi) sin(2pi(x - x0)) about a uniform random "
         "centre x0, s = +-1 at random",
-        dt=0.0125 * 4,
+        dt=0.0125,
         substeps=1,
         p=100,
     ),
@@ -259,14 +266,16 @@ PRESETS: dict[str, Preset] = {
         dim=2,
         fields=("u", "v"),
         params={"nu": 0.005},
-        source="PeRCNN (Rao et al. 2023), DataDrivenDiscoveryOfPDEs/2D_Burgers_eqn: u_t = nu lap u - u u_x - v u_y, "
-        "v_t = nu lap v - u v_x - v v_y, nu = 0.005 on [0, 1]^2 (100^2 nodes), dt = 2.5e-4, periodic",
+        source="PeRCNN (Rao et al. 2023), github.com/isds-neu/PeRCNN DataDrivenDiscoveryOfPDEs/2D_Burgers_eqn/"
+        "Stage-3/fine_tuning_[5%noise,41x51x51].py (checked): u_t = nu lap u - u u_x - v u_y, v_t = nu lap v - "
+        "u v_x - v v_y, nu = 0.005 ('True' row), dx = 1/100 on [0, 1]^2, dt = 2.5e-4, circular padding; its "
+        "initial state is stored data, not code",
         rescaling="none: the source's box is [0, 1]^2",
         build=_burgers,
         ic=_burgers_ic,
         ic_columns=("modes",),
         ic_formula="random trigonometric polynomial per field, modes |n|_inf <= 4, coefficients N(0, 1)/(1 + |n|^2), "
-        "scaled to max |u| = 1 (ours: PeRCNN's stored initial state is not reproduced)",
+        "divided by sum |a_n| + |b_n| (so |u| <= 1; ours: PeRCNN's stored initial state is not reproduced)",
         dt=0.005,
         substeps=2,
         p=100,

@@ -59,8 +59,10 @@ class PolynomialSystem:
     @classmethod
     def from_terms(cls, terms, dim: int, fields=None) -> PolynomialSystem:
         dim = check_int(dim, "space dimension d", 1, max(DIMENSIONS))
-        if not isinstance(terms, (list, tuple)) or not terms:
-            raise InputError("a system needs a non-empty list of equations (one per field)")
+        if not isinstance(terms, (list, tuple)):
+            raise InputError(f"a system is a list of equations (one per field), got {type(terms).__name__}")
+        if not terms:
+            raise InputError("a system needs at least one equation")
         count = len(terms)
         if count > MAX_FIELDS:
             raise InputError(f"the system has {count} fields; at most {MAX_FIELDS} are accepted")
@@ -107,7 +109,8 @@ class PolynomialSystem:
 
     def _equation_text(self, k: int) -> str:
         parts = []
-        for c, factors in self.terms[k]:
+        order = sorted(self.terms[k], key=lambda m: (len(m[1]), [(j, tuple(-a for a in al)) for j, al in m[1]]))
+        for c, factors in order:
             names = [self._factor_name(j, alpha) for j, alpha in factors]
             powers = []
             for name in dict.fromkeys(names):
@@ -121,7 +124,7 @@ class PolynomialSystem:
         if not parts:
             return "0"
         joined = " ".join(parts)
-        return joined[2:] if joined.startswith("+ ") else "-" + joined[1:]
+        return joined[2:] if joined.startswith("+ ") else "-" + joined[2:]
 
     def _factor_name(self, j: int, alpha: tuple[int, ...]) -> str:
         suffix = "".join(AXIS_NAMES[i] * a for i, a in enumerate(alpha))

@@ -196,3 +196,22 @@ def test_every_preset_runs_and_cites_its_source(name):
     assert np.all(np.isfinite(U))
     assert attrs["rescaling"]
     assert attrs["ic_formula"]
+
+
+def test_spectral_imports_only_ground_stencils_and_the_dataset_writer():
+    """The generator is independent of the finite differences: no integrators, constructive, convergence."""
+    import ast
+    from pathlib import Path
+
+    import pixelpde.spectral as pkg
+
+    allowed = ("pixelpde.ground", "pixelpde.stencils", "pixelpde.spectral", "pixelpde.fem.dataset")
+    found = set()
+    for path in Path(pkg.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("pixelpde"):
+                found.add(node.module)
+            elif isinstance(node, ast.Import):
+                found.update(a.name for a in node.names if a.name.startswith("pixelpde"))
+    assert found
+    assert all(m == "pixelpde" or m.startswith(allowed) for m in found), sorted(found)

@@ -4,8 +4,8 @@ A :class:`SpectralSpec` is the request; :func:`plan` validates it before any wor
 and for files the free disk space); :func:`simulate` returns an in-memory array (n, steps+1, C,
 p, ..., p); :func:`write_simulation` streams batches of trajectories into an HDF5 file in the format
 of :mod:`pixelpde.fem.dataset` (atomically).  A scalar 2-D system keeps that format's exact shape
-(n, steps+1, p, p); otherwise ``U`` is (n, steps+1, C, p, ..., p) and the attributes ``fields``,
-``channels``, ``dim`` and ``system`` say so.
+(n, steps+1, p, p); otherwise ``U`` is (n, steps+1, C, p, ..., p) and the attributes ``fields``
+(the names in channel order, comma-separated: ``"u,v"``), ``channels``, ``dim`` and ``system`` say so.
 
 The compute grid has ``refine * p`` nodes per axis; the data are its point values at every
 ``refine``-th node, i.e. exactly at the pixel nodes :math:`x_h = h/p`.
@@ -116,7 +116,7 @@ class Plan:
             "problem": self.preset.name if self.preset else "system",
             "pde": s.text(),
             "system": s.text(),
-            "fields": np.array(list(s.fields), dtype=_h5_string()),
+            "fields": ",".join(s.fields),  # one string: readers of scalar attributes need no change
             "channels": int(s.channels),
             "dim": int(s.dim),
             "bc": "periodic",
@@ -141,12 +141,6 @@ class Plan:
             for key, value in self.params.items():
                 out[f"param_{key}"] = float(value)
         return out
-
-
-def _h5_string():
-    from pixelpde.fem.dataset import h5_string
-
-    return h5_string()
 
 
 def plan(spec: SpectralSpec, before_work=None) -> Plan:

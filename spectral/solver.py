@@ -156,10 +156,32 @@ class PseudoSpectral:
                     groups.setdefault(Q, []).append((k, c, factors))
             self._cross.append(sorted(cross.items(), key=lambda item: item[0]))
         self.L *= g.mask  # the Nyquist modes are not carried
+        self._check_well_posed()
         self._groups = sorted(groups.items())
         self._symbols = {
             alpha: g.symbol(alpha) for _, monos in self._groups for _, _, fs in monos for _, alpha in fs if any(alpha)
         }
+
+    def _check_well_posed(self) -> None:
+        r"""Refuse a linear part that amplifies the highest wavenumbers most (e.g. ``u_t = -u_xx``, backward heat):
+        such an initial-value problem is ill-posed and its spectral solution is noise amplified by
+        :math:`e^{t\,\mathrm{Re}\,L}`.  Growth at low wavenumbers (Kuramoto-Sivashinsky) is accepted."""
+        g = self.grid
+        if g.K < 2:
+            return
+        size = np.zeros(g.shape_hat, dtype=np.int64)
+        for i, m in enumerate(g._modes):
+            size = np.maximum(size, g._along(np.abs(m), i))
+        outer = (size == g.K) & g.mask
+        inner = size <= g.K // 2
+        for k in range(self.system.channels):
+            re = self.L[k].real
+            top, low = float(re[outer].max()), float(re[inner].max())
+            if top > max(low, 0.0) and top > 0:
+                raise InputError(
+                    f"equation {k} ({self.system.fields[k]}_t) amplifies the highest wavenumbers (Re L = {top:.3g} at "
+                    f"|k| = {g.K}): an ill-posed (anti-diffusive) problem; check the signs of its derivative terms"
+                )
 
     @property
     def padded_sizes(self) -> tuple[int, ...]:

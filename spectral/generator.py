@@ -60,7 +60,7 @@ class SpectralSpec:
     p: int | None = None
     dt: float | None = None
     substeps: int | None = None
-    refine: int = 1
+    refine: int | None = None  #: None: the preset's default (1 for systems)
     params: dict = field(default_factory=dict)  #: preset parameter overrides
 
 
@@ -171,7 +171,8 @@ def plan(spec: SpectralSpec, before_work=None) -> Plan:
     if spec.p is None and p_default is None:
         raise InputError("give the grid size p")
     p = check_grid_size(spec.p if spec.p is not None else p_default)
-    refine = check_int(spec.refine, "refine", 1, MAX_REFINE)
+    refine = spec.refine if spec.refine is not None else (preset.refine if preset else 1)
+    refine = check_int(refine, "refine", 1, MAX_REFINE)
     check_int(p * refine, "spectral nodes per axis (p * refine)", MIN_NODES, 4096)
     if spec.dt is None and preset is None:
         raise InputError("give the time step dt")

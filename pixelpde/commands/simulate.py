@@ -26,7 +26,10 @@ def register(sub) -> None:
     )
     p.add_argument("--preset", default=None, help="spectral: the preset system (see docs/spectral.md)")
     p.add_argument(
-        "--refine", type=int, default=None, help="spectral: compute on refine*p nodes per axis, keep every refine-th"
+        "--refine",
+        type=int,
+        default=None,
+        help="spectral: compute on refine*p nodes per axis, keep every refine-th (preset default)",
     )
     p.add_argument("--substeps", type=int, default=None, help="spectral: ETDRK4 steps per snapshot (preset default)")
     p.add_argument(
@@ -165,7 +168,7 @@ def run_spectral(args) -> None:
         p=args.p,
         dt=args.dt,
         substeps=args.substeps,
-        refine=1 if args.refine is None else args.refine,
+        refine=args.refine,
         params=_parameters(args.param),
     )
     start = time.perf_counter()

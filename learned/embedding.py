@@ -122,17 +122,20 @@ def _embed_power_branches(state, spec: Algorithm2Spec, sd) -> None:
     if not getattr(sd, "higher", ()):
         return
     from pixelpde.constructive.polynomial import branches, factor_channels
+    from pixelpde.constructive.theorem32 import as_system
 
-    kernels, _, _ = factor_channels(sd)
-    P = [torch.as_tensor(K, dtype=torch.float64) for K in (*sd.D, sd.L, *kernels)]  # the channels of T_1
+    system = as_system(sd)
+    kernels, _, _ = factor_channels(system)
+    P = [torch.as_tensor(K, dtype=torch.float64) for K in (*system.D, *system.L, *kernels)]  # the channels of T_1
     eye = identity_filter(spec.size)
     index = {q: j for j, (q, _) in enumerate(spec.powers)}
-    for q, branch in branches(sd).items():
+    for q, branch in branches(system).items():
         W1, W2 = state[f"powers.{index[q]}.convs.0.weight"], state[f"powers.{index[q]}.convs.1.weight"]
-        for r, (combo, coeff) in enumerate(branch.items()):
+        for r, (combo, coeffs) in enumerate(branch.items()):
             K = sum(float(c) * P[ch] for ch, c in combo)
-            W1[2 * r, 0], W1[2 * r + 1, 0] = K, -K
-            W2[0, 2 * r], W2[0, 2 * r + 1] = float(coeff) * eye, (-1) ** q * float(coeff) * eye
+            W1[2 * r], W1[2 * r + 1] = K, -K
+            for k, coeff in enumerate(coeffs):
+                W2[k, 2 * r], W2[k, 2 * r + 1] = float(coeff) * eye, (-1) ** q * float(coeff) * eye
 
 
 def _theorem32_items(sd):

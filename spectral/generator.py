@@ -169,13 +169,13 @@ def plan(spec: SpectralSpec, before_work=None) -> Plan:
         system = as_system(spec.system, spec.dim)
     p_default = preset.p if preset else None
     if spec.p is None and p_default is None:
-        raise InputError("give the grid size p")
+        raise InputError("a system needs the grid size p (presets have a default)")
     p = check_grid_size(spec.p if spec.p is not None else p_default)
     refine = spec.refine if spec.refine is not None else (preset.refine if preset else 1)
     refine = check_int(refine, "refine", 1, MAX_REFINE)
     check_int(p * refine, "spectral nodes per axis (p * refine)", MIN_NODES, 4096)
     if spec.dt is None and preset is None:
-        raise InputError("give the time step dt")
+        raise InputError("a system needs the time step dt (presets have a default)")
     dt = check_positive(spec.dt if spec.dt is not None else preset.dt, "dt", 1e6)
     substeps = check_int(
         spec.substeps if spec.substeps is not None else (preset.substeps if preset else 1), "substeps", 1, MAX_SUBSTEPS

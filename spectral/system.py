@@ -27,9 +27,8 @@ from dataclasses import dataclass
 
 from pixelpde.ground.errors import InputError
 from pixelpde.ground.validate import MAX_EXPRESSION_DEGREE, MAX_TERMS, check_int, check_magnitude
+from pixelpde.stencils.system import MAX_FIELDS  # the one limit on fields, the parser's
 
-#: Fields (channels) of one system.
-MAX_FIELDS = 16
 #: Space dimensions the generator supports.
 DIMENSIONS = (1, 2, 3)
 #: Largest derivative order per axis in one factor.
@@ -160,16 +159,26 @@ def _monomial(monomial, k: int, count: int, dim: int) -> tuple[float, tuple[Fact
 
 
 def as_system(system, dim: int | None = None, fields=None) -> PolynomialSystem:
-    """A :class:`PolynomialSystem` from one, from an object with ``terms()`` and ``dim`` (the parsed
-    ``PDESystem`` of :mod:`pixelpde.stencils`), or from raw ``terms`` with ``dim``."""
+    """A :class:`PolynomialSystem` from one; from text (``'u_t = ...; v_t = ...'``, read by
+    :func:`pixelpde.stencils.parse_system`, 2-D); from an object with ``terms()`` (and ``fields``,
+    ``dim`` where it has them: the parsed ``PDESystem``; without ``dim`` the dimension is the length of
+    its ``alpha``); or from raw ``terms`` with ``dim``."""
     if isinstance(system, PolynomialSystem):
         return system
+    if isinstance(system, str):
+        from pixelpde.stencils import parse_system
+
+        system = parse_system(system)
     if callable(getattr(system, "terms", None)):
+        terms = system.terms()
         d = getattr(system, "dim", dim)
         d = d() if callable(d) else d
+        if d is None:
+            alphas = [alpha for eq in terms for _, factors in eq for _, alpha in factors]
+            d = len(alphas[0]) if alphas else 2
         names = fields if fields is not None else getattr(system, "fields", None)
         names = names() if callable(names) else names
-        return PolynomialSystem.from_terms(system.terms(), d, names)
+        return PolynomialSystem.from_terms(terms, d, names)
     if dim is None:
         raise InputError("raw system terms need the space dimension d")
     return PolynomialSystem.from_terms(system, dim, fields)

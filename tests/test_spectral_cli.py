@@ -25,6 +25,18 @@ def test_spectral_preset_writes_a_system_dataset(tmp_path, capsys):
         assert np.all(np.isfinite(f["U"][...]))
 
 
+def test_spectral_system_text(tmp_path, capsys):
+    out = tmp_path / "fhn.h5"
+    text = "u_t = 0.01*(u_xx + u_yy) + u - u**3 - v; v_t = 0.05*(v_xx + v_yy) + u - v"
+    argv = [*BASE, "--generator", "spectral", "--system", text, "--p", "12", "--dt", "0.1", "--out", str(out)]
+    code, stdout, stderr = run_cli(argv, capsys)
+    assert code == 0, stderr
+    assert "u_t = 0.01*u_xx + 0.01*u_yy + u - v - u**3" in stdout
+    with h5py.File(out, "r") as f:
+        assert f["U"].shape == (2, 3, 2, 12, 12)
+        assert f.attrs["problem"] == "system"
+
+
 def test_fem_stays_the_default(tmp_path, capsys):
     out = tmp_path / "heat.h5"
     code, stdout, stderr = run_cli(["simulate", "heat", "--n", "1", "--steps", "1", "--seed", "0", "--p", "8",
@@ -38,7 +50,11 @@ def test_fem_stays_the_default(tmp_path, capsys):
 @pytest.mark.parametrize(
     ("extra", "pattern"),
     [
-        (["--generator", "spectral"], "needs --preset"),
+        (["--generator", "spectral"], "needs exactly one of --preset"),
+        (["--generator", "spectral", "--preset", "burgers", "--system", "u_t = u_xx"], "exactly one of --preset"),
+        (["--generator", "spectral", "--system", "u_t = 0.1*u_xx + w", "--p", "8", "--dt", "0.1"], "no equation"),
+        (["--generator", "spectral", "--system", "u_t = 0.1*u_xx"], "needs the grid size p"),
+        (["--generator", "spectral", "--system", "u_t = -0.1*u_xx", "--p", "8", "--dt", "0.1"], "ill-posed"),
         (["--generator", "spectral", "--preset", "grey-scott"], "unknown preset 'grey-scott'"),
         (["--generator", "spectral", "--preset", "burgers", "--param", "nu"], "must be NAME=VALUE"),
         (["--generator", "spectral", "--preset", "burgers", "--param", "nu=x"], "is not a number"),

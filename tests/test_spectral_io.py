@@ -10,7 +10,7 @@ from pixelpde.ground.errors import InputError
 from pixelpde.spectral.generator import SpectralSpec, simulate, write_simulation
 from pixelpde.spectral.presets import PRESETS
 from pixelpde.spectral.system import MAX_FIELDS, PolynomialSystem, as_system
-from pixelpde.stencils import parse_pde
+from pixelpde.stencils import parse_pde, parse_system
 
 U2 = (0, (0, 0))
 HEAT = [[(0.01, ((0, (2, 0)),)), (0.01, ((0, (0, 2)),))]]
@@ -62,6 +62,24 @@ def test_a_scalar_system_text_is_the_projects_pde_syntax():
     assert np.array_equal(pde.discretise(0.125, "periodic").rhs(U), expected.discretise(0.125, "periodic").rhs(U))
 
 
+@pytest.mark.parametrize("name", ["gray-scott", "fitzhugh-nagumo", "lambda-omega", "burgers"])
+def test_the_text_of_a_2d_preset_reads_back_through_parse_system(name):
+    preset = PRESETS[name]
+    s = as_system(preset.terms(), 2, preset.fields)
+    assert as_system(parse_system(s.text())) == s
+    assert as_system(s.text()) == s
+
+
+def test_a_parsed_system_gives_the_same_data_as_its_terms():
+    text = "u_t = 2e-5*(u_xx + u_yy) - u*v**2 + 0.04*(1 - u); v_t = 5e-6*(v_xx + v_yy) + u*v**2 - 0.1*v"
+    spec = {"n": 2, "steps": 3, "seed": 0, "p": 16, "dt": 0.5}
+    from_text = simulate(SpectralSpec(system=text, **spec), progress=False)[0]
+    from_parsed = simulate(SpectralSpec(system=parse_system(text), **spec), progress=False)[0]
+    from_terms = simulate(SpectralSpec(system=PRESETS["gray-scott"].terms(), dim=2, **spec), progress=False)[0]
+    assert np.array_equal(from_text, from_parsed)
+    assert np.abs(from_text - from_terms).max() < 1e-14  # 0.1 = f + k to rounding
+
+
 def test_an_object_with_terms_and_dim_is_accepted():
     class Parsed:
         dim = 2
@@ -88,8 +106,8 @@ def test_an_object_with_terms_and_dim_is_accepted():
         ({"preset": "gray-scott", "p": 4000, "refine": 2}, "spectral nodes"),
         ({"preset": "gray-scott", "dt": -1.0}, "dt"),
         ({"preset": "gray-scott", "substeps": 0}, "substeps"),
-        ({"system": HEAT, "dim": 2, "dt": 0.1}, "grid size p"),
-        ({"system": HEAT, "dim": 2, "p": 8}, "time step"),
+        ({"system": HEAT, "dim": 2, "dt": 0.1}, "needs the grid size p"),
+        ({"system": HEAT, "dim": 2, "p": 8}, "needs the time step"),
         ({"system": HEAT, "p": 8, "dt": 0.1}, "dimension"),
         ({"preset": "gray-scott", "n": 10**6, "steps": 10**6, "p": 4096}, "memory"),
     ],

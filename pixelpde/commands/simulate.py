@@ -26,6 +26,12 @@ def register(sub) -> None:
     )
     p.add_argument("--preset", default=None, help="spectral: the preset system (see docs/spectral.md)")
     p.add_argument(
+        "--system",
+        default=None,
+        metavar="TEXT",
+        help="spectral: a system 'u_t = ...; v_t = ...' (2-D, periodic; needs --p and --dt) instead of a preset",
+    )
+    p.add_argument(
         "--refine",
         type=int,
         default=None,
@@ -92,7 +98,13 @@ FEM_ONLY = {
     "tol": "--tol",
     "max_iter": "--max-iter",
 }
-SPECTRAL_ONLY = {"preset": "--preset", "refine": "--refine", "substeps": "--substeps", "param": "--param"}
+SPECTRAL_ONLY = {
+    "preset": "--preset",
+    "system": "--system",
+    "refine": "--refine",
+    "substeps": "--substeps",
+    "param": "--param",
+}
 
 
 def run(args) -> None:
@@ -154,10 +166,12 @@ def run_spectral(args) -> None:
     given += ["--solver lu"] if args.solver != "fast" else []
     if given:
         raise InputError(f"{', '.join(given)}: option(s) of the fem generator, not of --generator spectral")
-    if args.preset is None:
+    if (args.preset is None) == (args.system is None):
         from pixelpde.spectral.presets import PRESETS
 
-        raise InputError(f"--generator spectral needs --preset (one of {', '.join(PRESETS)})")
+        raise InputError(
+            f"--generator spectral needs exactly one of --preset (one of {', '.join(PRESETS)}) and --system TEXT"
+        )
     from pixelpde.spectral.generator import SpectralSpec, write_simulation
 
     spec = SpectralSpec(
@@ -165,6 +179,7 @@ def run_spectral(args) -> None:
         steps=args.steps,
         seed=args.seed,
         preset=args.preset,
+        system=args.system,
         p=args.p,
         dt=args.dt,
         substeps=args.substeps,
@@ -185,4 +200,5 @@ def run_spectral(args) -> None:
         f"spectral grid {attrs['spectral_nodes']} per axis (refine {attrs['refine']})"
     )
     print(f"generator: {attrs['generator']}")
-    print(f"source: {attrs['source']}")
+    if "source" in attrs:
+        print(f"source: {attrs['source']}")

@@ -9,3 +9,23 @@ Modules: :mod:`~pixelpde.spectral.system` (the system as data, the split L + N),
 :mod:`~pixelpde.spectral.etdrk4` (coefficients and step), :mod:`~pixelpde.spectral.solver`
 (grid, FFTs, padding, N, rollout), :mod:`~pixelpde.spectral.presets`, :mod:`~pixelpde.spectral.generator`.
 """
+
+from pixelpde.spectral.etdrk4 import ETDRK4, etdrk4_coefficients
+from pixelpde.spectral.generator import SpectralSpec, simulate, write_simulation
+from pixelpde.spectral.presets import PRESETS, get_preset
+from pixelpde.spectral.solver import PseudoSpectral, SpectralGrid
+from pixelpde.spectral.system import PolynomialSystem, as_system
+
+__all__ = [
+    "ETDRK4",
+    "PRESETS",
+    "PolynomialSystem",
+    "PseudoSpectral",
+    "SpectralGrid",
+    "SpectralSpec",
+    "as_system",
+    "etdrk4_coefficients",
+    "get_preset",
+    "simulate",
+    "write_simulation",
+]

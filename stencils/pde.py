@@ -234,7 +234,14 @@ def _minimal_cached(quadratic, variables):
 
 
 def parse_pde(text: str, size: int = 3, order: int = 2, max_degree: int = DEFAULT_MAX_DEGREE) -> PDE:
-    """Parse and normalise a PDE string into the class (8); see the module docstring."""
+    """Parse a PDE string into the class (8) and return it as a :class:`PDE`.
+
+    ``text`` is the right-hand side, ``u_t = ...`` optional, e.g. ``"u_t = 0.01*(u_xx + u_yy) + u*(1 - u)"``:
+    numbers, ``u`` and its derivatives ``u_x, u_y, u_xx, u_xy, u_yy, ...``, ``+ - * /``, parentheses and
+    non-negative integer powers (parsed without ``eval``).  ``size`` x ``size`` stencils of accuracy
+    ``order`` are used by :meth:`PDE.discretise`; terms of degree above ``max_degree`` (default 3) are
+    refused.  Raises :class:`~pixelpde.ground.errors.InputError` (one line) for anything else.
+    ``parse_pde(text).discretise(dx, bc)`` is the semi-discrete system X(U) of eq. (11)."""
     if not isinstance(text, str):
         raise InputError("the PDE must be a string")
     max_degree = check_max_degree(max_degree)

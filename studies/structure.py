@@ -78,8 +78,8 @@ def columns(result: dict) -> dict:
         d = m["dissipativity"]
         out["dissipative_steps"] = f"{d['dissipative']}/{d['steps']}"
     for w, v in m.get("boundary_band", {}).items():
-        out[f"rE_band{w}(J)"] = v["band"][-1]
-        out[f"rE_interior{w}(J)"] = v["interior"][-1]
+        out[f"rE_frac_band{w}(J)"] = v["band"][-1]
+        out[f"rE_frac_interior{w}(J)"] = v["interior"][-1]
     return out
 
 
@@ -102,7 +102,7 @@ def figure(sizes, results, path) -> None:
             line = b.semilogy(j, v["band"], label=f"{r['run']['name']} band w={w}")[0]
             b.semilogy(j, v["interior"], ":", color=line.get_color(), label=f"{r['run']['name']} interior w={w}")
     b.set_xlabel("steps j")
-    b.set_ylabel("rE(j) on the region")
+    b.set_ylabel("rE(j) on the region (fraction)")
     b.set_title("heat: boundary band vs interior")
     b.legend(fontsize=6)
     save_figure(fig, path)

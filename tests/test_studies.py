@@ -52,7 +52,7 @@ def test_tiny_study_writes_everything(tiny_structure):
     assert len(record["runs"]) == len(record["results"]) == 3  # advection: 2 integrators; heat: 1; one seed
     header, *rows = (out / "results.csv").read_text().strip().splitlines()
     assert len(rows) == 3
-    assert "rE(1)" in header
+    assert "rE_frac(1)" in header.split(",")  # a fraction, the unit in the column name
     assert "norm_drift(J)" in header
     assert (out / "figure.png").read_bytes()[:4] == b"\x89PNG"
     report = (out / "report.md").read_text()
@@ -77,6 +77,25 @@ def test_finished_runs_are_read_back_not_retrained(tiny_structure):
     run_study("structure", out, size="tiny", echo=lines.append)
     assert sum("read back" in line for line in lines) == 3
     assert {p: p.stat().st_mtime_ns for p in (out / "runs").rglob("*")} == before
+
+
+def test_runs_written_before_rE_named_its_unit_are_read_back(tiny_structure, tmp_path):
+    """result.json files of earlier versions hold the same fractions under "rE": read back, not retrained."""
+    import shutil
+
+    from pixelpde.studies.runner import run_study
+
+    out = tmp_path / "old"
+    shutil.copytree(tiny_structure[0], out)
+    for path in (out / "runs").glob("*/result.json"):
+        result = json.loads(path.read_text())
+        result["metrics"]["rE"] = result["metrics"].pop("rE_frac")
+        path.write_text(json.dumps(result))
+    lines = []
+    run_study("structure", out, size="tiny", echo=lines.append)
+    assert sum("read back" in line for line in lines) == 3
+    assert (out / "results.csv").read_text() == (tiny_structure[0] / "results.csv").read_text()
+    assert all("rE_frac" in r["metrics"] for r in json.loads((out / "study.json").read_text())["results"])
 
 
 def test_another_configuration_is_refused_and_nothing_overwritten(tiny_structure, capsys):
@@ -133,7 +152,7 @@ def test_every_study_runs_at_the_tiny_size(name, tmp_path, monkeypatch):
     record = json.loads((tmp_path / "study.json").read_text())
     assert record["status"] == "complete"
     assert len(summary["table"]) == len(record["runs"])
-    assert all(r["metrics"]["rE"][0] is not None for r in record["results"])
+    assert all(r["metrics"]["rE_frac"][0] is not None for r in record["results"])
     assert (tmp_path / "figure.png").stat().st_size > 0
     assert "Findings" in (tmp_path / "report.md").read_text()
     if name == "advection":  # the initialisation alone is evaluated untrained, next to the trained runs

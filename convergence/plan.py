@@ -52,7 +52,15 @@ ROUNDOFF_MARGIN = 1e-11
 
 @dataclass(frozen=True)
 class StudySpec:
-    """A study request; ``None`` means the documented default."""
+    """A convergence-study request, run by :func:`pixelpde.convergence.run_study`; ``None`` means the default.
+
+    ``pde`` is PDE text (:func:`pixelpde.stencils.parse_pde`), ``bc`` ``'periodic'`` or ``'dirichlet'``,
+    ``vary`` ``'dt'`` (time study on one grid) or ``'dx'`` (space study, dt / dx^k fixed), ``integrator``
+    and ``substeps`` as :func:`pixelpde.integrators.get_integrator`, ``T`` the final time, ``ic`` the initial
+    condition u0(x, y) as text, ``size``/``order`` the stencils; the ladder is fixed by ``grid`` (nodes
+    per axis of the (coarsest) grid), ``refinements`` (how many halvings), ``steps`` (steps on the coarsest
+    level) and ``factor`` (refinement of a computed reference); ``norm`` is the norm whose orders are fitted
+    (``'l2'``, ``'max'`` or ``'rel'``)."""
 
     pde: str
     bc: str | BoundaryCondition  #: parsed once by make_plan; typed from there on

@@ -82,7 +82,9 @@ def run_study(
     progress: bool = False,
     threads: int | None = 1,
 ) -> dict:
-    """Run the study ``spec`` and return its JSON-ready record (:func:`record`).
+    """Run the study ``spec`` (a :class:`StudySpec`) and return its JSON-ready record (:func:`record`): a dict
+    with ``rows`` (one per level: ``delta``, ``error_max``, ``error_l2``, ``error_rel`` -- a fraction --,
+    ``order``), ``fitted_order``, ``expected_order`` and the context (PDE, grids, steps, reference).
 
     ``field`` maps each level's semi-discrete system to the vector field F
     to integrate (default: :func:`constructed_network`), ``field_name``

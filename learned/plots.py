@@ -36,7 +36,7 @@ def prediction_panel(U0, truth, pred, path, steps: int, title: str = "") -> None
         ("prediction - reference", diff, {"cmap": "RdBu_r", "vmin": -span, "vmax": span}),
     ]
     fig, axes = plt.subplots(1, 4, figsize=(16, 4), constrained_layout=True)
-    for ax, (label, field, style) in zip(axes, panels):
+    for ax, (label, field, style) in zip(axes, panels, strict=True):
         im = ax.imshow(field.T, origin="lower", extent=(0, 1, 0, 1), **style)
         ax.set_title(label)
         ax.set_xlabel("x")

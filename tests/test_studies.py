@@ -174,3 +174,45 @@ def test_a_diverged_training_is_one_line_and_exit_3(tmp_path, capsys, monkeypatc
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1
     assert err[0].startswith("pixelpde: error: training diverged")
+
+
+def test_structure_figure_reads(monkeypatch):
+    """A colour per seed (drift) and per band width (heat), legends listing them once, and a drift of
+    exactly 0 drawn on the curve (a symmetric-log axis) instead of the gap log(0) leaves."""
+    import math
+
+    from pixelpde.studies import structure
+
+    def run(name, problem, integrator, seed, measures):
+        labels = {"problem": problem, "integrator": integrator, "seed": seed}
+        return {"run": {"name": name, "labels": labels}, "measures": measures}
+
+    results = []
+    for seed in range(3):
+        for integ, drift in (("projected-euler", [0.0, 1e-16, 0.0, 2e-16]), ("euler", [1e-3, 2e-3, 4e-3, 8e-3])):
+            results.append(run(f"adv-{integ}-{seed}", "advection", integ, seed, {"norm_drift": drift}))
+        bands = {str(w): {"band": [0.01 * w, 0.02 * w], "interior": [0.005, 0.01]} for w in (1, 2, 4)}
+        results.append(run(f"heat-{seed}", "heat", "euler", seed, {"boundary_band": bands}))
+    captured = {}
+    monkeypatch.setattr(structure, "save_figure", lambda fig, path: captured.setdefault("fig", fig))
+    structure.figure(None, results, "unused.png")
+    drift_ax, heat_ax = captured["fig"].axes
+    drift_lines = drift_ax.get_lines()
+    assert len(drift_lines) == 6
+    assert all(math.isfinite(y) for line in drift_lines for y in line.get_ydata())  # no gap at 0
+    assert drift_ax.get_yscale() == "symlog"
+    seed_colours = {line.get_color() for line in drift_lines}
+    assert len(seed_colours) == 3
+    assert [t.get_text() for t in drift_ax.get_legend().get_texts()] == [
+        "seed 0",
+        "seed 1",
+        "seed 2",
+        "projected Euler",
+        "Euler",
+    ]
+    heat_lines = heat_ax.get_lines()
+    assert len(heat_lines) == 3 * 3 * 2
+    assert len({line.get_color() for line in heat_lines}) == 3  # one per band width
+    assert len({line.get_marker() for line in heat_lines}) == 3  # one per seed
+    assert len(heat_ax.get_legend().get_texts()) == 3 + 2 + 3
+    assert "fraction" in heat_ax.get_ylabel()

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from pixelpde.stencils.boundary import conv2d, to_nchw
+from pixelpde.stencils.boundary import as_batch, convolve
 
 
 def identity_filter(size: int = 3, dtype=torch.float64) -> torch.Tensor:
@@ -58,5 +58,5 @@ def product_weights(D1, D2, dtype=torch.float64) -> tuple[torch.Tensor, torch.Te
 
 def two_layer(U: torch.Tensor, W1: torch.Tensor, W2: torch.Tensor, bc) -> torch.Tensor:
     """``W2 * relu2(W1 * U)`` for U of shape (r, s), (N, r, s) or (N, 1, r, s)."""
-    x, restore = to_nchw(U)
-    return restore(conv2d(relu2(conv2d(x, W1, bc)), W2, bc))
+    x, restore = as_batch(U)
+    return restore(convolve(relu2(convolve(x, W1, bc)), W2, bc))

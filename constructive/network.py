@@ -9,7 +9,7 @@ r"""The networks of Theorem 3.2 and eq. (27) as :class:`torch.nn.Module`.
     F_\theta(U) = \mathcal{C} * T_1(U) + T_2(T_1(U)),
 
 with :math:`\sigma_1 = \mathrm{ReLU}`, :math:`\sigma_2 = \mathrm{ReLU}^2`, and every
-convolution padded by the boundary condition (:func:`pixelpde.stencils.boundary.conv2d`).
+convolution padded by the boundary condition (:func:`pixelpde.stencils.boundary.convolve`).
 Its weights are trainable parameters; :meth:`Theorem32Network.from_system`
 loads the exact ones.  In *compact* mode the identity-multiple layers A2, B1,
 B2, C are stored as 1 x 1 convolutions (the remark after Theorem 3.2): same
@@ -26,7 +26,7 @@ from torch import nn
 from pixelpde.constructive.lemma31 import relu2
 from pixelpde.constructive.theorem32 import WEIGHT_NAMES, linear_weights, theorem32_shapes, theorem32_weights
 from pixelpde.ground.errors import InputError
-from pixelpde.stencils.boundary import BoundaryCondition, conv2d, to_nchw
+from pixelpde.stencils.boundary import BoundaryCondition, as_batch, convolve
 from pixelpde.stencils.semidiscrete import SemiDiscretePDE
 
 
@@ -83,11 +83,11 @@ class Theorem32Network(ExactNetwork):
         return net.to(dtype)
 
     def forward(self, U: torch.Tensor) -> torch.Tensor:
-        x, restore = to_nchw(U)
-        t1 = conv2d(torch.relu(conv2d(x, self.A1, self.bc)), self.A2, self.bc)
-        out = conv2d(t1, self.C, self.bc)
+        x, restore = as_batch(U)
+        t1 = convolve(torch.relu(convolve(x, self.A1, self.bc)), self.A2, self.bc)
+        out = convolve(t1, self.C, self.bc)
         if self.n:
-            out = out + conv2d(relu2(conv2d(t1, self.B1, self.bc)), self.B2, self.bc)
+            out = out + convolve(relu2(convolve(t1, self.B1, self.bc)), self.B2, self.bc)
         return restore(out)
 
     def compacted(self) -> Theorem32Network:
@@ -149,8 +149,8 @@ class LinearNetwork(nn.Module):
         return net.to(dtype)
 
     def forward(self, U: torch.Tensor) -> torch.Tensor:
-        x, restore = to_nchw(U)
-        return restore(conv2d(torch.relu(conv2d(x, self.A1, self.bc)), self.A2, self.bc))
+        x, restore = as_batch(U)
+        return restore(convolve(torch.relu(convolve(x, self.A1, self.bc)), self.A2, self.bc))
 
 
 def exact_network(sd: SemiDiscretePDE, compact: bool = False, dtype=torch.float64):

@@ -68,7 +68,7 @@ from pixelpde.constructive.lemma31 import identity_filter
 from pixelpde.constructive.network import ExactNetwork
 from pixelpde.constructive.theorem32 import theorem32_shapes, theorem32_weights
 from pixelpde.ground.errors import InputError
-from pixelpde.stencils.boundary import conv2d, to_nchw
+from pixelpde.stencils.boundary import as_batch, convolve
 
 Combination = tuple[tuple[int, Fraction], ...]
 
@@ -226,14 +226,14 @@ class PolynomialNetwork(ExactNetwork):
         return (net.compacted() if compact else net).to(dtype)
 
     def forward(self, U: torch.Tensor) -> torch.Tensor:
-        x, restore = to_nchw(U)
-        t1 = conv2d(torch.relu(conv2d(x, self.A1, self.bc)), self.A2, self.bc)
-        out = conv2d(t1, self.C, self.bc)
+        x, restore = as_batch(U)
+        t1 = convolve(torch.relu(convolve(x, self.A1, self.bc)), self.A2, self.bc)
+        out = convolve(t1, self.C, self.bc)
         if self.n:
-            out = out + conv2d(torch.relu(conv2d(t1, self.B1, self.bc)).square(), self.B2, self.bc)
+            out = out + convolve(torch.relu(convolve(t1, self.B1, self.bc)).square(), self.B2, self.bc)
         for q in self.degrees:
-            hidden = relu_power(conv2d(t1, getattr(self, f"E1_{q}"), self.bc), q)
-            out = out + conv2d(hidden, getattr(self, f"E2_{q}"), self.bc)
+            hidden = relu_power(convolve(t1, getattr(self, f"E1_{q}"), self.bc), q)
+            out = out + convolve(hidden, getattr(self, f"E2_{q}"), self.bc)
         return restore(out)
 
     def _resized(self, compact: bool) -> PolynomialNetwork:

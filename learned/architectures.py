@@ -39,7 +39,7 @@ spelling may add any number of them after the ReLU^2 row, ``RELU/RELU2/q:CHANNEL
 ``1-8-16-8-1/1-8-1/3:1-2-1`` (a ReLU^3 branch with 2 hidden channels, enough for
 Allen-Cahn's u^3); each reads U like the ReLU^2 branch, with the ReLU^2 branch's bias flag.
 
-Every convolution goes through :func:`pixelpde.stencils.boundary.conv2d` (circular
+Every convolution goes through :func:`pixelpde.stencils.boundary.convolve` (circular
 padding for periodic, zero padding for Dirichlet boundary conditions); the
 networks accept fields of shape (r, s), (N, r, s) or (N, 1, r, s) and return
 the same shape.
@@ -57,7 +57,7 @@ from torch import nn
 from pixelpde.constructive.lemma31 import relu2
 from pixelpde.ground.errors import InputError
 from pixelpde.ground.validate import MAX_LAYERS, MAX_PARAMETERS, MAX_TERMS, MAX_WIDTH, check_int, check_kernel_size
-from pixelpde.stencils.boundary import BoundaryCondition, conv2d, to_nchw
+from pixelpde.stencils.boundary import BoundaryCondition, as_batch, convolve
 
 
 class Conv(nn.Module):
@@ -70,7 +70,7 @@ class Conv(nn.Module):
         self.bias = nn.Parameter(torch.zeros(c_out, dtype=dtype)) if bias else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return conv2d(x, self.weight, self.bc, self.bias)
+        return convolve(x, self.weight, self.bc, self.bias)
 
     def extra_repr(self) -> str:
         c_out, c_in, k, _ = self.weight.shape
@@ -255,7 +255,7 @@ class Algorithm2Network(nn.Module):
         )
 
     def forward(self, U: torch.Tensor) -> torch.Tensor:
-        x, restore = to_nchw(U)
+        x, restore = as_batch(U)
         out = self.relu(x) + self.relu2(x)
         for branch in self.powers:
             out = out + branch(x)
@@ -280,7 +280,7 @@ class Algorithm1Network(nn.Module):
         self.conv5 = Conv(b, 1, self.bc, 3, False, dtype)
 
     def forward(self, U: torch.Tensor) -> torch.Tensor:
-        x, restore = to_nchw(U)
+        x, restore = as_batch(U)
         L = self.conv2(torch.relu(self.conv1(x)))
         return restore(self.conv4(relu2(self.conv3(L))) + self.conv5(L))
 

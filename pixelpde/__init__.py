@@ -32,6 +32,9 @@ between::
 Conventions (stated once, used everywhere)
 ------------------------------------------
 * ``U[h, k] = u(x_h, y_k)``: axis 0 is x, axis 1 is y, and delta_y = delta_x.
+* A field of C components (a system of C equations) is ``(C, p, p)``, a batch ``(N, C, p, p)``:
+  the channel axis first, in the order of the fields; a scalar field may omit it
+  (``(p, p)``, ``(N, p, p)``).  :func:`pixelpde.stencils.boundary.as_batch` is the one rule.
 * A kernel ``K`` of size k x k (k odd, c = k // 2) acts by cross-correlation,
   exactly as :func:`torch.nn.functional.conv2d`:
   ``(K * U)[h, k] = sum_{i,j=-c..c} K[c + i, c + j] U[h + i, k + j]``.
@@ -51,7 +54,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     # 1. PDE text -> exact stencils -> the semi-discrete X(U) of eq. (11)
     "parse_pde": "pixelpde.stencils",
-    # "parse_system": coupled systems, exported here once pixelpde.stencils provides it
+    "parse_system": "pixelpde.stencils",  # coupled systems: "u_t = ...; v_t = ..."
     "derive_stencil": "pixelpde.stencils",
     "BoundaryCondition": "pixelpde.stencils",
     "SemiDiscretePDE": "pixelpde.stencils",

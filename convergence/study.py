@@ -127,7 +127,7 @@ def run_study(
         reference, reference_info = _reference(plan)
         bar.update(1)
         errors = []
-        for sd, U0, n in zip(plan.systems, plan.U0s, plan.steps, strict=True):
+        for sd, U0, n in zip(plan.systems, plan.U0s, plan.steps, strict=False):
             F = field(sd)
             field_name = field_name or network_kind(F)
             U = advance(F, torch.from_numpy(U0), plan.T / n, n, plan.integrator, grad=False).numpy()

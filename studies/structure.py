@@ -73,7 +73,7 @@ def columns(result: dict) -> dict:
     m = result["measures"]
     out = {}
     if "norm_drift" in m:
-        out["norm_drift(J)"] = m["norm_drift"][-1]
+        out["norm_drift_frac(J)"] = m["norm_drift"][-1]  # ||N^J U0|| / ||U0|| - 1, a fraction
     if "dissipativity" in m:
         d = m["dissipativity"]
         out["dissipative_steps"] = f"{d['dissipative']}/{d['steps']}"
@@ -176,8 +176,8 @@ def findings(sizes, results) -> str:
         lines.append(
             f"- advection, {integ}: rE({J}) "
             + ", ".join(pct(rE_at(r, J)) for r in rs)
-            + f" (seeds 0..{len(rs) - 1}); norm drift at j = {J}: "
-            + ", ".join(_g(d) for d in drifts)
+            + f" (seeds 0..{len(rs) - 1}); norm drift ||N^j(U0)|| / ||U0|| - 1 at j = {J}: "
+            + ", ".join(pct(d) for d in drifts)
         )
     for r in results:
         if r["run"]["labels"]["problem"] != "heat":
@@ -197,7 +197,3 @@ def findings(sizes, results) -> str:
         "not learned the zero padding's effect on the first rows."
     )
     return "\n".join(lines)
-
-
-def _g(x) -> str:
-    return "diverged" if x is None or not math.isfinite(x) else f"{x:.3g}"

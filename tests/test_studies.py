@@ -53,7 +53,7 @@ def test_tiny_study_writes_everything(tiny_structure):
     header, *rows = (out / "results.csv").read_text().strip().splitlines()
     assert len(rows) == 3
     assert "rE_frac(1)" in header.split(",")  # a fraction, the unit in the column name
-    assert "norm_drift(J)" in header
+    assert "norm_drift_frac(J)" in header
     assert (out / "figure.png").read_bytes()[:4] == b"\x89PNG"
     report = (out / "report.md").read_text()
     assert "Findings" in report

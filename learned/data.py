@@ -35,10 +35,11 @@ class Trajectories:
     """N trajectories of M+1 snapshots on a p x p grid, with their dataset attributes: what :func:`train`
     trains on and :func:`~pixelpde.learned.evaluate.evaluate_runs` tests on.
 
-    ``U`` is (N, M+1, p, p) (float64), ``dt`` the time between snapshots, ``dx`` the grid spacing, ``bc`` the
-    boundary condition, ``pde`` the PDE text the data solve (it fixes the constructive initialisation and the
-    constructed networks).  Build one with :meth:`open` (a dataset file), :meth:`from_arrays` (the result of
-    :func:`pixelpde.fem.simulate`) or directly from your own arrays."""
+    ``U`` is (N, M+1, p, p) for a scalar PDE and (N, M+1, C, p, p) for a system of C fields (float64),
+    ``dt`` the time between snapshots, ``dx`` the grid spacing, ``bc`` the boundary condition, ``pde`` the
+    PDE text the data solve (it fixes the constructive initialisation and the constructed networks).  Build
+    one with :meth:`open` (a dataset file), :meth:`from_arrays` (the result of :func:`pixelpde.fem.simulate`)
+    or directly from your own arrays."""
 
     U: torch.Tensor
     dt: float
@@ -50,8 +51,10 @@ class Trajectories:
 
     def __post_init__(self):
         U = torch.as_tensor(self.U)
-        if U.ndim != 4 or U.shape[-1] != U.shape[-2]:
-            raise InputError(f"{self.source}: trajectories must have shape (N, M+1, p, p), got {tuple(U.shape)}")
+        if U.ndim not in (4, 5) or U.shape[-1] != U.shape[-2]:
+            raise InputError(
+                f"{self.source}: trajectories must have shape (N, M+1, p, p) or (N, M+1, C, p, p), got {tuple(U.shape)}"
+            )
         if not torch.is_floating_point(U):
             raise InputError(f"{self.source}: trajectories must be floating point, got {U.dtype}")
         self.U = U.to(torch.float64)
@@ -110,14 +113,23 @@ class Trajectories:
         return self.U.shape[-1]
 
     @property
+    def channels(self) -> int:
+        """C: 1 for a scalar PDE, the number of fields of a system."""
+        return 1 if self.U.ndim == 4 else self.U.shape[2]
+
+    @property
     def problem(self) -> str | None:
         return self.attrs.get("problem")
 
     def semidiscrete(self, size: int = 3, order: int = 2):
-        """The semi-discrete system (11) of the dataset's PDE on its grid."""
-        from pixelpde.stencils import parse_pde
+        """The semi-discrete system (11) of the dataset's PDE (or system of PDEs) on its grid."""
+        from pixelpde.stencils import is_system, parse_pde, parse_system
 
-        return parse_pde(self.pde, size=size, order=order).discretise(self.dx, self.bc)
+        parse = parse_system if is_system(self.pde) else parse_pde
+        sd = parse(self.pde, size=size, order=order, max_degree=6).discretise(self.dx, self.bc)
+        if getattr(sd, "channels", 1) != self.channels:
+            raise InputError(f"{self.source}: the data have {self.channels} field(s), the PDE {sd.channels}")
+        return sd
 
     def fingerprint(self) -> str:
         """SHA-256 of the snapshots and the attributes training depends on."""
@@ -149,7 +161,7 @@ class Trajectories:
         filter), then the first ``count`` of them, truncated to ``steps`` steps."""
         keep = list(range(self.n_trajectories))
         if min_norm is not None:
-            norms = torch.linalg.vector_norm(self.U[:, 0], dim=(-2, -1))
+            norms = torch.linalg.vector_norm(self.U[:, 0].reshape(self.n_trajectories, -1), dim=-1)
             keep = [i for i in keep if norms[i] > min_norm]
         if count is not None:
             if count > len(keep):

@@ -271,7 +271,7 @@ def expand_polynomial(
         return {(): sp.Rational(expr)} if expr != 0 else {}
     if not expr.is_polynomial(*symbols):
         raise InputError(
-            f"{what} {text.strip()!r} is not a polynomial in u and its derivatives (division by an expression in u?)"
+            f"{what} {text.strip()!r} is not a polynomial in the fields and their derivatives (division by an expression in them?)"
         )
     degree = _degree_lower_bound(expr, symbols)
     if degree > max_degree:

@@ -92,7 +92,17 @@ _EXPORTS = {
     "InputError": "pixelpde.ground.errors",
 }
 
-_SUBPACKAGES = ("ground", "stencils", "constructive", "integrators", "convergence", "fem", "learned", "studies")
+_SUBPACKAGES = (
+    "ground",
+    "stencils",
+    "constructive",
+    "integrators",
+    "convergence",
+    "fem",
+    "spectral",
+    "learned",
+    "studies",
+)
 
 __all__ = [*_EXPORTS, "__version__"]
 

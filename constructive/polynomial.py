@@ -212,7 +212,9 @@ def polynomial_weights(sd, dtype=torch.float64) -> tuple[dict, dict[str, torch.T
 
 
 class PolynomialNetwork(ExactNetwork):
-    """F of the module docstring; ``compact=True`` stores the identity-multiple layers as 1 x 1."""
+    """The exact network F = X(U) of a semi-discrete system with terms of degree q >= 3 (a ReLU^q branch per
+    degree, built by :meth:`from_system`); maps fields (r, s), (N, r, s) or (N, 1, r, s) to the same shape.
+    ``compact=True`` stores the identity-multiple layers as 1 x 1."""
 
     def __init__(self, structure: dict, bc, size: int = 3, compact: bool = False, dtype=torch.float64):
         super().__init__()

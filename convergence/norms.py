@@ -27,7 +27,8 @@ NORMS = ("max", "l2", "rel")
 
 @dataclass(frozen=True)
 class ErrorNorms:
-    """The three error norms of one computed field (see the module docstring)."""
+    """The three error norms of one computed field: ``max`` = max |E|, ``l2`` = dx ||E|| (discrete L2),
+    ``rel`` = ||E|| / ||U*|| (a fraction, eq. (25)); ``norms["l2"]`` also works."""
 
     max: float
     l2: float

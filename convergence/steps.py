@@ -59,7 +59,8 @@ def nonlinear_bound(sd, U0: np.ndarray) -> float:
 
 
 def spectrum_rectangle(sd, U0: np.ndarray) -> tuple[float, float, float]:
-    """``(a, b, c)`` with the eigenvalues of X'(U0) in ``[a, b] x i[-c, c]`` (see the module docstring)."""
+    """``(a, b, c)`` with the eigenvalues of X'(U0) in ``[a, b] x i[-c, c]``: Gershgorin discs of the
+    symmetric and skew parts of the linear kernel, widened by :func:`nonlinear_bound` for the nonlinear terms."""
     L = sd.L
     flipped = L[::-1, ::-1]
     sym, skew = (L + flipped) / 2, (L - flipped) / 2
@@ -94,7 +95,9 @@ def stable_steps(integrator, rectangle, T: float, samples: int = 41) -> int:
 
 
 def solution_rate(sd, U0: np.ndarray) -> float:
-    """:math:`\\rho`: how fast the semi-discrete solution changes at U0 (see the module docstring)."""
+    """How fast the semi-discrete solution of ``sd`` changes at ``U0``:
+    :math:`\\rho = \\max(\\|X(U_0)\\| / \\|U_0\\|, \\|X'(U_0) X(U_0)\\| / \\|X(U_0)\\|)` (the Jacobian product by
+    central differences), 0 for a zero field or a steady state; it sets the default number of steps."""
     X0 = sd.rhs(U0)
     norm_u, norm_x = np.linalg.norm(U0), np.linalg.norm(X0)
     if norm_u == 0 or norm_x == 0:

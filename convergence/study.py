@@ -31,7 +31,7 @@ import torch
 
 from pixelpde.convergence.grids import nodes_for_cells, restrict
 from pixelpde.convergence.norms import error_norms, fitted_order, observed_orders
-from pixelpde.convergence.plan import Plan, StudySpec, expected_order, make_plan, spatial_order
+from pixelpde.convergence.plan import Plan, StudySpec, expected_order, expected_order_note, make_plan, spatial_order
 from pixelpde.convergence.reference import fine_grid_solution, semidiscrete_solution
 from pixelpde.convergence.steps import default_steps
 from pixelpde.ground.errors import InputError
@@ -39,13 +39,22 @@ from pixelpde.integrators import advance, get_integrator
 
 #: Relative errors below this are round-off: reported, but left out of the fitted order.
 ROUNDOFF_FLOOR = 1e-12
-#: How :func:`run_study` describes its default vector field.
+#: How :func:`run_study` describes its default vector field: the network :func:`constructed_network` built.
 CONSTRUCTED = "Theorem 3.2 network (exact weights, F_theta = X)"
+POLYNOMIAL = "polynomial network (exact weights, a ReLU^q branch per degree q >= 3, F_theta = X)"
 
 #: A vector-field factory: the semi-discrete system of one grid -> F acting on torch fields.
 FieldFactory = Callable[[object], Callable[[torch.Tensor], torch.Tensor]]
 
-__all__ = ["CONSTRUCTED", "ROUNDOFF_FLOOR", "StudySpec", "constructed_network", "run_study", "torch_threads"]
+__all__ = [
+    "CONSTRUCTED",
+    "POLYNOMIAL",
+    "ROUNDOFF_FLOOR",
+    "StudySpec",
+    "constructed_network",
+    "run_study",
+    "torch_threads",
+]
 
 
 def constructed_network(sd):
@@ -54,6 +63,17 @@ def constructed_network(sd):
     from pixelpde.constructive import exact_network
 
     return exact_network(sd, compact=True)
+
+
+def network_kind(F) -> str:
+    """What the exact network ``F`` is, in words (:data:`CONSTRUCTED` or :data:`POLYNOMIAL`), from its class."""
+    from pixelpde.constructive import PolynomialNetwork, Theorem32Network
+
+    if isinstance(F, PolynomialNetwork):
+        return POLYNOMIAL
+    if isinstance(F, Theorem32Network):
+        return CONSTRUCTED
+    return f"{type(F).__name__} (exact weights)"
 
 
 @contextlib.contextmanager
@@ -78,21 +98,26 @@ def torch_threads(n: int | None):
 def run_study(
     spec: StudySpec,
     field: FieldFactory | None = None,
-    field_name: str = CONSTRUCTED,
+    field_name: str | None = None,
     progress: bool = False,
     threads: int | None = 1,
 ) -> dict:
-    """Run the study ``spec`` and return its JSON-ready record (:func:`record`).
+    """Run the study ``spec`` (a :class:`StudySpec`) and return its JSON-ready record (:func:`record`): a dict
+    with ``rows`` (one per level: ``delta``, ``error_max``, ``error_l2``, ``error_rel`` -- a fraction --,
+    ``order``), ``fitted_order``, ``expected_order`` and the context (PDE, grids, steps, reference).
 
     ``field`` maps each level's semi-discrete system to the vector field F
     to integrate (default: :func:`constructed_network`), ``field_name``
-    describes it in the record; ``progress`` shows a bar on stderr when it is a terminal;
+    describes it in the record (default: the kind of exact network built, :func:`network_kind`, or
+    "a given vector field"); ``progress`` shows a bar on stderr when it is a terminal;
     ``threads`` is the torch thread count while stepping.
     """
     from pixelpde.ground.progress import progress_bar
 
     plan = make_plan(spec)
-    field = field or constructed_network
+    if field_name is None and field is not None:
+        field_name = "a given vector field"
+    field = field or constructed_network  # its name: the kind of network the first level builds
     with (
         torch_threads(threads),
         progress_bar(
@@ -102,8 +127,10 @@ def run_study(
         reference, reference_info = _reference(plan)
         bar.update(1)
         errors = []
-        for sd, U0, n in zip(plan.systems, plan.U0s, plan.steps):
-            U = advance(field(sd), torch.from_numpy(U0), plan.T / n, n, plan.integrator, grad=False).numpy()
+        for sd, U0, n in zip(plan.systems, plan.U0s, plan.steps, strict=False):
+            F = field(sd)
+            field_name = field_name or network_kind(F)
+            U = advance(F, torch.from_numpy(U0), plan.T / n, n, plan.integrator, grad=False).numpy()
             if not np.all(np.isfinite(U)):
                 raise InputError(
                     f"the solution blew up with dt={plan.T / n:.3g} on the {U.shape[-1]}-node grid: "
@@ -156,6 +183,7 @@ def record(plan: Plan, errors, reference_info: dict, field_name: str) -> dict:
         ],
         "fitted_order": fitted_order([deltas[i] for i in fitted], [chosen[i] for i in fitted]),
         "expected_order": expected_order(plan),
+        "expected_order_note": expected_order_note(plan),
         "norm": spec.norm,
         "fitted_rows": fitted,
         "pde": str(plan.pde),

@@ -32,7 +32,11 @@ BATCH_BYTES = 256 * 2**20
 
 @dataclass(frozen=True)
 class SimulationSpec:
-    """A dataset request; :func:`plan` validates it (the defaults are the paper's)."""
+    """A dataset request: ``n`` trajectories of ``steps`` steps of the Appendix A ``problem`` (``'advection'``,
+    ``'heat'``, ``'fisher'``) on p x p nodes, initial conditions drawn from ``seed``.
+
+    Run it with :func:`simulate` (in memory) or :func:`write_simulation` (an HDF5 file); :func:`plan` validates
+    it (the defaults are the paper's)."""
 
     problem: str
     n: int

@@ -132,7 +132,12 @@ _ALIASES = {"heun": "rk2", "projected-heun": "projected-rk2"}
 
 
 def get_integrator(name: str, substeps: int = 1) -> Integrator:
-    """``'euler'``, ``'projected-euler'``, ``'rk2'`` (``'heun'``), ``'rk4'`` and their projected forms."""
+    """The :class:`Integrator` named ``name``, composed of ``substeps`` substeps per step.
+
+    ``name`` is ``'euler'``, ``'projected-euler'``, ``'rk2'`` (``'heun'``), ``'rk4'`` or a projected form
+    (``'projected-rk4'``, Lemma 2.1); ``integrator.step(F, U, dt)`` (or ``integrator(F, U, dt)``) is one step
+    N(U) of size ``dt`` of the vector field ``F``.  An unknown name raises
+    :class:`~pixelpde.ground.errors.InputError`."""
     key = _ALIASES.get(str(name).strip().lower(), str(name).strip().lower())
     if key not in INTEGRATOR_NAMES:
         raise InputError(f"unknown integrator {name!r} (use one of {', '.join(INTEGRATOR_NAMES)})")
@@ -162,8 +167,10 @@ def _march(F: VectorField, U0: torch.Tensor, dt: float, steps: int, integrator: 
 def rollout(
     F: VectorField, U0: torch.Tensor, dt: float, steps: int, integrator: Integrator, grad: bool | None = None
 ) -> torch.Tensor:
-    """The trajectory :math:`[U_0, \\mathcal{N}(U_0), \\dots, \\mathcal{N}^J(U_0)]` (eq. (26)).
+    """The trajectory :math:`[U_0, \\mathcal{N}(U_0), \\dots, \\mathcal{N}^J(U_0)]` (eq. (26)), J = ``steps``.
 
+    ``F`` is a vector field (a callable on fields, e.g. a network), ``dt`` the step, ``integrator`` an
+    :class:`Integrator` (:func:`get_integrator`).
     For a batch ``U0`` of shape (N, ...) the result has shape (N, J+1, ...);
     for a single field (r, s) it is (J+1, r, s).  With ``grad=False`` (or
     ``None`` while autograd is globally off) no graph is built at all; with

@@ -32,8 +32,14 @@ from pixelpde.stencils.expr import positive_fraction
 
 @dataclass
 class Trajectories:
-    """N trajectories of M+1 snapshots on a p x p grid, with their dataset attributes:
-    ``U`` is (N, M+1, p, p) for a scalar PDE and (N, M+1, C, p, p) for a system of C fields."""
+    """N trajectories of M+1 snapshots on a p x p grid, with their dataset attributes: what :func:`train`
+    trains on and :func:`~pixelpde.learned.evaluate.evaluate_runs` tests on.
+
+    ``U`` is (N, M+1, p, p) for a scalar PDE and (N, M+1, C, p, p) for a system of C fields (float64),
+    ``dt`` the time between snapshots, ``dx`` the grid spacing, ``bc`` the boundary condition, ``pde`` the
+    PDE text the data solve (it fixes the constructive initialisation and the constructed networks).  Build
+    one with :meth:`open` (a dataset file), :meth:`from_arrays` (the result of :func:`pixelpde.fem.simulate`)
+    or directly from your own arrays."""
 
     U: torch.Tensor
     dt: float

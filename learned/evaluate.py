@@ -13,7 +13,14 @@ eq. (26)), with :math:`E_i^j = \mathcal{N}^j_\theta(U_i^0) - U_i^j`:
 
     \mathrm{rE}(j) = \frac1N \sum_i \frac{\|E_i^j\|}{\|U_i^j\|} \qquad (25)
 
-with the Frobenius norm, for j = 1..J (the paper's J = 40).  By default every
+with the Frobenius norm, for j = 1..J (the paper's J = 40).
+
+Units: maxE is in the field's units, mse in their square, and rE is a
+**fraction** (0.01 means 1 %), stored under the key ``rE_frac`` in Python
+(:attr:`Evaluation.metrics`), ``metrics.json``, ``metrics.csv`` and the
+studies' records; only tables written for people show it in per cent, with
+a ``%`` sign.  Files written before the key named its unit hold the same
+fractions under ``rE``; :func:`with_unit_keys` reads them.  By default every
 network is evaluated in float64 (weights trained in float32 are exactly
 representable, so this is the trained function without rounding noise);
 ``dtype=torch.float32`` is ~10x faster on a CPU (PyTorch's float64
@@ -42,7 +49,25 @@ from pixelpde.ground.errors import InputError
 from pixelpde.integrators import rollout
 from pixelpde.learned.data import Trajectories
 
-METRICS = ("maxE", "mse", "rE")
+METRICS = ("maxE", "mse", "rE_frac")
+#: The unit of each metric, as recorded in ``evaluation.json``.
+UNITS = {
+    "maxE": "the field's units",
+    "mse": "the field's units squared",
+    "rE_frac": "fraction (0.01 = 1 %)",
+}
+#: Keys of files written before the metric keys named their unit (the values were already fractions).
+LEGACY_KEYS = {"rE": "rE_frac"}
+
+
+def with_unit_keys(metrics: dict) -> dict:
+    """One model's metrics ``{"maxE": [...], "mse": [...], "rE_frac": [...]}``, also from a file written
+    before ``rE`` was renamed ``rE_frac`` (the same fractions under ``rE``); returns a new dict."""
+    out = dict(metrics)
+    for old, new in LEGACY_KEYS.items():
+        if old in out and new not in out:
+            out[new] = out.pop(old)
+    return out
 
 
 @dataclass
@@ -57,9 +82,12 @@ class Model:
 
 
 def error_metrics(pred: torch.Tensor, true: torch.Tensor) -> dict[str, list[float]]:
-    """Eqs. (23)-(25) for j = 1..J from (N, J+1, p, q) predictions and references; for a system,
-    (N, J+1, C, p, q), over all fields at once (the norms of (23)-(25) taken over every field's
-    pixels; mse divides by C p q).  Per field: :func:`field_metrics`."""
+    """Eqs. (23)-(25) for j = 1..J from (N, J+1, p, q) predictions ``pred`` and references ``true``; for a
+    system, (N, J+1, C, p, q), over all fields at once (the norms of (23)-(25) taken over every field's
+    pixels; mse divides by C p q).  Per field: :func:`field_metrics`.
+
+    Returns ``{"maxE": [J floats], "mse": [...], "rE_frac": [...]}``, entry j-1 for step j (index 0 of the
+    inputs, the initial condition, is skipped); ``rE_frac`` is a fraction, not per cent."""
     if pred.shape != true.shape or pred.ndim not in (4, 5):
         raise InputError(
             f"predictions {tuple(pred.shape)} and references {tuple(true.shape)} must both be (N, J+1, p, q) "
@@ -71,7 +99,7 @@ def error_metrics(pred: torch.Tensor, true: torch.Tensor) -> dict[str, list[floa
     return {
         "maxE": E.abs().amax(dim=(0, 2)).tolist(),
         "mse": (enorm.square() / E.shape[-1]).mean(dim=0).tolist(),
-        "rE": (enorm / torch.linalg.vector_norm(T, dim=-1)).mean(dim=0).tolist(),
+        "rE_frac": (enorm / torch.linalg.vector_norm(T, dim=-1)).mean(dim=0).tolist(),
     }
 
 
@@ -131,7 +159,7 @@ def run_models(
 ):
     """Metrics of every model on ``test``; returns ``(metrics, predictions)``.
 
-    ``metrics[name]`` holds the lists ``maxE``, ``mse``, ``rE`` (j = 1..steps);
+    ``metrics[name]`` holds the lists ``maxE``, ``mse``, ``rE_frac`` (j = 1..steps; :func:`error_metrics`);
     ``predictions[name]`` the float64 rollouts (N, steps+1, p, p).
     """
     if steps > test.n_steps:
@@ -154,7 +182,11 @@ def run_models(
 
 @dataclass
 class Evaluation:
-    """What :func:`evaluate_runs` found: metrics (23)-(25), the rollouts, and what was compared."""
+    """What :func:`evaluate_runs` found.
+
+    ``metrics[model]`` is :func:`error_metrics`' ``{"maxE": [...], "mse": [...], "rE_frac": [...]}`` (j = 1..J;
+    ``rE_frac`` a fraction: 0.5425 is 54.25 %), ``predictions[model]`` the float64 rollouts (N, J+1, p, p),
+    ``record`` what was compared (data, steps, models, the metrics' ``units``; ``evaluation.json``)."""
 
     metrics: dict
     predictions: dict
@@ -172,9 +204,14 @@ def evaluate_runs(
     progress: bool = True,
     dtype: str = "float64",
 ) -> Evaluation:
-    """Trained ``runs`` (:class:`pixelpde.learned.io.Run`) and the constructed networks on ``test``.
+    """Metrics (23)-(25) of trained ``runs`` and of the constructed networks on ``test``; returns an :class:`Evaluation`.
 
-    Evaluates only; :func:`pixelpde.learned.report.write_evaluation` writes the files."""
+    ``runs`` are :class:`pixelpde.learned.io.Run` (:func:`pixelpde.learned.io.load_run`), each stepped with its
+    own integrator and dt; ``test`` are :class:`~pixelpde.learned.data.Trajectories` of the same PDE and grid;
+    ``steps`` the J of the metrics.  ``constructed`` adds the Theorem 3.2 networks of the test data's PDE
+    (3 x 3 and 5 x 5 order 4), stepped with ``integrator`` (default: the first run's).  ``dtype`` is the
+    arithmetic of the rollouts.  Evaluates only; :func:`pixelpde.learned.report.write_evaluation` writes the
+    files."""
     from pixelpde.learned.config import DTYPES
 
     models = []
@@ -201,6 +238,7 @@ def evaluate_runs(
         "steps": steps,
         "dtype": dtype,
         "test_trajectories": test.n_trajectories,
+        "units": UNITS,
         "models": {
             m.name: {"dt": m.dt, "integrator": m.integrator.name, "substeps": m.integrator.substeps, **m.info}
             for m in models

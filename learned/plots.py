@@ -3,7 +3,8 @@
 * :func:`prediction_panel` -- Figure 1: initial condition, reference at
   J dt, prediction, and their difference, for one test trajectory.
 * :func:`error_curves` -- Figures 3-5: maxE, mse and rE against the number
-  of steps j, log scale, one line per model.
+  of steps j, log scale, one line per model, each y axis labelled with its unit
+  (rE as a fraction, like the files).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ def prediction_panel(U0, truth, pred, path, steps: int, title: str = "") -> None
         ("prediction - reference", diff, {"cmap": "RdBu_r", "vmin": -span, "vmax": span}),
     ]
     fig, axes = plt.subplots(1, 4, figsize=(16, 4), constrained_layout=True)
-    for ax, (label, field, style) in zip(axes, panels):
+    for ax, (label, field, style) in zip(axes, panels, strict=True):
         im = ax.imshow(field.T, origin="lower", extent=(0, 1, 0, 1), **style)
         ax.set_title(label)
         ax.set_xlabel("x")
@@ -52,13 +53,18 @@ def error_curves(metrics: dict, path, title: str = "") -> None:
     """Figures 3-5: the three metrics against j for every model (log scale)."""
     plt = _pyplot()
     fig, axes = plt.subplots(1, 3, figsize=(16, 4.5), constrained_layout=True)
-    labels = {"maxE": "maxE(j), eq. (23)", "mse": "mse(j), eq. (24)", "rE": "rE(j), eq. (25)"}
-    for ax, key in zip(axes, ("maxE", "mse", "rE")):
+    labels = {
+        "maxE": ("maxE(j), eq. (23)", "max |error| (field units)"),
+        "mse": ("mse(j), eq. (24)", "mean squared error (field units$^2$)"),
+        "rE_frac": ("rE(j), eq. (25)", "relative error (fraction; 0.01 = 1 %)"),
+    }
+    for ax, key in zip(axes, ("maxE", "mse", "rE_frac"), strict=True):
         for name, m in metrics.items():
             values = [v if v is not None and math.isfinite(v) and v > 0 else float("nan") for v in m[key]]
             ax.semilogy(range(1, len(values) + 1), values, marker=".", label=name)
         ax.set_xlabel("steps j")
-        ax.set_title(labels[key])
+        ax.set_title(labels[key][0])
+        ax.set_ylabel(labels[key][1])
         ax.grid(True, which="both", alpha=0.3)
     axes[0].legend(fontsize="small")
     if title:

@@ -4,13 +4,17 @@
 computed (metrics (23)-(25) of trained runs and constructed networks) into the
 output directory
 
-* ``metrics.json`` -- ``{model: {"maxE": [J floats], "mse": [...], "rE": [...]}}``,
-* ``metrics.csv`` -- one row per (model, j),
-* ``evaluation.json`` -- what was compared (data, steps, integrators),
+* ``metrics.json`` -- ``{model: {"maxE": [J floats], "mse": [...], "rE_frac": [...]}}``,
+* ``metrics.csv`` -- one row per (model, j): ``model, j, maxE, mse, rE_frac``,
+* ``evaluation.json`` -- what was compared (data, steps, integrators) and the metrics' ``units``,
 * ``errors.png`` -- Figures 3-5 style error curves,
 * ``figure1-MODEL.png`` -- the Figure 1 panel of the first test trajectory.
 
 :func:`write_report` adds ``report.md`` (used by ``pixelpde reproduce``).
+
+rE is a fraction in every file (``rE_frac``: 0.01 means 1 %); ``report.md``'s table, written for
+people, shows it in per cent with a ``%`` sign.  :func:`read_metrics` reads ``metrics.json`` back,
+also one written before the key named its unit (``rE``, the same fractions).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from pathlib import Path
 
 from pixelpde.ground.atomic import atomic_path
 from pixelpde.learned.data import Trajectories
-from pixelpde.learned.evaluate import METRICS
+from pixelpde.learned.evaluate import METRICS, with_unit_keys
 
 
 def write_evaluation(out, evaluation, test: Trajectories) -> dict:
@@ -57,8 +61,8 @@ def _finite(x: float):
 
 
 def write_metrics(out_dir, metrics: dict) -> None:
-    """``metrics.json`` ``{model: {"maxE": [...], "mse": [...], "rE": [...]}}``
-    (non-finite values as null) and ``metrics.csv`` (model, j, maxE, mse, rE)."""
+    """``metrics.json`` ``{model: {"maxE": [...], "mse": [...], "rE_frac": [...]}}``
+    (non-finite values as null) and ``metrics.csv`` (model, j, maxE, mse, rE_frac); rE as a fraction."""
     out_dir = Path(out_dir)
     clean = {name: {k: [_finite(v) for v in m[k]] for k in METRICS} for name, m in metrics.items()}
     with atomic_path(out_dir / "metrics.json") as tmp:
@@ -67,27 +71,34 @@ def write_metrics(out_dir, metrics: dict) -> None:
     writer = csv.writer(buf)
     writer.writerow(["model", "j", *METRICS])
     for name, m in clean.items():
-        for j in range(len(m["rE"])):
+        for j in range(len(m["rE_frac"])):
             writer.writerow([name, j + 1, *(m[k][j] for k in METRICS)])
     with atomic_path(out_dir / "metrics.csv") as tmp:
         tmp.write_text(buf.getvalue())
+
+
+def read_metrics(path) -> dict:
+    """``{model: {"maxE", "mse", "rE_frac"}}`` from a ``metrics.json`` (also one whose rE key is the older ``rE``)."""
+    return {name: with_unit_keys(m) for name, m in json.loads(Path(path).read_text()).items()}
 
 
 def _fmt(x) -> str:
     return "diverged" if x is None or not math.isfinite(x) else f"{x:.3g}"
 
 
+def percent(fraction, digits: int = 3) -> str:
+    """A fraction as per cent for people to read: ``0.0542 -> '5.42 %'`` (``'diverged'`` if not finite)."""
+    return "diverged" if fraction is None or not math.isfinite(fraction) else f"{100 * fraction:.{digits}g} %"
+
+
 def metrics_table(metrics: dict, at=(1, 10, 20, 40)) -> str:
-    """Markdown table of rE(j) (as %) at some j, and maxE, mse at the last j."""
-    J = len(next(iter(metrics.values()))["rE"])
+    """Markdown table of rE(j) at some j, in per cent (headers and cells say so), and maxE, mse at the last j."""
+    J = len(next(iter(metrics.values()))["rE_frac"])
     at = [j for j in at if j <= J]
-    head = "| model | " + " | ".join(f"rE({j})" for j in at) + f" | maxE({J}) | mse({J}) |"
+    head = "| model | " + " | ".join(f"rE({j}) %" for j in at) + f" | maxE({J}) | mse({J}) |"
     rows = [head, "|" + "---|" * (len(at) + 3)]
     for name, m in metrics.items():
-        rE = [
-            _fmt(None if m["rE"][j - 1] is None else 100 * m["rE"][j - 1]) + ("" if m["rE"][j - 1] is None else " %")
-            for j in at
-        ]
+        rE = [percent(m["rE_frac"][j - 1]) for j in at]
         rows.append(f"| {name} | " + " | ".join(rE) + f" | {_fmt(m['maxE'][-1])} | {_fmt(m['mse'][-1])} |")
     return "\n".join(rows)
 
@@ -98,7 +109,8 @@ E^j = (predicted U^j) - (finite-element U^j) is the error after j steps of the n
 the test trajectory's U^0; every metric is taken over all test trajectories, at each j:
 
 - **rE(j)**, eq. (25): the relative error, the mean over trajectories of ||E^j|| / ||U^j||
-  (Frobenius norms), shown in per cent: 1 % means the prediction is off by a hundredth of the field;
+  (Frobenius norms), shown here in per cent: 1 % means the prediction is off by a hundredth of the field
+  (the files hold it as a fraction, `rE_frac`: 0.01 there is 1 % here);
 - **maxE(j)**, eq. (23): the largest pointwise error |E^j| over all trajectories and pixels;
 - **mse(j)**, eq. (24): the mean over trajectories of ||E^j||^2 / p^2, the mean squared pixel error.
 
@@ -113,17 +125,17 @@ def _last_finite(values):
 
 def conclusion(metrics: dict) -> str:
     """The table in words: the models ranked by rE at the last step, with ratios to the best."""
-    J = len(next(iter(metrics.values()))["rE"])
-    final = {name: _last_finite(m["rE"]) for name, m in metrics.items()}
+    J = len(next(iter(metrics.values()))["rE_frac"])
+    final = {name: _last_finite(m["rE_frac"]) for name, m in metrics.items()}
     ranked = sorted((v, name) for name, v in final.items() if v is not None)
     diverged = [name for name, v in final.items() if v is None]
     if not ranked:
         return f"Every model diverged within {J} steps."
     best_value, best = ranked[0]
-    lines = [f"After j = {J} steps the most accurate model is `{best}` (rE = {100 * best_value:.3g} %)."]
+    lines = [f"After j = {J} steps the most accurate model is `{best}` (rE = {percent(best_value)})."]
     for value, name in ranked[1:]:
         ratio = value / best_value if best_value > 0 else math.inf
-        lines.append(f"`{name}` follows with rE = {100 * value:.3g} % ({ratio:.3g} times larger).")
+        lines.append(f"`{name}` follows with rE = {percent(value)} ({ratio:.3g} times larger).")
     if diverged:
         lines.append("Diverged (non-finite error): " + ", ".join(f"`{n}`" for n in diverged) + ".")
     learned = [name for name in final if name.startswith("learned") and final[name] is not None]

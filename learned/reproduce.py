@@ -185,7 +185,7 @@ def reproduce(
     from pixelpde.learned.device import pick_device
     from pixelpde.learned.evaluate import evaluate_runs
     from pixelpde.learned.io import load_run
-    from pixelpde.learned.report import write_evaluation, write_report
+    from pixelpde.learned.report import read_metrics, write_evaluation, write_report
     from pixelpde.learned.runfiles import CHECKPOINT, MODEL
     from pixelpde.learned.train import train, train_parallel
 
@@ -195,7 +195,7 @@ def reproduce(
     recorded = configuration(problem, quick, size, seed, configs)
     if _claim(out, recorded, force):
         echo(f"{str(out)!r} already holds this reproduction, finished: see {out / 'report.md'} (--force starts over)")
-        return json.loads((out / "metrics.json").read_text())
+        return read_metrics(out / "metrics.json")
     threshold = min_norm(problem, size.p)
     dt = size.dt(problem)
     timings = {}

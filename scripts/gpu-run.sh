@@ -101,9 +101,10 @@ wait
 $py - "$out" $problems <<'PY' > "$out/summary.md"
 import json, sys
 from pathlib import Path
+from pixelpde.learned.report import percent, read_metrics
 out, problems = Path(sys.argv[1]), sys.argv[2:]
 print(f"# gpu-run.sh results ({out})\n")
-print("| problem | model | rE(1) | rE(10) | rE(last) | maxE(last) | epochs | training s |")
+print("| problem | model | rE(1) % | rE(10) % | rE(last) % | maxE(last) | epochs | training s |")
 print("|---|---|---|---|---|---|---|---|")
 for problem in problems:
     d = out / problem
@@ -111,11 +112,11 @@ for problem in problems:
     if not metrics.exists():
         print(f"| {problem} | (no evaluation) | | | | | | |")
         continue
-    for name, m in json.loads(metrics.read_text()).items():
+    for name, m in read_metrics(metrics).items():
         run = {"learned": "random", "learned-constructive-init": "constructive"}.get(name)
         meta = json.loads((d / run / "model.json").read_text()) if run else {}
-        rE, maxE = m["rE"], m["maxE"]
-        print(f"| {problem} | {name} | {rE[0]:.3g} | {rE[min(9, len(rE) - 1)]:.3g} | {rE[-1]:.3g} | {maxE[-1]:.3g} | "
+        rE, maxE = m["rE_frac"], m["maxE"]
+        print(f"| {problem} | {name} | {percent(rE[0])} | {percent(rE[min(9, len(rE) - 1)])} | {percent(rE[-1])} | {maxE[-1]:.3g} | "
               f"{meta.get('epochs', '')} | {meta.get('train_seconds', 0):.0f} |")
 PY
 log "all done: $out/summary.md"

@@ -170,8 +170,10 @@ def _order_1d(weights, offsets, derivative: int) -> int | None:
 
 @functools.cache
 def derive_stencil(alpha: tuple[int, int], size: int = 3, order: int = 2) -> Stencil:
-    """The standard k x k stencil (k = ``size``, odd) for ``d^alpha u`` with
-    order of accuracy at least ``order``; see the module docstring."""
+    """The standard k x k stencil (k = ``size``, odd) for ``d^alpha u``, ``alpha = (a, b)`` the number of x and
+    y derivatives, with order of accuracy at least ``order``; returns a :class:`Stencil` (exact rational
+    ``weights`` for dx = 1, the order reached and the leading truncation error), a tensor product of 1-D
+    central stencils.  Raises :class:`~pixelpde.ground.errors.InputError` when the kernel cannot reach it."""
     alpha = tuple(int(a) for a in alpha)
     if len(alpha) != 2 or min(alpha) < 0:
         raise InputError(f"multi-index {alpha} must be two non-negative integers")

@@ -89,14 +89,14 @@ def figure(sizes, results, path) -> None:
     fig, ax = plt.subplots(figsize=(7.5, 4.8), constrained_layout=True)
     colours = {}
     for r in results:
-        rE = [v if v is not None and math.isfinite(v) and v > 0 else float("nan") for v in r["metrics"]["rE"]]
+        rE = [v if v is not None and math.isfinite(v) and v > 0 else float("nan") for v in r["metrics"]["rE_frac"]]
         name = _label(r)
         kw = {"color": colours[name]} if name in colours else {"label": name}
         line = ax.semilogy(range(1, len(rE) + 1), rE, "-" if r["run"]["labels"]["trained"] else ":", **kw)[0]
         colours.setdefault(name, line.get_color())
     ax.axhline(PAPER_RE40, color="k", lw=0.8, ls="--", label="paper's model, rE(40) at p = 100")
     ax.set_xlabel("steps j")
-    ax.set_ylabel("rE(j), eq. (25)")
+    ax.set_ylabel("rE(j), eq. (25) (fraction; 0.01 = 1 %)")
     ax.set_title(f"advection, Table 2, projected Euler x2, p = {sizes.p} (all seeds)")
     ax.legend(fontsize=8)
     save_figure(fig, path)

@@ -97,7 +97,7 @@ def figure(sizes, results, path) -> None:
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("parameters")
-        ax.set_ylabel(f"rE({J})")
+        ax.set_ylabel(f"rE({J}) (fraction; 0.01 = 1 %)")
         ax.set_title(problem)
         ax.legend(fontsize=8)
     save_figure(fig, path)

@@ -158,7 +158,7 @@ def figure(sizes, results, path) -> None:
         for ax, values in ((axes[0], [rE_at(r, J) for r in rs]), (axes[1], [r["final_loss"] for r in rs])):
             ax.plot(n, [float("nan") if v is None else v for v in values], "o-", label=problem)
     axes[0].axhline(0.01, color="grey", lw=0.8, ls=":", label="1 % (the paper's random-init aim)")
-    for ax, label in ((axes[0], f"rE({J}) on the test trajectories"), (axes[1], "final training loss")):
+    for ax, label in ((axes[0], f"rE({J}) on the test trajectories (fraction)"), (axes[1], "final training loss")):
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("training trajectories (one window each)")

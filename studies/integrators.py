@@ -70,18 +70,18 @@ def figure(sizes, results, path) -> None:
     plt = pyplot()
     fig, (a, b) = plt.subplots(1, 2, figsize=(13, 4.5), constrained_layout=True)
     for name, rs in _groups(results).items():
-        J = len(rs[0]["metrics"]["rE"])
-        mean = [_mean([r["metrics"]["rE"][j] for r in rs]) for j in range(J)]
+        J = len(rs[0]["metrics"]["rE_frac"])
+        mean = [_mean([r["metrics"]["rE_frac"][j] for r in rs]) for j in range(J)]
         a.semilogy(range(1, J + 1), mean, "--" if name.startswith("projected") else "-", marker=".", label=name)
         b.scatter([r["train_seconds"] for r in rs], [rE_at(r, J) for r in rs], label=name)
     a.set_xlabel("steps j")
-    a.set_ylabel("rE(j), mean over seeds")
+    a.set_ylabel("rE(j), mean over seeds (fraction)")
     a.set_title("heat, Table 3 network, 4 evaluations of F per step")
     a.legend(fontsize=8)
     b.set_xscale("log")
     b.set_yscale("log")
     b.set_xlabel("training time (s)")
-    b.set_ylabel(f"rE({sizes.steps})")
+    b.set_ylabel(f"rE({sizes.steps}) (fraction)")
     b.legend(fontsize=8)
     save_figure(fig, path)
 

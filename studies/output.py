@@ -1,35 +1,46 @@
-"""What a study writes: ``study.json``, ``results.csv``, ``figure.png`` and ``report.md`` (atomically)."""
+"""What a study writes: ``study.json``, ``results.csv``, ``figure.png`` and ``report.md`` (atomically).
+
+Relative errors are fractions in ``study.json`` and ``results.csv`` (columns ``rE_frac(j)``,
+``rE_frac_band{w}(J)``, ...: 0.01 means 1 %); ``report.md``'s table, for people, shows them in
+per cent: its headers read ``rE(j) %`` and its cells carry a ``%`` sign.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-import math
 from dataclasses import asdict
 from pathlib import Path
 
 from pixelpde.ground.atomic import atomic_path
+from pixelpde.learned.report import percent
 from pixelpde.studies.folder import FORMAT, VERSION
 
 AT = (1, 10, 40)
 
 
+#: Column-name prefix of a relative error held as a fraction; the report shows it as ``rE... %``.
+FRACTION = "rE_frac"
+
+
 def pct(x) -> str:
-    return "diverged" if x is None or not math.isfinite(x) else f"{100 * x:.4g} %"
+    """A fraction as per cent, four digits (``0.012345 -> '1.234 %'``)."""
+    return percent(x, 4)
 
 
 def rE_at(result: dict, j: int):
-    rE = result["metrics"]["rE"]
+    """rE(j) of a run's result as a fraction (the last j if the run has fewer steps)."""
+    rE = result["metrics"]["rE_frac"]
     return rE[min(j, len(rE)) - 1]
 
 
 def rows(results: list[dict], extra=None) -> list[dict]:
-    """One CSV row per run: labels, size, time, rE(1), rE(10), rE(J), maxE(J), mse(J), extras."""
+    """One CSV row per run: labels, size, time, rE_frac(1), rE_frac(10), rE_frac(J), maxE(J), mse(J), extras."""
     out = []
     for r in results:
         m = r["metrics"]
-        J = len(m["rE"])
+        J = len(m["rE_frac"])
         row = {
             "run": r["run"]["name"],
             **r["run"]["labels"],
@@ -38,7 +49,7 @@ def rows(results: list[dict], extra=None) -> list[dict]:
             "epochs": r["epochs"],
         }
         for j in sorted({min(j, J) for j in AT}):
-            row[f"rE({j})"] = m["rE"][j - 1]
+            row[f"rE_frac({j})"] = m["rE_frac"][j - 1]
         row[f"maxE({J})"] = m["maxE"][-1]
         row[f"mse({J})"] = m["mse"][-1]
         if extra:
@@ -83,17 +94,22 @@ def write_csv(path: Path, table: list[dict]) -> None:
 def markdown_table(table: list[dict]) -> str:
     if not table:
         return "(no runs)"
+    """The rows as a Markdown table for people: ``rE_frac...`` columns shown in per cent, headed ``rE... %``."""
     names = list(table[0])
-    lines = ["| " + " | ".join(names) + " |", "|" + "---|" * len(names)]
+    heads = [f"rE{k.removeprefix(FRACTION)} %" if k.startswith(FRACTION) else k for k in names]
+    lines = ["| " + " | ".join(heads) + " |", "|" + "---|" * len(names)]
     for row in table:
-        cells = []
-        for k in names:
-            v = row.get(k)
-            cells.append(
-                "" if v is None else pct(v) if k.startswith("rE(") else f"{v:.3g}" if isinstance(v, float) else str(v)
-            )
+        cells = [_cell(k, row.get(k)) for k in names]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def _cell(name: str, value) -> str:
+    if value is None:
+        return ""
+    if name.startswith(FRACTION):
+        return pct(value)
+    return f"{value:.3g}" if isinstance(value, float) else str(value)
 
 
 def pyplot():

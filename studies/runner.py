@@ -121,7 +121,8 @@ def _write_report(out: Path, module, name, size, sizes, runs, table, text, secon
         "",
         "## Results",
         "",
-        "rE(j) is eq. (25) on the test trajectories; maxE, mse are (23), (24) at the last step.",
+        "rE(j) is eq. (25) on the test trajectories, shown here in per cent (`study.json` and `results.csv` hold "
+        "it as a fraction, `rE_frac`); maxE, mse are (23), (24) at the last step.",
         "",
         markdown_table(table),
         "",

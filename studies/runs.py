@@ -57,7 +57,7 @@ def execute(
     it is not part of the fingerprint: the workers take the same steps as one process, to rounding."""
     from pixelpde.integrators import get_integrator
     from pixelpde.learned.config import DTYPES, TrainConfig
-    from pixelpde.learned.evaluate import Model, run_models
+    from pixelpde.learned.evaluate import Model, run_models, with_unit_keys
     from pixelpde.learned.train import build_model, train, train_parallel
 
     key = run.key()
@@ -67,7 +67,7 @@ def execute(
         saved = json.loads(result_path.read_text())
         if saved.get("key") == key:
             echo(f"  {run.name}: done before, read back")
-            return saved
+            return {**saved, "metrics": with_unit_keys(saved["metrics"])}  # also a result written with "rE"
     train_data = load_or_simulate(run.train_data, folder, progress)
     test_data = load_or_simulate(run.test_data, folder, progress)
     config = TrainConfig(**{**run.config, "name": run.name})

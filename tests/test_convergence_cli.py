@@ -194,3 +194,25 @@ def test_weights_contract(tmp_path, capsys, monkeypatch):
     assert code == 2
     assert "bc=" in one_line_error(err)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["adv.json", "adv.pt"]
+
+
+def test_a_lowered_expected_order_says_why_in_one_line(capsys):
+    """Dirichlet with 5 x 5 stencils: expected 1, not 4 (the documented zero-padding deviation), said once."""
+    argv = ["convergence", "--pde", "u_t = 0.1*(u_xx + u_yy)", "--bc", "dirichlet", "--vary", "dx"]
+    argv += ["--size", "5", "--order", "4", "--grid", "7", "--refinements", "1", "--T", "0.05", "--quiet"]
+    code, out, err = cli(argv, capsys)
+    assert code == 0, err
+    assert "expected: 1" in out
+    notes = [line for line in err.splitlines() if "not 4" in line]
+    assert len(notes) == 1
+    assert notes[0].startswith("note: expected order 1, not 4: zero padding with kernels wider than 3x3")
+    assert "deviation" in notes[0]
+
+
+def test_no_note_when_the_expected_order_is_the_stencils(capsys):
+    argv = ["convergence", *ADV, "--vary", "dx", "--grid", "8", "--refinements", "1", "--size", "5", "--order", "4"]
+    code, out, err = cli([*argv, "--quiet"], capsys)
+    assert code == 0, err
+    assert "expected: 4" in out
+    assert "zero padding" not in err
+    assert "field: Theorem 3.2 network" in out

@@ -93,6 +93,27 @@ def test_show_draws_a_png(fisher_file, tmp_path, capsys):
     assert "snapshots 0, 1, 2, 3, 4 of trajectory 2" in stdout
 
 
+def test_show_labels_every_axis_and_keeps_the_colour_bar_by_the_panels(fisher_file, tmp_path, capsys, monkeypatch):
+    import matplotlib.figure
+    import matplotlib.pyplot as plt
+
+    drawn = []
+    real_savefig = matplotlib.figure.Figure.savefig
+    monkeypatch.setattr(plt, "close", lambda fig=None: drawn.append(fig))  # keep the figure to inspect it
+    code, _, stderr = run_cli(["show", str(fisher_file), "--out", str(tmp_path / "fig.png")], capsys)
+    assert code == 0, stderr
+    fig = drawn[-1]
+    real_savefig(fig, tmp_path / "again.png")  # lay it out
+    *panels, bar = fig.axes
+    assert len(panels) == 5
+    for ax in panels:
+        assert ax.get_xlabel() == "x"
+        assert list(ax.get_xticks()) == [0.25, 0.5, 0.75]
+    assert panels[0].get_ylabel() == "y"
+    gap = bar.get_position().x0 - panels[-1].get_position().x1  # figure fraction
+    assert 0 <= gap < 0.03, gap
+
+
 @pytest.mark.parametrize(
     ("argv", "pattern"),
     [

@@ -63,7 +63,7 @@ def test_cli_train_evaluate_apply(heat_files, tmp_path, capsys):
     )
     metrics = json.loads((out / "metrics.json").read_text())
     assert set(metrics) == {"learned", "constructed", "constructed-5x5-order4"}
-    assert all(len(m[k]) == 6 for m in metrics.values() for k in ("maxE", "mse", "rE"))
+    assert all(len(m[k]) == 6 for m in metrics.values() for k in ("maxE", "mse", "rE_frac"))
     for name in ("errors.png", "figure1-learned.png", "evaluation.json", "metrics.csv"):
         assert (out / name).stat().st_size > 0
     U = tmp_path / "U.npy"
@@ -145,7 +145,7 @@ def test_reproduce_pipeline_end_to_end(tmp_path, monkeypatch):
     assert main(["reproduce", "fisher", "--quick", "--out", str(out), "--no-progress"]) == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert set(metrics) == {"learned", "learned-constructive-init", "constructed", "constructed-5x5-order4"}
-    assert all(len(m["rE"]) == 5 for m in metrics.values())
+    assert all(len(m["rE_frac"]) == 5 for m in metrics.values())
     report = (out / "report.md").read_text()
     assert "errors.png" in report
     assert "quick mode" in report

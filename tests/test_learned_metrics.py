@@ -12,7 +12,7 @@ from pixelpde.ground.errors import InputError
 from pixelpde.integrators import get_integrator
 from pixelpde.learned.data import Trajectories
 from pixelpde.learned.evaluate import Model, error_metrics, run_models
-from pixelpde.learned.report import write_metrics
+from pixelpde.learned.report import metrics_table, read_metrics, write_metrics
 
 pytestmark = pytest.mark.usefixtures("single_thread")
 
@@ -41,21 +41,42 @@ def test_metrics_23_to_25_by_hand():
     # (24) mean over samples of ||E||^2 / p^2, p^2 = 4
     assert m["mse"] == pytest.approx([(1 / 4 + 9 / 4) / 2, (1 / 4 + 4 / 4) / 2], rel=1e-15)
     # (25) mean over samples of ||E|| / ||U||
-    assert m["rE"] == pytest.approx([(1 / 1 + 3 / 4) / 2, (1 / 2 + 2 / 3) / 2], rel=1e-15)
+    assert m["rE_frac"] == pytest.approx([(1 / 1 + 3 / 4) / 2, (1 / 2 + 2 / 3) / 2], rel=1e-15)
 
 
 def test_metrics_files(tmp_path):
     pred, true = hand_case()
     m = error_metrics(pred, true)
-    write_metrics(tmp_path, {"learned": m, "bad": {"maxE": [math.inf, 1.0], "mse": [math.nan, 1.0], "rE": [1.0, 2.0]}})
+    write_metrics(
+        tmp_path, {"learned": m, "bad": {"maxE": [math.inf, 1.0], "mse": [math.nan, 1.0], "rE_frac": [1.0, 2.0]}}
+    )
     data = json.loads((tmp_path / "metrics.json").read_text())
     assert set(data) == {"learned", "bad"}
-    assert set(data["learned"]) == {"maxE", "mse", "rE"}
+    assert set(data["learned"]) == {"maxE", "mse", "rE_frac"}
     assert data["learned"]["maxE"] == [3.0, 2.0]
     assert data["bad"]["maxE"] == [None, 1.0]
     rows = (tmp_path / "metrics.csv").read_text().splitlines()
-    assert rows[0] == "model,j,maxE,mse,rE"
+    assert rows[0] == "model,j,maxE,mse,rE_frac"
     assert rows[1].startswith("learned,1,3.0,")
+
+
+def test_relative_error_is_a_fraction_named_as_one_and_a_percent_only_in_the_table(tmp_path):
+    pred, true = hand_case()
+    m = error_metrics(pred, true)
+    # 0.875 is 87.5 %: the data hold the fraction under a key that says so
+    assert m["rE_frac"][0] == pytest.approx(0.875, rel=1e-15)
+    write_metrics(tmp_path, {"learned": m})
+    table = metrics_table(read_metrics(tmp_path / "metrics.json"), at=(1, 2))
+    head, _, row = table.splitlines()
+    assert "| rE(1) % | rE(2) % |" in head
+    assert row.startswith("| learned | 87.5 % | 58.3 % |")
+
+
+def test_metrics_json_written_before_the_unit_key_still_reads(tmp_path):
+    old = {"learned": {"maxE": [3.0, 2.0], "mse": [0.5, 0.25], "rE": [0.875, 0.5833]}}
+    (tmp_path / "metrics.json").write_text(json.dumps(old))
+    back = read_metrics(tmp_path / "metrics.json")
+    assert back == {"learned": {"maxE": [3.0, 2.0], "mse": [0.5, 0.25], "rE_frac": [0.875, 0.5833]}}
 
 
 def numpy_heat_euler(U0, dt, dx, steps, substeps=3, alpha=0.01):
@@ -90,8 +111,8 @@ def test_constructed_network_has_zero_error_on_independent_data_of_its_scheme():
     data = fd_heat()
     models = constructed_models(data, get_integrator("euler", 3), data.dt)
     metrics, _ = run_models(models, data, steps=6)
-    assert max(metrics["constructed"]["rE"]) < 1e-14  # the constructed 3x3 network is that scheme
-    assert min(metrics["constructed-5x5-order4"]["rE"]) > 1e-6  # a different scheme
+    assert max(metrics["constructed"]["rE_frac"]) < 1e-14  # the constructed 3x3 network is that scheme
+    assert min(metrics["constructed-5x5-order4"]["rE_frac"]) > 1e-6  # a different scheme
 
 
 def test_evaluation_refuses_a_dt_mismatch():

@@ -103,8 +103,8 @@ def test_metrics_over_all_fields_and_per_field():
     pred = true.clone()
     pred[:, 1:, 1] += 0.1  # only v is wrong
     per = field_metrics(pred, true, ("u", "v"))
-    assert max(per["u"]["rE"]) == 0
-    assert min(per["v"]["rE"]) > 0
+    assert max(per["u"]["rE_frac"]) == 0
+    assert min(per["v"]["rE_frac"]) > 0
     total = error_metrics(pred, true)
     np.testing.assert_allclose(total["mse"], np.array(per["v"]["mse"]) / 2, rtol=1e-12)
     assert total["maxE"] == pytest.approx(per["v"]["maxE"], rel=1e-12)

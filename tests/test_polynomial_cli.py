@@ -117,3 +117,5 @@ def test_allen_cahn_convergence_cli(tmp_path, capsys):
     assert main([*argv, "--json", str(js), "--quiet"]) == 0
     study = json.loads(js.read_text())
     assert abs(study["fitted_order"] - 4) <= 0.05
+    assert "field: polynomial network (exact weights" in capsys.readouterr().out  # not "Theorem 3.2 network"
+    assert study["field"].startswith("polynomial network")

@@ -52,8 +52,8 @@ def test_tiny_study_writes_everything(tiny_structure):
     assert len(record["runs"]) == len(record["results"]) == 3  # advection: 2 integrators; heat: 1; one seed
     header, *rows = (out / "results.csv").read_text().strip().splitlines()
     assert len(rows) == 3
-    assert "rE(1)" in header
-    assert "norm_drift(J)" in header
+    assert "rE_frac(1)" in header.split(",")  # a fraction, the unit in the column name
+    assert "norm_drift_frac(J)" in header
     assert (out / "figure.png").read_bytes()[:4] == b"\x89PNG"
     report = (out / "report.md").read_text()
     assert "Findings" in report
@@ -77,6 +77,25 @@ def test_finished_runs_are_read_back_not_retrained(tiny_structure):
     run_study("structure", out, size="tiny", echo=lines.append)
     assert sum("read back" in line for line in lines) == 3
     assert {p: p.stat().st_mtime_ns for p in (out / "runs").rglob("*")} == before
+
+
+def test_runs_written_before_rE_named_its_unit_are_read_back(tiny_structure, tmp_path):
+    """result.json files of earlier versions hold the same fractions under "rE": read back, not retrained."""
+    import shutil
+
+    from pixelpde.studies.runner import run_study
+
+    out = tmp_path / "old"
+    shutil.copytree(tiny_structure[0], out)
+    for path in (out / "runs").glob("*/result.json"):
+        result = json.loads(path.read_text())
+        result["metrics"]["rE"] = result["metrics"].pop("rE_frac")
+        path.write_text(json.dumps(result))
+    lines = []
+    run_study("structure", out, size="tiny", echo=lines.append)
+    assert sum("read back" in line for line in lines) == 3
+    assert (out / "results.csv").read_text() == (tiny_structure[0] / "results.csv").read_text()
+    assert all("rE_frac" in r["metrics"] for r in json.loads((out / "study.json").read_text())["results"])
 
 
 def test_another_configuration_is_refused_and_nothing_overwritten(tiny_structure, capsys):
@@ -133,7 +152,7 @@ def test_every_study_runs_at_the_tiny_size(name, tmp_path, monkeypatch):
     record = json.loads((tmp_path / "study.json").read_text())
     assert record["status"] == "complete"
     assert len(summary["table"]) == len(record["runs"])
-    assert all(r["metrics"]["rE"][0] is not None for r in record["results"])
+    assert all(r["metrics"]["rE_frac"][0] is not None for r in record["results"])
     assert (tmp_path / "figure.png").stat().st_size > 0
     assert "Findings" in (tmp_path / "report.md").read_text()
     if name == "advection":  # the initialisation alone is evaluated untrained, next to the trained runs
@@ -155,3 +174,45 @@ def test_a_diverged_training_is_one_line_and_exit_3(tmp_path, capsys, monkeypatc
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1
     assert err[0].startswith("pixelpde: error: training diverged")
+
+
+def test_structure_figure_reads(monkeypatch):
+    """A colour per seed (drift) and per band width (heat), legends listing them once, and a drift of
+    exactly 0 drawn on the curve (a symmetric-log axis) instead of the gap log(0) leaves."""
+    import math
+
+    from pixelpde.studies import structure
+
+    def run(name, problem, integrator, seed, measures):
+        labels = {"problem": problem, "integrator": integrator, "seed": seed}
+        return {"run": {"name": name, "labels": labels}, "measures": measures}
+
+    results = []
+    for seed in range(3):
+        for integ, drift in (("projected-euler", [0.0, 1e-16, 0.0, 2e-16]), ("euler", [1e-3, 2e-3, 4e-3, 8e-3])):
+            results.append(run(f"adv-{integ}-{seed}", "advection", integ, seed, {"norm_drift": drift}))
+        bands = {str(w): {"band": [0.01 * w, 0.02 * w], "interior": [0.005, 0.01]} for w in (1, 2, 4)}
+        results.append(run(f"heat-{seed}", "heat", "euler", seed, {"boundary_band": bands}))
+    captured = {}
+    monkeypatch.setattr(structure, "save_figure", lambda fig, path: captured.setdefault("fig", fig))
+    structure.figure(None, results, "unused.png")
+    drift_ax, heat_ax = captured["fig"].axes
+    drift_lines = drift_ax.get_lines()
+    assert len(drift_lines) == 6
+    assert all(math.isfinite(y) for line in drift_lines for y in line.get_ydata())  # no gap at 0
+    assert drift_ax.get_yscale() == "symlog"
+    seed_colours = {line.get_color() for line in drift_lines}
+    assert len(seed_colours) == 3
+    assert [t.get_text() for t in drift_ax.get_legend().get_texts()] == [
+        "seed 0",
+        "seed 1",
+        "seed 2",
+        "projected Euler",
+        "Euler",
+    ]
+    heat_lines = heat_ax.get_lines()
+    assert len(heat_lines) == 3 * 3 * 2
+    assert len({line.get_color() for line in heat_lines}) == 3  # one per band width
+    assert len({line.get_marker() for line in heat_lines}) == 3  # one per seed
+    assert len(heat_ax.get_legend().get_texts()) == 3 + 2 + 3
+    assert "fraction" in heat_ax.get_ylabel()

@@ -99,7 +99,7 @@ def test_data_parallel_runs_end_where_one_process_ends(tiny_datasize, tmp_path):
     assert [json.loads(p.read_text())["workers"] for p in sorted((tmp_path / "runs").glob("*/model.json"))] == [2, 2]
     for a, b in zip(one, two):
         assert a["epochs"] == b["epochs"]
-        for x, y in zip(a["metrics"]["rE"], b["metrics"]["rE"]):
+        for x, y in zip(a["metrics"]["rE_frac"], b["metrics"]["rE_frac"]):
             assert abs(x - y) <= 1e-5 * abs(x)
 
 

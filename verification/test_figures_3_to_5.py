@@ -63,7 +63,7 @@ def final_errors(tmp_path_factory):
                     constructive=False,
                     echo=lambda *a: None,
                 )
-                out[problem, seed] = {name: m["rE"][-1] for name, m in metrics.items()}
+                out[problem, seed] = {name: m["rE_frac"][-1] for name, m in metrics.items()}
     finally:
         mp.undo()
     print(out)

@@ -1,4 +1,8 @@
-"""``pixelpde show FILE.h5 --traj I --out FIG.png``: a strip of snapshots of one trajectory."""
+"""``pixelpde show FILE.h5 --traj I --out FIG.png``: a strip of snapshots of one trajectory.
+
+Each panel is u(x, y) at one time, x to the right and y up (``U[h, k] = u(x_h, y_k)``), each pixel
+centred on its node; every panel has its x axis labelled and ticked, the first its y axis, and one
+colour bar beside the last panel serves them all (one colour scale for the strip)."""
 
 from __future__ import annotations
 
@@ -35,17 +39,20 @@ def run(args) -> None:
         t = ds.t
         frames = np.unique(np.linspace(0, ds.n_steps, min(args.snapshots, ds.n_steps + 1)).round().astype(int))
         x = ds.bc.nodes(ds.p)
+        half = float(ds.bc.spacing(ds.p)) / 2  # pixels centred on the nodes
         title = f"{ds.attrs['problem']}: {ds.pde} ({ds.bc}), trajectory {args.traj % ds.n_trajectories}"
     lo, hi = float(U[frames].min()), float(U[frames].max())
     fig, axes = plt.subplots(
-        1, len(frames), figsize=(2.2 * len(frames) + 1.2, 2.8), squeeze=False, layout="constrained"
+        1, len(frames), figsize=(2.0 * len(frames) + 1.0, 2.9), squeeze=False, layout="constrained"
     )
-    for ax, j in zip(axes[0], frames):
+    extent = (x[0] - half, x[-1] + half, x[0] - half, x[-1] + half)
+    ticks = (0.25, 0.5, 0.75)
+    for i, (ax, j) in enumerate(zip(axes[0], frames, strict=True)):
         # U[h, k] = u(x_h, y_k): x to the right, y up
         image = ax.imshow(
             U[j].T,
             origin="lower",
-            extent=(x[0], x[-1], x[0], x[-1]),
+            extent=extent,
             vmin=lo,
             vmax=hi,
             cmap="viridis",
@@ -53,10 +60,14 @@ def run(args) -> None:
             aspect="equal",
         )
         ax.set_title(f"t = {t[j]:.4g}", fontsize=9)
-        ax.set_xticks([])
-        ax.set_yticks([])
-    axes[0][0].set_ylabel("y")
-    fig.colorbar(image, ax=list(axes[0]), shrink=0.9)
+        ax.set_xticks(ticks)
+        ax.set_yticks(ticks)
+        ax.tick_params(labelsize=7, labelleft=i == 0)
+        ax.set_xlabel("x", fontsize=9)
+    axes[0][0].set_ylabel("y", fontsize=9)
+    bar = fig.colorbar(image, ax=list(axes[0]), shrink=0.85, pad=0.01, aspect=25)
+    bar.ax.tick_params(labelsize=7)
+    bar.set_label("u", fontsize=9)
     fig.suptitle(title, fontsize=9)
     with atomic_path(args.out) as tmp:
         fig.savefig(tmp, dpi=110)

@@ -300,7 +300,7 @@ def _kind(problem: str) -> str:
 
 def _field_metrics(out: Path, evaluation, test: Trajectories) -> dict:
     """Metrics (23)-(25) of every model on each field of a system, written to ``metrics-fields.json``
-    (``{model: {field: {"maxE": [...], "mse": [...], "rE": [...]}}}``, fractions); ``{}`` for a scalar PDE."""
+    (``{model: {field: {"maxE": [...], "mse": [...], "rE_frac": [...]}}}``, fractions); ``{}`` for a scalar PDE."""
     from pixelpde.learned.evaluate import field_metrics
 
     if test.channels == 1:
@@ -326,7 +326,7 @@ def _field_text(per_field: dict, steps: int) -> str:
         "|---|" + "---|" * len(fields),
     ]
     for name, by_field in per_field.items():
-        cells = [f"{100 * by_field[f]['rE'][-1]:.4g} %" for f in fields]
+        cells = [f"{100 * by_field[f]['rE_frac'][-1]:.4g} %" for f in fields]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

@@ -143,7 +143,7 @@ def test_reproduce_a_system_end_to_end(tmp_path, monkeypatch, problem="gray-scot
     }
     fields = json.loads((out / "metrics-fields.json").read_text())
     assert set(fields["constructed"]) == {"u", "v"}
-    assert len(fields["learned"]["v"]["rE"]) == 4
+    assert len(fields["learned"]["v"]["rE_frac"]) == 4
     report = (out / "report.md").read_text()
     assert "Per field" in report
     assert "spectral (ETDRK4)" in report

@@ -25,6 +25,7 @@ from pixelpde.ground.atomic import check_writable
 from pixelpde.ground.errors import InputError
 from pixelpde.ground.validate import (
     MAX_COUNT,
+    MAX_NODES_PER_AXIS,
     MAX_STEPS,
     MAX_SUBSTEPS,
     check_bytes,
@@ -97,11 +98,11 @@ class Plan:
 
     def initial_state(self, indices) -> tuple[np.ndarray, np.ndarray]:
         """Initial point values (b, C, q, ..., q) on the compute grid and the ic table rows of ``indices``."""
-        seqs = np.random.SeedSequence(self.seed).spawn(self.n)
         X = SpectralGrid(self.q, self.system.dim).mesh()
         states, rows = [], []
         for i in indices:
-            rng = np.random.default_rng(seqs[i])
+            # = SeedSequence(seed).spawn(n)[i], without building all n children for every batch
+            rng = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(int(i),)))
             if self.preset is None:
                 state, row = random_fourier(rng, X, self.system.channels), np.array([])
             else:
@@ -173,7 +174,7 @@ def plan(spec: SpectralSpec, before_work=None) -> Plan:
     p = check_grid_size(spec.p if spec.p is not None else p_default)
     refine = spec.refine if spec.refine is not None else (preset.refine if preset else 1)
     refine = check_int(refine, "refine", 1, MAX_REFINE)
-    check_int(p * refine, "spectral nodes per axis (p * refine)", MIN_NODES, 4096)
+    check_int(p * refine, "spectral nodes per axis (p * refine)", MIN_NODES, MAX_NODES_PER_AXIS)
     if spec.dt is None and preset is None:
         raise InputError("a system needs the time step dt (presets have a default)")
     dt = check_positive(spec.dt if spec.dt is not None else preset.dt, "dt", 1e6)

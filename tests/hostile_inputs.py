@@ -101,11 +101,11 @@ CASES = [
     ("convergence-T-long", [*CONV, "--T", "1000"], "node-steps"),
     ("convergence-T-longer", [*CONV, "--T", "100000"], "steps="),
     ("convergence-substeps-1e9", [*CONV, "--substeps", "1000000000"], "substeps="),
-    ("apply-sidecar-size-negative", ["apply", "--weights", "neg.pt", "--input", "U.npy", "--out", "F.npy"], "size=-1"),
+    ("apply-sidecar-size-negative", ["apply", "--weights", "neg.pt", "--input", "U.npy", "--out", "F.npy"], "field 'size'=-1"),
     (
         "apply-sidecar-size-huge",
         ["apply", "--weights", "huge.pt", "--input", "U.npy", "--out", "F.npy"],
-        "size=1000000000",
+        "field 'size'=1000000000",
     ),
     (
         "apply-sidecar-bc-edited",

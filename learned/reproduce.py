@@ -183,7 +183,12 @@ def reproduce(
     recorded = configuration(problem, quick, size, seed, configs)
     if _claim(out, recorded, force):
         echo(f"{str(out)!r} already holds this reproduction, finished: see {out / 'report.md'} (--force starts over)")
-        return json.loads((out / "metrics.json").read_text())
+        from pixelpde.ground.schema import Field, check_value, read_json
+
+        metrics = out / "metrics.json"
+        curve = Field("list", item=Field("float", nullable=True), max_len=10**6 + 1)
+        table = Field("map", item=Field("map", item=curve, max_len=16), max_len=64)
+        return check_value(read_json(metrics, "metrics"), table, f"metrics {str(metrics)!r}", "metrics")
     threshold = min_norm(problem, size.p)
     dt = size.dt(problem)
     timings = {}

@@ -26,11 +26,14 @@ the reader checks it, e.g. tensors).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import numbers
 import re
 from dataclasses import dataclass
 from fractions import Fraction
+from pathlib import Path
 
 from pixelpde.ground.errors import InputError
 
@@ -189,4 +192,58 @@ def check_record(record, schema: dict, where: str, extra: bool = False, prefix: 
     return out
 
 
-__all__ = ["MAX_ITEMS", "MAX_STRING", "Field", "check_record", "check_value"]
+#: Largest JSON record read back (results and manifests are small; a 1 GB "result" is not ours).
+MAX_JSON_BYTES = 64 << 20
+#: The key under which :func:`seal` stores a record's own SHA-256.
+SEAL = "content_sha256"
+
+
+def canonical_digest(record: dict, key: str = SEAL) -> str:
+    """SHA-256 of ``record``'s canonical JSON (keys sorted, compact, ASCII), every field but ``key``."""
+    body = {k: v for k, v in record.items() if k != key}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=True)
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
+def seal(record: dict, key: str = SEAL) -> dict:
+    """``record`` with its own content hash under ``key`` (for accidents, not an adversary: no key)."""
+    return {**{k: v for k, v in record.items() if k != key}, key: canonical_digest(record, key)}
+
+
+def read_json(path, what: str = "file", max_bytes: int = MAX_JSON_BYTES):
+    """The JSON value in ``path``, its size bounded before reading; one line if it is not JSON."""
+    path = Path(path)
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise InputError(f"{what} {str(path)!r} is {size} bytes, more than {max_bytes}: not one pixelpde wrote")
+    try:
+        return json.loads(path.read_bytes().decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise InputError(f"{what} {str(path)!r} is not valid JSON (corrupt or edited?)") from None
+
+
+def check_sealed(record, schema: dict, where: str, extra: bool = False, key: str = SEAL) -> dict:
+    """:func:`check_record`, then the content hash :func:`seal` wrote: one line if it differs."""
+    record = check_record(record, {**schema, key: Field("hex")}, where, extra=extra)
+    try:
+        intact = record[key] == canonical_digest(record, key)
+    except (TypeError, ValueError):
+        intact = False
+    if not intact:
+        raise InputError(f"{where} was changed after it was written (its content hash differs)")
+    return record
+
+
+__all__ = [
+    "MAX_ITEMS",
+    "MAX_JSON_BYTES",
+    "MAX_STRING",
+    "SEAL",
+    "Field",
+    "canonical_digest",
+    "check_record",
+    "check_sealed",
+    "check_value",
+    "read_json",
+    "seal",
+]

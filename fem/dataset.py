@@ -36,7 +36,7 @@ import numpy as np
 from pixelpde.fem.problems import get_problem
 from pixelpde.ground.atomic import atomic_path
 from pixelpde.ground.errors import InputError
-from pixelpde.ground.validate import check_int
+from pixelpde.ground.validate import MAX_COUNT, MAX_NODES_PER_AXIS, MAX_STEPS, check_int, check_memory
 from pixelpde.stencils.boundary import BoundaryCondition
 
 #: Version of the file layout described in this module's docstring.
@@ -45,6 +45,16 @@ FORMAT_VERSION = 1
 REQUIRED_ATTRS = ("problem", "pde", "bc", "dt", "dx", "p", "seed", "generator", "version")
 #: Chunk cache per open file (several trajectories of 4 MB at p = 100, M = 50).
 CHUNK_CACHE_BYTES = 64 * 2**20
+#: Element types ``U`` may have (the writer's choices).
+DTYPES = ("float64", "float32")
+#: The axes of ``U`` and each one's bounds, in order; a trajectory is one chunk (every axis but the
+#: first).  A coupled system's channel axis C goes between ``snapshots`` and ``x`` (a row here).
+U_AXES = (
+    ("trajectories", 1, MAX_COUNT),
+    ("snapshots", 2, MAX_STEPS + 1),
+    ("x", 3, MAX_NODES_PER_AXIS),
+    ("y", 3, MAX_NODES_PER_AXIS),
+)
 
 
 @dataclass
@@ -181,6 +191,13 @@ class Dataset:
             if ds is None:
                 raise InputError(f"{str(path)!r} has no dataset 'U': not a pixelpde dataset")
             ds._validate()
+        except InputError:
+            f.close()
+            raise
+        except (OSError, RuntimeError, KeyError, ValueError, TypeError, AttributeError) as exc:
+            f.close()  # h5py's reading of a damaged header or attribute raises any of these
+            reason = " ".join(str(exc).split())[:200]
+            raise InputError(f"{str(path)!r} is not a readable pixelpde dataset (corrupt?): {reason}") from None
         except BaseException:
             f.close()
             raise
@@ -230,6 +247,7 @@ class Dataset:
         U = self._U
         if U.ndim != 4 or U.shape[2:] != (p, p) or U.dtype.kind != "f":
             self._fail(f"U has shape {U.shape} and dtype {U.dtype}; expected float (N, M+1, {p}, {p})")
+        self._check_layout(U)
         if "t" not in self._file or "ic" not in self._file:
             self._fail("missing dataset 't' or 'ic' (incomplete write)")
         t = self._file["t"][...]
@@ -239,6 +257,25 @@ class Dataset:
             self._fail(f"ic has shape {self._file['ic'].shape}; expected ({U.shape[0]}, {len(problem.ic_columns)})")
         self.problem = problem
         self.params = params
+
+    def _check_layout(self, U) -> None:
+        """Dimensions, dtype, chunking and stored bytes of ``U`` against the limits, before any read."""
+        if U.dtype.name not in DTYPES:
+            self._fail(f"U has dtype {U.dtype}; expected {' or '.join(DTYPES)}")
+        for (axis, low, high), length in zip(U_AXES, U.shape, strict=True):
+            if not low <= length <= high:
+                self._fail(f"U declares {length} {axis}; expected {low}..{high}")
+        one = (1, *U.shape[1:])
+        if U.chunks != one:
+            self._fail(f"U is stored in chunks {U.chunks}; expected one trajectory per chunk {one}")
+        check_memory(math.prod(one) * U.dtype.itemsize, f"{str(self.path)!r}: one trajectory")
+        declared = math.prod(U.shape) * U.dtype.itemsize
+        stored = U.id.get_storage_size()
+        if stored < declared:  # chunks never written read as zeros: refuse, do not invent data
+            self._fail(
+                f"U declares {U.shape[0]} trajectories ({declared} bytes) but stores {stored} bytes "
+                "(unwritten chunks: incomplete or edited file)"
+            )
 
     # -- context manager -------------------------------------------------------------------
     def close(self) -> None:

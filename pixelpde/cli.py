@@ -17,7 +17,7 @@ import importlib
 import sys
 
 from pixelpde import __version__
-from pixelpde.ground import atomic, interrupt
+from pixelpde.ground import atomic, interrupt, validate
 from pixelpde.ground.errors import InputError, TrainingDiverged
 
 #: Subcommand modules, in the order ``pixelpde --help`` lists them.
@@ -78,6 +78,7 @@ def _run(argv) -> int:
     except SystemExit as exc:  # --help, --version, or a bad option (one line, exit 2)
         return int(exc.code or 0) if not isinstance(exc.code, str) else 2
     try:
+        validate.check_float_flags(args)  # every real flag in its documented range, before any work
         result = args.func(args)
     except InputError as exc:
         return _fail(str(exc))

@@ -101,7 +101,11 @@ CASES = [
     ("convergence-T-long", [*CONV, "--T", "1000"], "node-steps"),
     ("convergence-T-longer", [*CONV, "--T", "100000"], "steps="),
     ("convergence-substeps-1e9", [*CONV, "--substeps", "1000000000"], "substeps="),
-    ("apply-sidecar-size-negative", ["apply", "--weights", "neg.pt", "--input", "U.npy", "--out", "F.npy"], "field 'size'=-1"),
+    (
+        "apply-sidecar-size-negative",
+        ["apply", "--weights", "neg.pt", "--input", "U.npy", "--out", "F.npy"],
+        "field 'size'=-1",
+    ),
     (
         "apply-sidecar-size-huge",
         ["apply", "--weights", "huge.pt", "--input", "U.npy", "--out", "F.npy"],
@@ -151,6 +155,55 @@ CASES = [
         "--steps=",
     ),
     ("threads-0", ["evaluate", "run", "--data", "small.h5", "--out", "ev", "--threads", "0"], "--threads=0"),
+]
+
+LONG_LITERAL = "1." + "3" * 299
+TRAIN = ["train", "heat", "--data", "small.h5", "--no-progress"]
+EVALUATE = ["evaluate", "run", "--out", "ev", "--no-progress"]
+#: Issue 21 (second pass): files the project wrote, sizes derived before bounded, float flags.
+CASES += [
+    # sizes bounded before the work they size
+    ("stencil-derivative-order-200", ["stencil", "u_" + "x" * 200], "derivative of order 200"),
+    ("stencil-derivative-order-11", ["stencil", "u_" + "x" * 11], "order 11 in one axis"),
+    ("weights-derivative-order-1990", [*WEIGHTS, "--pde", "u_" + "x" * 1990], "unknown symbol"),
+    ("pde-long-literal-to-the-16", [*WEIGHTS, "--pde", f"({LONG_LITERAL})**16*u"], "1000 digits"),
+    ("pde-expansion-underflow", [*WEIGHTS, "--pde", "1e-200*u*(1e-200*u_x + 1)"], "coefficient of its expansion"),
+    ("pde-expansion-overflow", [*WEIGHTS, "--pde", "1e200*u*(1e200*u_x + 1)"], "coefficient of its expansion"),
+    ("convergence-T-subnormal", [*CONV, "--T", "5e-324"], "--T=5e-324"),
+    ("simulate-dt-subnormal", [*SIM, "--n", "1", "--steps", "1", "--dt", "5e-324", "--out", "d.h5"], "--dt="),
+    ("simulate-b-huge", [*SIM, "--n", "1", "--steps", "1", "--b", "1e300", "1", "--out", "d.h5"], "--b="),
+    (
+        "simulate-tol-huge",
+        ["simulate", "fisher", "--n", "1", "--steps", "1", "--seed", "0", "--tol", "1e300", "--out", "d.h5"],
+        "--tol=",
+    ),
+    ("train-lr-huge", [*TRAIN, "--out", "t", "--lr", "1e300"], "--lr="),
+    (
+        "study-seeds-million",
+        ["study", "capacity", "--size", "tiny", "--seeds", "1000000", "--out", "st"],
+        "seeds=1000000",
+    ),
+    ("study-threads-negative", ["study", "capacity", "--size", "tiny", "--threads=-3", "--out", "st"], "--threads=-3"),
+    # checkpoints
+    ("resume-flipped-bit", [*TRAIN, "--out", "flipped", "--resume"], "CRC-32"),
+    ("resume-position-edited", [*TRAIN, "--out", "position", "--resume"], "field 'position'"),
+    ("resume-config-a-list", [*TRAIN, "--out", "configlist", "--resume"], "field 'config'"),
+    ("resume-config-unknown-key", [*TRAIN, "--out", "configkey", "--resume"], "config.colour"),
+    ("resume-optimizer-missing", [*TRAIN, "--out", "noopt", "--resume"], "field 'optimizer' is missing"),
+    ("resume-log-an-int", [*TRAIN, "--out", "logint", "--resume"], "field 'log'"),
+    ("resume-weights-edited", [*TRAIN, "--out", "nudged", "--resume"], "content hash differs"),
+    # weights and run sidecars (checksums recomputed: a deliberate edit)
+    (
+        "apply-branches-1e9",
+        ["apply", "--weights", "branches.pt", "--input", "U.npy", "--out", "F.npy"],
+        "structure.branches.3",
+    ),
+    ("evaluate-run-dt-abc", ["evaluate", "dtabc", "--data", "small.h5", "--out", "ev"], "field 'dt'"),
+    ("evaluate-run-dx-abc", ["evaluate", "dxabc", "--data", "small.h5", "--out", "ev"], "field 'dx'"),
+    # datasets
+    ("evaluate-nan-in-test-data", [*EVALUATE, "--data", "nan.h5"], "holds NaN or Inf"),
+    ("train-a-million-unwritten", [*TRAIN, "--out", "t", "--data", "million.h5"], "unwritten chunks"),
+    ("train-zero-trajectories", [*TRAIN, "--out", "t", "--data", "empty.h5"], "declares 0 trajectories"),
 ]
 
 
@@ -255,6 +308,18 @@ def make_fixtures(d: Path) -> None:
     torch.save(state, buffer)
     _forge(d / "nan.pt", buffer.getvalue(), w)
     _forge(d / "evil.pt", pickle.dumps({"A1": _Evil()}), w)
+    _checkpoint_fixtures(d)
+    with contextlib.redirect_stdout(io.StringIO()):
+        os.chdir(d)
+        try:
+            assert main(["weights", "--pde", "u - u**3", "--bc", "periodic", "--dx", "1/16", "--out", "ac.pt"]) == 0
+        finally:
+            os.chdir(here)
+    _rewrite_sidecar(d / "ac.pt", d / "branches.pt", lambda m: m["structure"]["branches"].update({"3": 10**9}), True)
+    for name, change in (("dtabc", lambda m: m.update(dt="abc")), ("dxabc", lambda m: m.update(dx="abc"))):
+        shutil.copytree(d / "run", d / name)
+        _rewrite_sidecar(d / "run" / "model.pt", d / name / "model.pt", change, protect=True)
+    _dataset_fixtures(d)
     shutil.copytree(d / "run", d / "hugerun")
     _rewrite_sidecar(
         d / "run" / "model.pt",
@@ -262,6 +327,60 @@ def make_fixtures(d: Path) -> None:
         lambda m: m["arch"].update(relu="1-200000-200000-1"),
         protect=True,
     )
+
+
+def _checkpoint_fixtures(d: Path) -> None:
+    """Copies of ``run`` whose checkpoint is damaged or edited (content hash recomputed where noted)."""
+    import zipfile
+
+    import torch
+
+    from pixelpde.learned.runfiles import content_digest
+
+    source = d / "run" / "checkpoint.pt"
+
+    def edited(name, change, rehash=True):
+        (d / name).mkdir()
+        state = torch.load(source, weights_only=True)
+        change(state)
+        if rehash:
+            state["content_sha256"] = content_digest(state)
+        torch.save(state, d / name / "checkpoint.pt")
+
+    edited("position", lambda s: s.update(position=[0, 0]))  # a finished run (log of 1 epoch) set back
+    edited("configlist", lambda s: s.update(config=[1, 2]))
+    edited("configkey", lambda s: s["config"].update(colour="red"))
+    edited("noopt", lambda s: s.pop("optimizer"))
+    edited("logint", lambda s: s.update(log=3))
+    edited("nudged", lambda s: next(iter(s["model"].values())).add_(1e-3), rehash=False)
+    (d / "flipped").mkdir()
+    blob = bytearray(source.read_bytes())
+    with zipfile.ZipFile(source) as archive:
+        info = max(archive.infolist(), key=lambda i: i.file_size)
+    blob[info.header_offset + 30 + len(info.filename.encode()) + len(info.extra) + info.file_size // 2] ^= 0x10
+    (d / "flipped" / "checkpoint.pt").write_bytes(bytes(blob))
+
+
+def _dataset_fixtures(d: Path) -> None:
+    """Copies of ``small.h5``: one NaN; a million trajectories declared, none written; none at all."""
+    import h5py
+    import numpy as np
+
+    with h5py.File(d / "small.h5", "r") as f:
+        U, t, ic, columns, attrs = f["U"][...], f["t"][...], f["ic"][...], f["ic"].attrs["columns"], dict(f.attrs)
+    for name, n, data in (("nan.h5", U.shape[0], U.copy()), ("million.h5", 10**6, None), ("empty.h5", 0, None)):
+        if data is not None:
+            data[1, 4, 2, 3] = np.nan
+        with h5py.File(d / name, "w") as g:
+            g.create_dataset(
+                "U", shape=(n, *U.shape[1:]), dtype=U.dtype, chunks=(1, *U.shape[1:]), maxshape=(None, *U.shape[1:])
+            )
+            if data is not None:
+                g["U"][...] = data
+            g.create_dataset("t", data=t)
+            g.create_dataset("ic", data=np.resize(ic, (n, ic.shape[1])) if n <= ic.shape[0] else np.zeros((0, 1)))
+            g["ic"].attrs["columns"] = columns
+            g.attrs.update(attrs)
 
 
 def measure(scratch: Path) -> list[dict]:

@@ -35,9 +35,9 @@ def run(args) -> None:
     from pixelpde.studies.runner import run_study
 
     nproc = 1 if args.nproc is None else parse_nproc(args.nproc)
+    apply_runtime_options(args)  # --threads and --device checked before torch is touched
     threads = args.threads or 1  # studies train small grids; one thread (per worker) is faster on a shared CPU
     torch.set_num_threads(threads)
-    apply_runtime_options(args)
     summary = run_study(
         args.name,
         args.out,

@@ -25,6 +25,7 @@ mislabelled files with a one-line :class:`~pixelpde.ground.errors.InputError`.
 from __future__ import annotations
 
 import contextlib
+import errno
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -83,11 +84,46 @@ def _from_attr(value):
     return value
 
 
+#: Bytes an HDF5 dataset file takes beyond its snapshots: headers, attributes, ``t``, ``ic``, B-tree.
+HDF5_OVERHEAD_BYTES = 256 * 1024
+#: Set once HDF5 has met a full disk in this process: the library is left in a state in which its
+#: exit handlers crash (a segfault after the one-line error), so the CLI then ends with ``os._exit``.
+HDF5_FAILED = False
+_KEPT: list = []
+
+
+def dataset_bytes(n: int, steps: int, p: int, itemsize: int = 8) -> int:
+    """Bytes on disk of a dataset of ``n`` trajectories of ``steps + 1`` snapshots of p x p (an upper bound:
+    the snapshots, a Fletcher-32 checksum per chunk, the ``ic`` rows and :data:`HDF5_OVERHEAD_BYTES`)."""
+    return n * ((steps + 1) * p * p * itemsize + 4 + 64) + 16 * (steps + 1) + HDF5_OVERHEAD_BYTES
+
+
+def check_room(nbytes: int, directory) -> None:
+    """A :class:`~pixelpde.ground.atomic.DiskFull` before HDF5 would meet a full disk (or the file-size
+    limit) writing ``nbytes`` more into ``directory`` (HDF5 cannot recover from it in-process)."""
+    import shutil
+
+    from pixelpde.ground.atomic import DiskFull
+    from pixelpde.ground.validate import file_size_limit
+
+    free = shutil.disk_usage(directory).free
+    if nbytes > free or nbytes > file_size_limit():
+        raise DiskFull(
+            errno.ENOSPC,
+            f"no space left on the device or over the file-size limit for the dataset in {str(directory)!r} "
+            f"({nbytes} more bytes needed, {free} free); nothing was written",
+        )
+
+
 class DatasetWriter:
-    """The open temporary file of :func:`dataset_writer`: fill ``U``, then :meth:`finish`."""
+    """The open temporary file of :func:`dataset_writer`: fill ``U``, then :meth:`finish`.  Before each
+    trajectory the room for the rest of the file is checked (:func:`check_room`), so a disk that fills
+    while the dataset is written stops it with one line, before HDF5 meets the full disk."""
 
     def __init__(self, f, n: int, steps: int, p: int, dtype):
         self.file = f
+        self.directory = Path(f.filename).parent
+        self.shape = (steps, p, np.dtype(dtype).itemsize)
         self.n = n
         self.U = f.create_dataset(
             "U",
@@ -103,6 +139,8 @@ class DatasetWriter:
         """Trajectories ``start .. start + len(block) - 1``, one HDF5 chunk (trajectory) per call,
         so an interrupt waits for one chunk, never for a whole batch."""
         for i, trajectory in enumerate(block):
+            done = Path(self.file.filename).stat().st_size
+            check_room(max(0, dataset_bytes(self.n, *self.shape) - done), self.directory)
             self.U[start + i] = trajectory
 
     def finish(self, t: np.ndarray, ic: np.ndarray, ic_columns, attrs: dict) -> None:
@@ -119,6 +157,16 @@ def h5_string():
     import h5py
 
     return h5py.string_dtype()
+
+
+def check_space_gone(tmp) -> bool:
+    """Whether the device of ``tmp`` is (nearly) full now: an HDF5 error then was a full disk."""
+    import shutil
+
+    try:
+        return shutil.disk_usage(Path(tmp).parent).free < (1 << 20)
+    except OSError:  # pragma: no cover
+        return False
 
 
 #: File name endings of HDF5 datasets.
@@ -142,11 +190,23 @@ def dataset_writer(path, n: int, steps: int, p: int, dtype=np.float64) -> Iterat
     dtype = np.dtype(dtype)
     if dtype not in (np.dtype(np.float64), np.dtype(np.float32)):
         raise InputError(f"dataset dtype must be float64 or float32, got {dtype}")
-    with atomic_path(path) as tmp, h5py.File(tmp, "w", libver=("earliest", "v110")) as f:
-        writer = DatasetWriter(f, n, steps, p, dtype)
-        yield writer
-        if not writer.finished:
-            raise RuntimeError("dataset_writer closed before finish(): refusing to publish an incomplete file")
+    global HDF5_FAILED
+    from pixelpde.ground.atomic import disk_full
+
+    with atomic_path(path) as tmp:
+        f = writer = None
+        try:
+            with h5py.File(tmp, "w", libver=("earliest", "v110")) as f:
+                writer = DatasetWriter(f, n, steps, p, dtype)
+                yield writer
+                if not writer.finished:
+                    raise RuntimeError("dataset_writer closed before finish(): refusing to publish an incomplete file")
+                f.flush()  # a full disk shows here, in ordinary code, not in a finaliser at close
+        except (OSError, RuntimeError) as exc:
+            if disk_full(exc) or check_space_gone(tmp):
+                HDF5_FAILED = True
+                _KEPT.append((f, writer))  # never finalised: their finalisers would crash HDF5 before os._exit
+            raise
 
 
 def write_dataset(path, sim: Simulation, dtype=None) -> Path:

@@ -7,6 +7,12 @@ is atomic on POSIX within one file system).  After an interrupt
 (:mod:`pixelpde.ground.interrupt`) nothing is published, and the temporary
 file is removed while further signals wait.
 
+A write that fails because the disk is full or the file is larger than the
+process may write (``ENOSPC``, ``EFBIG``, ``EDQUOT``, whichever library met it
+first: the OS, NumPy, h5py, torch's zip writer) is re-raised as one
+:class:`DiskFull` (an :class:`OSError`; the CLI prints it in one line and exits
+with 2), after the temporary file is removed: nothing is left.
+
 Directories created on the way are recorded; :func:`remove_created_dirs`
 (called by the CLI when a command fails) removes those still empty, so a
 failed command leaves no empty folder it made.
@@ -15,6 +21,7 @@ failed command leaves no empty folder it made.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Iterator
@@ -89,6 +96,59 @@ def check_distinct(output, inputs, what: str = "output") -> None:
             raise InputError(f"{what} {str(out)!r} is also an input ({str(item)!r}); choose another name")
 
 
+#: errno values that mean "the disk (or this process's file-size or quota limit) is full".
+FULL_ERRNOS = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+#: How libraries that wrap the OS error report it in their messages (h5py, torch's zip writer).
+_FULL_TEXT = ("no space left on device", "file too large", "disk quota exceeded", "errno = 28", "errno = 27")
+
+
+class DiskFull(OSError):
+    """A write failed for lack of space (or a file-size limit); nothing was published."""
+
+
+def disk_full(exc: BaseException | None) -> bool:
+    """Whether ``exc`` (or an exception it was raised from) is a full disk, file-size or quota error."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, OSError) and exc.errno in FULL_ERRNOS:
+            return True
+        if isinstance(exc, (OSError, RuntimeError)) and any(t in str(exc).lower() for t in _FULL_TEXT):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
+#: Free bytes below which a failed write is taken for a full disk (torch's zip writer reports one
+#: only as "unexpected pos" / "iostream error", without the errno).
+NEARLY_FULL_BYTES = 1 << 20
+
+
+def _no_room(exc: BaseException, tmp: Path | None) -> bool:
+    """A write error (OSError, RuntimeError) while the temporary file sits at the file-size limit or on
+    a device with (almost) no space left: a library that lost the errno met a full disk."""
+    import shutil
+
+    from pixelpde.ground.validate import file_size_limit
+
+    if tmp is None or not isinstance(exc, (OSError, RuntimeError)):
+        return False
+    try:
+        size = tmp.stat().st_size
+        free = shutil.disk_usage(tmp.parent).free
+    except OSError:
+        return False
+    return size >= file_size_limit() or free < NEARLY_FULL_BYTES
+
+
+def _free(path: Path) -> str:
+    import shutil
+
+    try:
+        return f"{shutil.disk_usage(path.parent).free} bytes free"
+    except OSError:  # pragma: no cover
+        return "free space unknown"
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -115,8 +175,15 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
             interrupt.check()  # an interrupt that arrived while writing: publish nothing
             os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file ordinary permissions
             os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
+        full = not isinstance(exc, (DiskFull, KeyboardInterrupt)) and (disk_full(exc) or _no_room(exc, tmp))
         if tmp is not None:
             with interrupt.held(), contextlib.suppress(FileNotFoundError):
                 tmp.unlink()
+        if full:
+            raise DiskFull(
+                errno.ENOSPC,
+                f"no space left on the device or over the file-size limit while writing {str(path)!r} "
+                f"({_free(path)}); nothing was written",
+            ) from None
         raise

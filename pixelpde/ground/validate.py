@@ -216,6 +216,20 @@ def check_bytes(nbytes: int, what: str, directory) -> None:
         return
     if nbytes > free:
         raise InputError(f"{what} needs {_size(nbytes)} but {str(directory)!r} has {_size(free)} free")
+    limit = file_size_limit()
+    if nbytes > limit:
+        raise InputError(f"{what} needs {_size(nbytes)} but this process may write files of at most {_size(limit)}")
+
+
+def file_size_limit() -> int:
+    """The largest file this process may write (``RLIMIT_FSIZE``; unlimited: 2**62)."""
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    except (ImportError, OSError, ValueError):  # pragma: no cover - not POSIX
+        return 2**62
+    return 2**62 if soft == resource.RLIM_INFINITY else int(soft)
 
 
 def available_memory() -> int:

@@ -38,6 +38,7 @@ from datetime import timedelta
 import torch
 import torch.distributed as dist
 
+from pixelpde.ground import interrupt
 from pixelpde.ground.errors import InputError
 from pixelpde.ground.validate import MAX_WORKERS, check_int
 
@@ -163,7 +164,10 @@ def _entry(local_rank: int, nproc: int, port: int, threads: int, target, args, q
     torch.set_num_threads(threads)
     code, message = 0, None
     try:
-        code = int(target(args) or 0)
+        with interrupt.handle_signals():  # SIGTERM from the parent: unwind (temporary files removed), publish nothing
+            code = int(target(args) or 0)
+    except KeyboardInterrupt as exc:
+        code, message = interrupt.exit_code(exc), f"worker {local_rank} {exc}"
     except InputError as exc:
         code, message = 2, str(exc)
     except TrainingDiverged as exc:
@@ -177,6 +181,28 @@ def _entry(local_rank: int, nproc: int, port: int, threads: int, target, args, q
     finish(success=code == 0)
     if code:
         sys.exit(code)
+
+
+#: How often the parent looks at its workers, and how long a worker has to unwind after SIGTERM
+#: (a worker waiting in a collective for a peer that already stopped never gets there: SIGKILL).
+JOIN_POLL_S = 0.2
+STOP_GRACE_S = 1.0
+
+
+def stop_workers(processes, grace: float = STOP_GRACE_S) -> None:
+    """SIGTERM to every live worker; after ``grace`` seconds SIGKILL to those left; reap all (no orphans)."""
+    import time
+
+    for p in processes:
+        if p.is_alive():
+            p.terminate()
+    deadline = time.monotonic() + grace
+    for p in processes:
+        p.join(max(0.0, deadline - time.monotonic()))
+    for p in processes:
+        if p.is_alive():
+            p.kill()
+        p.join()
 
 
 def launch(nproc: int, target, args, threads: int | None = None) -> tuple[int, str | None]:
@@ -193,21 +219,28 @@ def launch(nproc: int, target, args, threads: int | None = None) -> tuple[int, s
     ctx = mp.get_context("spawn")
     queue = ctx.SimpleQueue()
     failure = None
+    context = mp.start_processes(
+        _entry,
+        args=(nproc, _free_port(), threads, target, args, queue),
+        nprocs=nproc,
+        join=False,
+        start_method="spawn",
+    )
     try:
-        mp.start_processes(
-            _entry,
-            args=(nproc, _free_port(), threads, target, args, queue),
-            nprocs=nproc,
-            join=True,
-            start_method="spawn",
-        )
+        while not context.join(timeout=JOIN_POLL_S):
+            pass
     except mp.ProcessExitedException as exc:
         failure = exc
     except mp.ProcessRaisedException as exc:  # pragma: no cover - _entry catches everything
         failure = exc
+    except BaseException:  # SIGINT/SIGTERM to this process (pixelpde.ground.interrupt): stop every worker first
+        with interrupt.held():
+            stop_workers(context.processes)
+        raise
     outcomes = []
     while not queue.empty():
         outcomes.append(queue.get())
+    queue.close()
     outcomes.sort()
     for code in (3, 2):  # divergence first: it is what stopped the others
         for rank, c, message in outcomes:

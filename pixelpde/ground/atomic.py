@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -147,6 +148,22 @@ def _free(path: Path) -> str:
         return f"{shutil.disk_usage(path.parent).free} bytes free"
     except OSError:  # pragma: no cover
         return "free space unknown"
+
+
+#: The names :func:`atomic_path` gives its temporary files: ``.NAME.XXXXXXXX.partSUFFIX``.
+_TEMPORARY = re.compile(r"\.(?P<name>.+)\.[A-Za-z0-9_]{8}\.part(\.[^.]*)?")
+
+
+def remove_temporaries(directory: str | os.PathLike) -> list[Path]:
+    """Remove what a killed writer left in ``directory`` (temporary files of :func:`atomic_path`);
+    only for a folder this process owns (its run lock held).  Returns what was removed."""
+    removed = []
+    for path in sorted(Path(directory).glob(".*.part*")):
+        if path.is_file() and _TEMPORARY.fullmatch(path.name):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+                removed.append(path)
+    return removed
 
 
 def _umask() -> int:

@@ -19,7 +19,7 @@ import torch
 
 from pixelpde.ground.errors import InputError
 from pixelpde.ground.schema import Field, check_record
-from pixelpde.ground.validate import MAX_SUBSTEPS, MAX_TIME
+from pixelpde.ground.validate import MAX_NAME_LENGTH, MAX_SUBSTEPS, MAX_TIME, NAME_PATTERN
 
 KINDS = ("algorithm2", "algorithm1")
 #: What :func:`load_run` reads from a trained network's sidecar, beyond the weights sidecar's
@@ -31,7 +31,7 @@ RUN_SCHEMA = {
     "pde": Field("str", max_len=2000),
     "bc": Field("str", choices=("dirichlet", "periodic")),
     "dx": Field("rational"),
-    "name": Field("str", max_len=200, nullable=True, required=False),
+    "name": Field("str", max_len=MAX_NAME_LENGTH, nullable=True, required=False, pattern=NAME_PATTERN),
     "epochs": Field("int", 0, 2**62, required=False),
     "final_loss": Field("float", nullable=True, required=False),
 }

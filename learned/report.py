@@ -22,6 +22,7 @@ import math
 from pathlib import Path
 
 from pixelpde.ground.atomic import atomic_path
+from pixelpde.ground.validate import check_name
 from pixelpde.learned.data import Trajectories
 from pixelpde.learned.evaluate import METRICS
 
@@ -38,6 +39,7 @@ def write_evaluation(out, evaluation, test: Trajectories) -> dict:
     title = f"{test.problem or test.pde}: {test.n_trajectories} test trajectories, p = {test.p}"
     error_curves(metrics, out / "errors.png", title)
     for name, pred in evaluation.predictions.items():
+        check_name(name, "model name")  # it becomes figure1-NAME.png inside out_dir
         prediction_panel(
             test.U[0, 0].numpy(),
             test.U[0, steps].numpy(),

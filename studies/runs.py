@@ -21,7 +21,7 @@ import torch
 
 from pixelpde.ground.atomic import atomic_path
 from pixelpde.ground.schema import SEAL, Field, check_sealed, read_json, seal
-from pixelpde.ground.validate import MAX_COUNT, MAX_PARAMETERS, MAX_STEPS
+from pixelpde.ground.validate import MAX_COUNT, MAX_PARAMETERS, MAX_STEPS, check_name
 from pixelpde.studies.data import DataSpec, data_path, load_or_simulate
 from pixelpde.studies.folder import fingerprint
 from pixelpde.studies.measures import MEASURES
@@ -85,6 +85,7 @@ def execute(
     from pixelpde.learned.train import build_model, train, train_parallel
 
     key = run.key()
+    check_name(run.name, "study run name")  # it becomes a folder under runs/
     out = Path(folder) / "runs" / f"{run.name}-{key[:10]}"  # a changed configuration gets a fresh directory
     result_path = out / "result.json"
     if result_path.is_file():

@@ -58,7 +58,7 @@ CASES = [
         [*SIM, "--n", "1", "--steps", "999999", "--p", "4096", "--out", "d.h5"],
         "of memory",
     ),
-    ("simulate-too-big-for-disk", [*SIM, "--n", "1000000", "--steps", "1000", "--p", "1000", "--out", "d.h5"], "free"),
+    ("simulate-too-big-for-disk", [*SIM, "--n", "1000000", "--steps", "1000", "--p", "300", "--out", "d.h5"], "free"),
     ("simulate-out-txt", [*SIM, "--n", "1", "--steps", "1", "--p", "8", "--out", "d.txt"], "must end in .h5"),
     ("simulate-out-in-new-folder-fails", [*SIM, "--n", "0", "--steps", "1", "--out", "new/sub/d.h5"], "n=0"),
     (
@@ -204,6 +204,24 @@ CASES += [
     ("evaluate-nan-in-test-data", [*EVALUATE, "--data", "nan.h5"], "holds NaN or Inf"),
     ("train-a-million-unwritten", [*TRAIN, "--out", "t", "--data", "million.h5"], "unwritten chunks"),
     ("train-zero-trajectories", [*TRAIN, "--out", "t", "--data", "empty.h5"], "declares 0 trajectories"),
+    # paths: names confined to their folder, outputs never inputs
+    ("train-name-escapes", [*TRAIN, "--out", "t", "--name", "y/../../../escaped"], "must be a plain name"),
+    ("train-name-dotdot", [*TRAIN, "--out", "t", "--name", ".."], "must be a plain name"),
+    ("evaluate-name-with-slash", ["evaluate", "a/../b=run", "--data", "small.h5", "--out", "ev"], "plain name"),
+    ("evaluate-run-name-forged", ["evaluate", "escaping", "--data", "small.h5", "--out", "ev"], "field 'name'"),
+    ("convergence-json-is-its-weights", [*CONV, "--weights", "fisher.pt", "--json", "fisher.pt"], "also an input"),
+    ("convergence-json-is-the-sidecar", [*CONV, "--weights", "fisher.pt", "--json", "fisher.json"], "also an input"),
+    ("convergence-json-is-the-plot", [*CONV, "--json", "x.png", "--plot", "x.png"], "both name"),
+    (
+        "apply-out-is-the-sidecar",
+        ["apply", "--weights", "fisher.pt", "--input", "U.npy", "--out", "fisher.json"],
+        "also an input",
+    ),
+    (
+        "rhs-empty-input",
+        ["rhs", "--pde", PDE, "--bc", "dirichlet", "--dx", "0.01", "--input", "E.npy", "--out", "X.npy"],
+        "an empty field",
+    ),
 ]
 
 
@@ -320,6 +338,9 @@ def make_fixtures(d: Path) -> None:
         shutil.copytree(d / "run", d / name)
         _rewrite_sidecar(d / "run" / "model.pt", d / name / "model.pt", change, protect=True)
     _dataset_fixtures(d)
+    shutil.copytree(d / "run", d / "escaping")
+    _rewrite_sidecar(d / "run" / "model.pt", d / "escaping" / "model.pt", lambda m: m.update(name="../../x"), True)
+    np.save(d / "E.npy", np.zeros((0, 99, 99)))
     shutil.copytree(d / "run", d / "hugerun")
     _rewrite_sidecar(
         d / "run" / "model.pt",

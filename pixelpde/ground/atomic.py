@@ -83,20 +83,6 @@ def check_writable(path: str | os.PathLike) -> Path:
     return path
 
 
-def check_distinct(output, inputs, what: str = "output") -> None:
-    """Refuse an output path that names one of the ``inputs`` (it would be overwritten while read)."""
-    out = Path(output)
-    for item in inputs:
-        if item is None:
-            continue
-        item = Path(item)
-        same = out.resolve() == item.resolve()
-        if not same and out.exists() and item.exists():
-            same = os.path.samefile(out, item)
-        if same:
-            raise InputError(f"{what} {str(out)!r} is also an input ({str(item)!r}); choose another name")
-
-
 #: errno values that mean "the disk (or this process's file-size or quota limit) is full".
 FULL_ERRNOS = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
 #: How libraries that wrap the OS error report it in their messages (h5py, torch's zip writer).
@@ -164,6 +150,40 @@ def remove_temporaries(directory: str | os.PathLike) -> list[Path]:
                 path.unlink()
                 removed.append(path)
     return removed
+
+
+def _with_sidecars(paths) -> list[Path]:
+    """``paths`` and, for each weights file ``NAME.pt``, its sidecar ``NAME.json`` (written and read with it)."""
+    out = []
+    for item in paths:
+        if item is None:
+            continue
+        item = Path(item)
+        out.append(item)
+        if item.suffix == ".pt":
+            out.append(item.with_suffix(".json"))
+    return out
+
+
+def _same(a: Path, b: Path) -> bool:
+    if a.resolve() == b.resolve():
+        return True
+    return a.exists() and b.exists() and os.path.samefile(a, b)
+
+
+def check_outputs(outputs: dict, inputs=()) -> None:
+    """Refuse any output (``{flag: path}``; a ``.pt`` with its ``.json`` sidecar) that names an input (a
+    ``.pt`` with its sidecar too) or another output: a command never overwrites what it reads, and
+    never writes two results to one file."""
+    named = [(flag, path) for flag, value in outputs.items() for path in _with_sidecars([value])]
+    sources = _with_sidecars(inputs)
+    for i, (flag, path) in enumerate(named):
+        for item in sources:
+            if _same(path, item):
+                raise InputError(f"{flag} {str(path)!r} is also an input ({str(item)!r}); choose another name")
+        for other_flag, other in named[:i]:
+            if other_flag != flag and _same(path, other):
+                raise InputError(f"{flag} and {other_flag} both name {str(path)!r}; choose two names")
 
 
 def _umask() -> int:

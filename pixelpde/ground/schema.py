@@ -61,6 +61,7 @@ class Field:
     extra: bool = False  #: a nested record may carry keys its table does not name
     key_pattern: str | None = None  #: map keys must match this (full match)
     nullable: bool = False
+    pattern: str | None = None  #: a string field must match this (full match)
 
 
 def _bounds(low, high) -> str:
@@ -111,6 +112,8 @@ def check_value(value, spec: Field, where: str, name: str):
             fail("must be a string")
         if len(value) > (spec.max_len or MAX_STRING):
             fail(f"is longer than {spec.max_len or MAX_STRING} characters")
+        if spec.pattern is not None and (not re.fullmatch(spec.pattern, value) or ".." in value):
+            fail("is not a plain name (letters, digits, . _ + -; no separator or '..')")
     elif kind == "hex":
         length = spec.max_len or 64
         if not (isinstance(value, str) and len(value) == length and re.fullmatch(r"[0-9a-f]+", value)):

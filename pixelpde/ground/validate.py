@@ -58,6 +58,8 @@ Sizes and counts:
 * seeds: 0..:data:`MAX_SEED` = 2**63 - 1 (NumPy and torch both accept them);
 * torch threads: 1..:data:`MAX_THREADS` = 1024; local training workers (``--nproc``):
   1..:data:`MAX_WORKERS` = 256; seeds of a study: 1..:data:`MAX_STUDY_SEEDS` = 1000;
+* names that become file names (``train --name``, ``evaluate NAME=DIR``, study runs): 1..100 of
+  ``A-Z a-z 0-9 . _ + -``, not starting with ``.``, no ``..`` (:func:`check_name`);
 * every real-valued flag (``--T``, ``--dt``, ``--alpha``, ``--b``, ``--tol``, ``--min-norm``, ``--lr``, ...):
   the range in :data:`FLOAT_FLAGS`, checked by :func:`check_float_flags` before the command runs.
 """
@@ -175,6 +177,25 @@ def check_positive(value, what: str, high: float | None = None) -> float:
     except InputError:
         bound = "" if high is None else f" <= {high:g}"
         raise InputError(f"{what}={value!r} must be a positive finite number{bound}") from None
+
+
+#: A name that becomes part of a file or folder name (a model's ``--name``, a study run's name):
+#: letters, digits and ``. _ + -``, not starting with a dot; never a separator or ``..``.
+NAME_PATTERN = r"[A-Za-z0-9_+-][A-Za-z0-9._+-]{0,99}"
+MAX_NAME_LENGTH = 100
+
+
+def check_name(value, what: str = "name") -> str:
+    """A plain name (:data:`NAME_PATTERN`): it stays inside the folder it is written to."""
+    import re
+
+    if not isinstance(value, str) or not re.fullmatch(NAME_PATTERN, value) or ".." in value:
+        shown = repr(value) if not isinstance(value, str) or len(value) <= 60 else repr(value[:57] + "...")
+        raise InputError(
+            f"{what} {shown} must be a plain name of 1..{MAX_NAME_LENGTH} letters, digits and . _ + - "
+            "(no separator, no '..', not starting with '.'): it becomes a file name"
+        )
+    return value
 
 
 def check_float_flags(args) -> None:

@@ -10,6 +10,7 @@ a regression cannot take the machine down)::
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pickle
@@ -404,24 +405,45 @@ def _dataset_fixtures(d: Path) -> None:
             g.attrs.update(attrs)
 
 
-def measure(scratch: Path) -> list[dict]:
-    """Run every case in a fresh process: exit code, wall time, peak RSS, stderr, files left."""
+#: The sweep's limits per case (issue 21): address space of the process, and the kill timeout.
+MEMORY_CAP = 4 << 30
+TIMEOUT_S = 60
+
+
+def _session(sid: int) -> list[int]:
+    """Live processes of session ``sid`` (a case runs in its own session: what survives it)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == sid and fields[0] != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def measure(scratch: Path, cases=None, exe: str | None = None) -> list[dict]:
+    """Run every case in a fresh process: exit code, wall time, CPU time, peak RSS, stderr, files left,
+    processes left in its session; under an address-space cap of :data:`MEMORY_CAP`."""
     fixtures = scratch / "fixtures"
     fixtures.mkdir(parents=True, exist_ok=True)
     make_fixtures(fixtures)
-    exe = shutil.which("pixelpde")
+    exe = exe or shutil.which("pixelpde")
     rows = []
-    for name, argv, fragment in CASES:
+    for name, argv, fragment in CASES if cases is None else cases:
         work = scratch / name
         shutil.copytree(fixtures, work)
         before = set(p.relative_to(work) for p in work.rglob("*"))
-        cmd = ["prlimit", f"--as={4 << 30}", "/usr/bin/time", "-f", "%M %U %S", exe, *argv]
+        cmd = ["prlimit", f"--as={MEMORY_CAP}", "/usr/bin/time", "-f", "%M %U %S", exe, *argv]
         start = time.perf_counter()
         child = subprocess.Popen(
             cmd, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
         )
         try:
-            _, stderr = child.communicate(timeout=60)
+            _, stderr = child.communicate(timeout=TIMEOUT_S)
             proc = subprocess.CompletedProcess(cmd, child.returncode, "", stderr)
         except subprocess.TimeoutExpired:
             os.killpg(child.pid, 9)  # the whole group: /usr/bin/time does not pass a kill on to its child
@@ -435,12 +457,19 @@ def measure(scratch: Path) -> list[dict]:
                     rss_mb=-1,
                     lines=0,
                     ok=False,
+                    traceback=False,
+                    survivors=[],
                     left=[],
-                    message="TIMED OUT (60 s)",
+                    message=f"TIMED OUT ({TIMEOUT_S} s)",
                 )
             )
             continue
         wall = time.perf_counter() - start
+        time.sleep(0.2)
+        survivors = _session(child.pid)
+        for pid in survivors:  # reported, then stopped: one case must not disturb the next
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, 9)
         lines = proc.stderr.strip().splitlines()
         try:
             rss_kb, user, system = lines[-1].split()
@@ -458,6 +487,8 @@ def measure(scratch: Path) -> list[dict]:
                 rss_mb=round(rss_kb / 1024),
                 lines=len(message),
                 ok=proc.returncode == 2 and len(message) == 1 and fragment in message[0],
+                traceback="Traceback" in proc.stderr or proc.returncode < 0 or proc.returncode > 128,
+                survivors=survivors,
                 left=left,
                 message=message[0] if message else "",
             )
@@ -465,13 +496,27 @@ def measure(scratch: Path) -> list[dict]:
     return rows
 
 
+def summary(rows) -> str:
+    """Counts of a sweep: cases, clean one-line refusals, tracebacks/crashes, hangs, files or processes left."""
+    return (
+        f"{len(rows)} cases: {sum(r['ok'] for r in rows)} clean one-line refusals, "
+        f"{sum(r['traceback'] for r in rows)} tracebacks or crashes, {sum(r['rc'] == -1 for r in rows)} hangs, "
+        f"{sum(bool(r['left']) for r in rows)} left files, {sum(bool(r['survivors']) for r in rows)} left processes, "
+        f"max RSS {max(r['rss_mb'] for r in rows)} MB, max CPU {max(r['cpu_s'] for r in rows):.2f} s"
+    )
+
+
 if __name__ == "__main__":  # pragma: no cover - a measuring script
     scratch = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(tempfile.mkdtemp(prefix="hostile-"))
+    exe = sys.argv[2] if len(sys.argv) > 2 else None  # another installation's pixelpde (before / after)
     print(f"machine: {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}; scratch {scratch}")
     print(f"{'case':34} {'rc':>3} {'wall s':>7} {'CPU s':>6} {'RSS MB':>7}  ok  message")
-    for row in measure(scratch):
+    rows = measure(scratch, exe=exe)
+    for row in rows:
         extra = f"  LEFT {row['left']}" if row["left"] else ""
+        extra += f"  SURVIVORS {row['survivors']}" if row["survivors"] else ""
         print(
             f"{row['case']:34} {row['rc']:3d} {row['wall_s']:7.2f} {row['cpu_s']:6.2f} {row['rss_mb']:7d}  {'yes' if row['ok'] else 'NO '} "
             f"{row['message'][:150]}{extra}"
         )
+    print(summary(rows))

@@ -404,3 +404,12 @@ def test_flipped_bits_in_a_dataset_header_are_one_line_or_harmless(saved, tmp_pa
         except InputError as exc:
             refused += "\n" not in str(exc)
     assert refused >= 5  # measured 8 of 60 refused; the rest are bits h5py does not read
+
+
+def test_the_checkpoint_config_table_has_one_row_per_trainconfig_field():
+    """A new TrainConfig field needs its row in CONFIG_SCHEMA (else its checkpoints are refused)."""
+    from dataclasses import fields
+
+    from pixelpde.learned.runfiles import CONFIG_SCHEMA
+
+    assert set(CONFIG_SCHEMA) == {f.name for f in fields(TrainConfig)}

@@ -29,9 +29,12 @@ Two ways to start workers, the same code in each:
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import socket
 import sys
+import tempfile
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -149,9 +152,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _entry(local_rank: int, nproc: int, port: int, threads: int, target, args, queue) -> None:
+def _entry(local_rank: int, nproc: int, port: int, threads: int, target, args, box: str) -> None:
     """One spawned worker: the launcher's environment, then ``target(args)``; the outcome goes
-    to the parent through ``queue`` as ``(rank, exit code, one-line message or None)``."""
+    to the parent as ``BOX/RANK.json``, ``[rank, exit code, one-line message or None]`` (a file, not a
+    multiprocessing queue: a queue's semaphore leaked when a worker was killed)."""
     from pixelpde.learned.loop import TrainingDiverged
 
     os.environ.update(
@@ -162,6 +166,12 @@ def _entry(local_rank: int, nproc: int, port: int, threads: int, target, args, q
         MASTER_PORT=str(port),
     )
     torch.set_num_threads(threads)
+    import threading
+
+    from tqdm import tqdm
+
+    # tqdm's default lock is a multiprocessing semaphore: a worker killed after the grace period would leak it
+    tqdm.set_lock(threading.RLock())
     code, message = 0, None
     try:
         with interrupt.handle_signals():  # SIGTERM from the parent: unwind (temporary files removed), publish nothing
@@ -177,7 +187,10 @@ def _entry(local_rank: int, nproc: int, port: int, threads: int, target, args, q
             2,
             f"worker {local_rank} failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
         )
-    queue.put((local_rank, code, message))
+    outcome = os.path.join(box, f"{local_rank}.json")
+    with open(outcome + ".tmp", "w") as fh:
+        json.dump([local_rank, code, message], fh)
+    os.replace(outcome + ".tmp", outcome)
     finish(success=code == 0)
     if code:
         sys.exit(code)
@@ -216,12 +229,18 @@ def launch(nproc: int, target, args, threads: int | None = None) -> tuple[int, s
     import torch.multiprocessing as mp
 
     threads = threads or max(1, (os.cpu_count() or 1) // nproc)
-    ctx = mp.get_context("spawn")
-    queue = ctx.SimpleQueue()
+    box = tempfile.mkdtemp(prefix="pixelpde-workers-")
+    try:
+        return _launch(nproc, target, args, threads, box, mp)
+    finally:
+        shutil.rmtree(box, ignore_errors=True)
+
+
+def _launch(nproc, target, args, threads, box, mp) -> tuple[int, str | None]:
     failure = None
     context = mp.start_processes(
         _entry,
-        args=(nproc, _free_port(), threads, target, args, queue),
+        args=(nproc, _free_port(), threads, target, args, box),
         nprocs=nproc,
         join=False,
         start_method="spawn",
@@ -238,9 +257,10 @@ def launch(nproc: int, target, args, threads: int | None = None) -> tuple[int, s
             stop_workers(context.processes)
         raise
     outcomes = []
-    while not queue.empty():
-        outcomes.append(queue.get())
-    queue.close()
+    for name in sorted(os.listdir(box)):
+        if name.endswith(".json"):
+            with open(os.path.join(box, name)) as fh:
+                outcomes.append(tuple(json.load(fh)))
     outcomes.sort()
     for code in (3, 2):  # divergence first: it is what stopped the others
         for rank, c, message in outcomes:

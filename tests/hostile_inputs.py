@@ -160,7 +160,7 @@ CASES = [
 
 LONG_LITERAL = "1." + "3" * 299
 TRAIN = ["train", "heat", "--data", "small.h5", "--no-progress"]
-EVALUATE = ["evaluate", "run", "--out", "ev", "--no-progress"]
+EVALUATE = ["evaluate", "run", "--out", "ev", "--n-test", "3", "--steps", "4", "--no-progress"]
 #: Issue 21 (second pass): files the project wrote, sizes derived before bounded, float flags.
 CASES += [
     # sizes bounded before the work they size
@@ -199,8 +199,16 @@ CASES += [
         ["apply", "--weights", "branches.pt", "--input", "U.npy", "--out", "F.npy"],
         "structure.branches.3",
     ),
-    ("evaluate-run-dt-abc", ["evaluate", "dtabc", "--data", "small.h5", "--out", "ev"], "field 'dt'"),
-    ("evaluate-run-dx-abc", ["evaluate", "dxabc", "--data", "small.h5", "--out", "ev"], "field 'dx'"),
+    (
+        "evaluate-run-dt-abc",
+        ["evaluate", "dtabc", "--data", "small.h5", "--out", "ev", "--n-test", "3", "--steps", "4"],
+        "field 'dt'",
+    ),
+    (
+        "evaluate-run-dx-abc",
+        ["evaluate", "dxabc", "--data", "small.h5", "--out", "ev", "--n-test", "3", "--steps", "4"],
+        "field 'dx'",
+    ),
     # datasets
     ("evaluate-nan-in-test-data", [*EVALUATE, "--data", "nan.h5"], "holds NaN or Inf"),
     ("train-a-million-unwritten", [*TRAIN, "--out", "t", "--data", "million.h5"], "unwritten chunks"),
@@ -209,9 +217,13 @@ CASES += [
     ("train-name-escapes", [*TRAIN, "--out", "t", "--name", "y/../../../escaped"], "must be a plain name"),
     ("train-name-dotdot", [*TRAIN, "--out", "t", "--name", ".."], "must be a plain name"),
     ("evaluate-name-with-slash", ["evaluate", "a/../b=run", "--data", "small.h5", "--out", "ev"], "plain name"),
-    ("evaluate-run-name-forged", ["evaluate", "escaping", "--data", "small.h5", "--out", "ev"], "field 'name'"),
-    ("convergence-json-is-its-weights", [*CONV, "--weights", "fisher.pt", "--json", "fisher.pt"], "also an input"),
-    ("convergence-json-is-the-sidecar", [*CONV, "--weights", "fisher.pt", "--json", "fisher.json"], "also an input"),
+    (
+        "evaluate-run-name-forged",
+        ["evaluate", "escaping", "--data", "small.h5", "--out", "ev", "--n-test", "3", "--steps", "4"],
+        "field 'name'",
+    ),
+    ("convergence-json-is-its-weights", [*CONV, "--weights", "ac.pt", "--json", "ac.pt"], "also an input"),
+    ("convergence-json-is-the-sidecar", [*CONV, "--weights", "ac.pt", "--json", "ac.json"], "also an input"),
     ("convergence-json-is-the-plot", [*CONV, "--json", "x.png", "--plot", "x.png"], "both name"),
     (
         "apply-out-is-the-sidecar",
@@ -400,7 +412,10 @@ def _dataset_fixtures(d: Path) -> None:
             if data is not None:
                 g["U"][...] = data
             g.create_dataset("t", data=t)
-            g.create_dataset("ic", data=np.resize(ic, (n, ic.shape[1])) if n <= ic.shape[0] else np.zeros((0, 1)))
+            if n <= ic.shape[0]:
+                g.create_dataset("ic", data=np.resize(ic, (n, ic.shape[1])))
+            else:  # the right shape, nothing written (chunks read as zeros): only U's stored bytes tell
+                g.create_dataset("ic", shape=(n, ic.shape[1]), dtype=ic.dtype, chunks=(1024, ic.shape[1]))
             g["ic"].attrs["columns"] = columns
             g.attrs.update(attrs)
 

@@ -11,8 +11,16 @@ SHA-256 of the ``.pt`` file and ``sidecar_sha256``, the SHA-256 of the
 sidecar's own canonical content (every other field, keys sorted, compact
 ASCII JSON; :func:`sidecar_digest`).  A stale or mismatched pair, and a
 sidecar edited in any field (``bc``, ``pde``, ``dx``, ... or whatever a
-future writer adds), is refused in one line.  (This guards against edits and
-mix-ups, not against someone who recomputes both checksums.)
+future writer adds), is refused in one line.  The checksums guard against
+accidents (a bit flipped on disk, a hand edit, a ``.pt`` paired with another
+run's sidecar), **not against an adversary**: they carry no key, so anyone can
+recompute both.  A keyed hash was decided against: its key would have to be on
+every machine that reads the files, so it would protect nothing there.  What
+makes a forged pair harmless instead is that every field a reader acts on is
+typed and bounded (:data:`SIDECAR_SCHEMA`), the file sizes and the shapes that
+``n``, ``size`` and ``structure`` imply are checked against the tensors before
+anything is built, and the pickle is read with ``weights_only=True``: a forged
+pair is refused in one line or loads as the network it states, in bounded memory.
 
 Loading is bounded: the tensors must be finite (NaN/Inf weights are
 refused), a non-weights pickle is refused in one line without torch's
@@ -30,6 +38,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import math
 import warnings
 from pathlib import Path
 
@@ -37,7 +46,16 @@ import torch
 
 from pixelpde.ground.atomic import atomic_path, check_writable
 from pixelpde.ground.errors import InputError
-from pixelpde.ground.validate import MAX_KERNEL_SIZE, MAX_TERMS, check_int
+from pixelpde.ground.schema import Field, check_record
+from pixelpde.ground.validate import (
+    MAX_EXPRESSION_DEGREE,
+    MAX_KERNEL_SIZE,
+    MAX_LAYERS,
+    MAX_PARAMETERS,
+    MAX_TERMS,
+    MAX_WIDTH,
+    check_int,
+)
 from pixelpde.stencils.system import MAX_FIELDS
 
 FORMAT = "pixelpde-weights"
@@ -45,6 +63,50 @@ FORMAT = "pixelpde-weights"
 FORMAT_VERSION = 2
 #: Largest sidecar accepted (it is JSON metadata, not data).
 MAX_SIDECAR_BYTES = 1 << 20
+
+
+#: Every field a reader acts on, typed and bounded (checked before anything is built from it); the
+#: sidecar's other fields (stencils, ``pde_canonical``, a run's ``config``, ...) are descriptive and
+#: protected by ``sidecar_sha256`` only.  A new field a reader uses gets a row here.
+SIDECAR_SCHEMA = {
+    "format": Field("str", choices=(FORMAT,)),
+    "format_version": Field("int", choices=(FORMAT_VERSION,)),
+    "network": Field("str", choices=("theorem32", "polynomial", "algorithm2", "algorithm1", "percnn")),
+    "bc": Field("str", choices=("dirichlet", "periodic")),
+    "shapes": Field(
+        "map",
+        item=Field("list", item=Field("int", 0, MAX_PARAMETERS), max_len=8),
+        max_len=4 * MAX_LAYERS + 16,
+        key_pattern=r"[A-Za-z0-9_.]{1,200}",
+    ),
+    "parameters": Field("int", 0, MAX_PARAMETERS),
+    "sha256": Field("hex"),
+    "sidecar_sha256": Field("hex"),
+    "size": Field("int", 1, MAX_KERNEL_SIZE, required=False),
+    "n": Field("int", 0, MAX_TERMS, required=False),
+    "structure": Field(
+        "record",
+        schema={
+            "n": Field("int", 0, MAX_TERMS),
+            "m": Field("int", 0, MAX_TERMS),
+            "branches": Field(
+                "map", item=Field("int", 2, MAX_WIDTH), max_len=MAX_EXPRESSION_DEGREE, key_pattern=r"[0-9]{1,2}"
+            ),
+            "channels": Field("int", 1, MAX_FIELDS, required=False),
+            "source": Field("bool", required=False),
+        },
+        required=False,
+    ),
+    # systems (absent for a scalar PDE): the number of fields, their names, a source bias S
+    "channels": Field("int", 1, MAX_FIELDS, required=False),
+    "source": Field("bool", required=False),
+    "fields": Field("list", item=Field("str", max_len=1), max_len=MAX_FIELDS, nullable=True, required=False),
+    "pde": Field("str", max_len=2000, required=False),
+    "dx": Field("rational", required=False),
+    "arch": Field("record", schema={"kind": Field("str", max_len=100)}, extra=True, required=False),
+}
+#: Bytes a weights file may take beyond its float64 parameters (the zip's headers and names).
+WEIGHTS_OVERHEAD_BYTES = 1 << 20
 
 
 def sidecar_path(path) -> Path:
@@ -126,6 +188,15 @@ def load_tensors(path) -> tuple[dict[str, torch.Tensor], dict]:
         intact = False
     if not intact:
         raise InputError(f"sidecar {str(side)!r} was edited after it was written (its own checksum differs)")
+    checked = check_record(meta, SIDECAR_SCHEMA, f"sidecar {str(side)!r}", extra=True)
+    counts = {name: math.prod(shape) for name, shape in checked["shapes"].items()}
+    if sum(counts.values()) != checked["parameters"]:
+        raise InputError(f"sidecar {str(side)!r}: field 'parameters' is not the sum of the shapes' sizes")
+    size = path.stat().st_size
+    if size > 8 * checked["parameters"] + WEIGHTS_OVERHEAD_BYTES:
+        raise InputError(
+            f"weights file {str(path)!r} is {size} bytes, more than its {checked['parameters']} parameters"
+        )
     if meta.get("sha256") != file_sha256(path):
         raise InputError(f"weights file {str(path)!r} does not match its sidecar (checksum differs)")
     try:
@@ -195,6 +266,23 @@ def network_from_tensors(path, state: dict, meta: dict, compact: bool = False, d
     source = meta.get("source", False)
     if source not in (True, False):
         raise InputError(f"sidecar of {str(path)!r}: source must be true or false")
+    from pixelpde.constructive.polynomial import polynomial_shapes
+    from pixelpde.constructive.theorem32 import theorem32_shapes
+
+    try:  # the shapes n, size and structure imply, compared with the tensors' before anything is built
+        if meta["network"] == "polynomial":
+            expected = polynomial_shapes(meta["structure"], size)
+        else:
+            expected = theorem32_shapes(n, size, 3, channels, source)
+    except KeyError:
+        raise InputError(f"sidecar of {str(path)!r} lacks the polynomial structure") from None
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"sidecar of {str(path)!r}: {exc}") from None
+    found = {name: tuple(t.shape) for name, t in state.items()}
+    if {name: tuple(shape) for name, shape in expected.items()} != found:
+        raise InputError(
+            f"sidecar of {str(path)!r}: fields 'n', 'size' or 'structure' do not match the tensors' shapes {found}"
+        )
     try:
         if meta["network"] == "polynomial":
             net = PolynomialNetwork(meta["structure"], meta["bc"], size, compact=False)

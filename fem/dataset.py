@@ -27,6 +27,7 @@ mislabelled files with a one-line :class:`~pixelpde.ground.errors.InputError`.
 from __future__ import annotations
 
 import contextlib
+import errno
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -38,7 +39,7 @@ import numpy as np
 from pixelpde.fem.problems import get_problem
 from pixelpde.ground.atomic import atomic_path
 from pixelpde.ground.errors import InputError
-from pixelpde.ground.validate import check_int
+from pixelpde.ground.validate import MAX_COUNT, MAX_NODES_PER_AXIS, MAX_STEPS, check_int, check_memory
 from pixelpde.stencils.boundary import BoundaryCondition
 
 #: Version of the file layout described in this module's docstring.
@@ -47,6 +48,16 @@ FORMAT_VERSION = 1
 REQUIRED_ATTRS = ("problem", "pde", "bc", "dt", "dx", "p", "seed", "generator", "version")
 #: Chunk cache per open file (several trajectories of 4 MB at p = 100, M = 50).
 CHUNK_CACHE_BYTES = 64 * 2**20
+#: Element types ``U`` may have (the writer's choices).
+DTYPES = ("float64", "float32")
+#: The axes of ``U`` and each one's bounds, in order; a trajectory is one chunk (every axis but the
+#: first).  A coupled system's channel axis C goes between ``snapshots`` and ``x`` (a row here).
+U_AXES = (
+    ("trajectories", 1, MAX_COUNT),
+    ("snapshots", 2, MAX_STEPS + 1),
+    ("x", 3, MAX_NODES_PER_AXIS),
+    ("y", 3, MAX_NODES_PER_AXIS),
+)
 
 
 @dataclass
@@ -75,11 +86,46 @@ def _from_attr(value):
     return value
 
 
+#: Bytes an HDF5 dataset file takes beyond its snapshots: headers, attributes, ``t``, ``ic``, B-tree.
+HDF5_OVERHEAD_BYTES = 256 * 1024
+#: Set once HDF5 has met a full disk in this process: the library is left in a state in which its
+#: exit handlers crash (a segfault after the one-line error), so the CLI then ends with ``os._exit``.
+HDF5_FAILED = False
+_KEPT: list = []
+
+
+def dataset_bytes(n: int, steps: int, p: int, itemsize: int = 8) -> int:
+    """Bytes on disk of a dataset of ``n`` trajectories of ``steps + 1`` snapshots of p x p (an upper bound:
+    the snapshots, a Fletcher-32 checksum per chunk, the ``ic`` rows and :data:`HDF5_OVERHEAD_BYTES`)."""
+    return n * ((steps + 1) * p * p * itemsize + 4 + 64) + 16 * (steps + 1) + HDF5_OVERHEAD_BYTES
+
+
+def check_room(nbytes: int, directory) -> None:
+    """A :class:`~pixelpde.ground.atomic.DiskFull` before HDF5 would meet a full disk (or the file-size
+    limit) writing ``nbytes`` more into ``directory`` (HDF5 cannot recover from it in-process)."""
+    import shutil
+
+    from pixelpde.ground.atomic import DiskFull
+    from pixelpde.ground.validate import file_size_limit
+
+    free = shutil.disk_usage(directory).free
+    if nbytes > free or nbytes > file_size_limit():
+        raise DiskFull(
+            errno.ENOSPC,
+            f"no space left on the device or over the file-size limit for the dataset in {str(directory)!r} "
+            f"({nbytes} more bytes needed, {free} free); nothing was written",
+        )
+
+
 class DatasetWriter:
-    """The open temporary file of :func:`dataset_writer`: fill ``U``, then :meth:`finish`."""
+    """The open temporary file of :func:`dataset_writer`: fill ``U``, then :meth:`finish`.  Before each
+    trajectory the room for the rest of the file is checked (:func:`check_room`), so a disk that fills
+    while the dataset is written stops it with one line, before HDF5 meets the full disk."""
 
     def __init__(self, f, n: int, steps: int, p: int, dtype, frame: tuple[int, ...] | None = None):
         self.file = f
+        self.directory = Path(f.filename).parent
+        self.shape = (steps, p, np.dtype(dtype).itemsize)
         self.n = n
         frame = (p, p) if frame is None else tuple(frame)
         self.U = f.create_dataset(
@@ -96,6 +142,8 @@ class DatasetWriter:
         """Trajectories ``start .. start + len(block) - 1``, one HDF5 chunk (trajectory) per call,
         so an interrupt waits for one chunk, never for a whole batch."""
         for i, trajectory in enumerate(block):
+            done = Path(self.file.filename).stat().st_size
+            check_room(max(0, dataset_bytes(self.n, *self.shape) - done), self.directory)
             self.U[start + i] = trajectory
 
     def finish(self, t: np.ndarray, ic: np.ndarray, ic_columns, attrs: dict) -> None:
@@ -112,6 +160,16 @@ def h5_string():
     import h5py
 
     return h5py.string_dtype()
+
+
+def check_space_gone(tmp) -> bool:
+    """Whether the device of ``tmp`` is (nearly) full now: an HDF5 error then was a full disk."""
+    import shutil
+
+    try:
+        return shutil.disk_usage(Path(tmp).parent).free < (1 << 20)
+    except OSError:  # pragma: no cover
+        return False
 
 
 #: File name endings of HDF5 datasets.
@@ -138,11 +196,31 @@ def dataset_writer(path, n: int, steps: int, p: int, dtype=np.float64, frame=Non
     dtype = np.dtype(dtype)
     if dtype not in (np.dtype(np.float64), np.dtype(np.float32)):
         raise InputError(f"dataset dtype must be float64 or float32, got {dtype}")
+<<<<<<< HEAD
     with atomic_path(path) as tmp, h5py.File(tmp, "w", libver=("earliest", "v110")) as f:
         writer = DatasetWriter(f, n, steps, p, dtype, frame)
         yield writer
         if not writer.finished:
             raise RuntimeError("dataset_writer closed before finish(): refusing to publish an incomplete file")
+=======
+    global HDF5_FAILED
+    from pixelpde.ground.atomic import disk_full
+
+    with atomic_path(path) as tmp:
+        f = writer = None
+        try:
+            with h5py.File(tmp, "w", libver=("earliest", "v110")) as f:
+                writer = DatasetWriter(f, n, steps, p, dtype)
+                yield writer
+                if not writer.finished:
+                    raise RuntimeError("dataset_writer closed before finish(): refusing to publish an incomplete file")
+                f.flush()  # a full disk shows here, in ordinary code, not in a finaliser at close
+        except (OSError, RuntimeError) as exc:
+            if disk_full(exc) or check_space_gone(tmp):
+                HDF5_FAILED = True
+                _KEPT.append((f, writer))  # never finalised: their finalisers would crash HDF5 before os._exit
+            raise
+>>>>>>> trust
 
 
 def write_dataset(path, sim: Simulation, dtype=None) -> Path:
@@ -187,6 +265,13 @@ class Dataset:
             if ds is None:
                 raise InputError(f"{str(path)!r} has no dataset 'U': not a pixelpde dataset")
             ds._validate()
+        except InputError:
+            f.close()
+            raise
+        except (OSError, RuntimeError, KeyError, ValueError, TypeError, AttributeError) as exc:
+            f.close()  # h5py's reading of a damaged header or attribute raises any of these
+            reason = " ".join(str(exc).split())[:200]
+            raise InputError(f"{str(path)!r} is not a readable pixelpde dataset (corrupt?): {reason}") from None
         except BaseException:
             f.close()
             raise
@@ -238,6 +323,7 @@ class Dataset:
         U = self._U
         if U.ndim != 4 or U.shape[2:] != (p, p) or U.dtype.kind != "f":
             self._fail(f"U has shape {U.shape} and dtype {U.dtype}; expected float (N, M+1, {p}, {p})")
+        self._check_layout(U)
         if "t" not in self._file or "ic" not in self._file:
             self._fail("missing dataset 't' or 'ic' (incomplete write)")
         t = self._file["t"][...]
@@ -248,6 +334,7 @@ class Dataset:
         self.problem = problem
         self.params = params
 
+<<<<<<< HEAD
     def _validate_spectral(self) -> None:
         """A spectral dataset (pixelpde.spectral): its system parses, its fields match the channel
         axis, the periodic grid and dt are consistent, U is (N, M+1, C, p, p) (C = 1: (N, M+1, p, p))."""
@@ -284,6 +371,26 @@ class Dataset:
             self._fail(f"mislabelled: t (shape {t.shape}) is not j*dt for the {U.shape[1]} snapshots")
         self.problem = None
         self.params = {}
+=======
+    def _check_layout(self, U) -> None:
+        """Dimensions, dtype, chunking and stored bytes of ``U`` against the limits, before any read."""
+        if U.dtype.name not in DTYPES:
+            self._fail(f"U has dtype {U.dtype}; expected {' or '.join(DTYPES)}")
+        for (axis, low, high), length in zip(U_AXES, U.shape, strict=True):
+            if not low <= length <= high:
+                self._fail(f"U declares {length} {axis}; expected {low}..{high}")
+        one = (1, *U.shape[1:])
+        if U.chunks != one:
+            self._fail(f"U is stored in chunks {U.chunks}; expected one trajectory per chunk {one}")
+        check_memory(math.prod(one) * U.dtype.itemsize, f"{str(self.path)!r}: one trajectory")
+        declared = math.prod(U.shape) * U.dtype.itemsize
+        stored = U.id.get_storage_size()
+        if stored < declared:  # chunks never written read as zeros: refuse, do not invent data
+            self._fail(
+                f"U declares {U.shape[0]} trajectories ({declared} bytes) but stores {stored} bytes "
+                "(unwritten chunks: incomplete or edited file)"
+            )
+>>>>>>> trust
 
     # -- context manager -------------------------------------------------------------------
     def close(self) -> None:

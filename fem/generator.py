@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from pixelpde import __version__
-from pixelpde.fem.dataset import FORMAT_VERSION, Simulation, check_dataset_path, dataset_writer
+from pixelpde.fem.dataset import FORMAT_VERSION, Simulation, check_dataset_path, dataset_bytes, dataset_writer
 from pixelpde.fem.linalg import SOLVERS, get_solver
 from pixelpde.fem.problems import Problem, StepStats, get_problem, positive_number
 from pixelpde.ground.atomic import check_writable
@@ -205,7 +205,7 @@ def write_simulation(
 
     def fits_disk(n, steps, p):
         check_bytes(
-            n * (steps + 1) * p**2 * np.dtype(dtype).itemsize,
+            dataset_bytes(n, steps, p, np.dtype(dtype).itemsize),
             f"a dataset of {n} trajectories x {steps + 1} snapshots of {p}x{p}",
             Path(path).parent,
         )

@@ -37,6 +37,7 @@ from pixelpde.ground.validate import (
     MAX_SUBSTEPS,
     check_int,
     check_kernel_size,
+    check_name,
     check_seed,
 )
 
@@ -115,6 +116,7 @@ class TrainConfig:
             self.name = {"constructive": "learned-constructive-init", "fitted": "learned-fitted-init"}.get(
                 self.init, "learned"
             )
+        self.name = check_name(self.name, "--name")
 
     def learning_rate(self, stage: int, epoch: int) -> float:
         """lr of 0-based ``epoch`` in 0-based ``stage`` (module docstring)."""

@@ -58,6 +58,12 @@ class Trajectories:
         if not torch.is_floating_point(U):
             raise InputError(f"{self.source}: trajectories must be floating point, got {U.dtype}")
         self.U = U.to(torch.float64)
+        finite = torch.isfinite(self.U).flatten(2).all(dim=2)
+        if not bool(finite.all()):
+            i, j = (int(v) for v in torch.nonzero(~finite)[0])
+            raise InputError(
+                f"{self.source}: trajectory {i}, snapshot {j} holds NaN or Inf values (corrupt or diverged data)"
+            )
         self.bc = BoundaryCondition.parse(self.bc)
         self.dx = positive_fraction(self.dx, "dx")
         exact = self.bc.spacing(self.p)
@@ -78,6 +84,11 @@ class Trajectories:
         bad = [i for i in indices if not 0 <= i < n]
         if bad:
             raise InputError(f"{source or 'dataset'}: trajectory index {bad[0]} outside 0..{n - 1}")
+        from pixelpde.ground.validate import check_memory
+
+        check_memory(
+            len(indices) * (ds.n_steps + 1) * ds.p**2 * 8, f"{source or 'dataset'}: {len(indices)} trajectories"
+        )
         U = torch.stack([torch.as_tensor(np.asarray(ds.trajectory(i), dtype=np.float64)) for i in indices])
         return cls(U, ds.dt, ds.dx, ds.bc, ds.pde, dict(ds.attrs), source or "dataset")
 

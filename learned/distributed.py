@@ -29,15 +29,19 @@ Two ways to start workers, the same code in each:
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import socket
 import sys
+import tempfile
 from dataclasses import dataclass
 from datetime import timedelta
 
 import torch
 import torch.distributed as dist
 
+from pixelpde.ground import interrupt
 from pixelpde.ground.errors import InputError
 from pixelpde.ground.validate import MAX_WORKERS, check_int
 
@@ -148,9 +152,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _entry(local_rank: int, nproc: int, port: int, threads: int, target, args, queue) -> None:
+def _entry(local_rank: int, nproc: int, port: int, threads: int, target, args, box: str) -> None:
     """One spawned worker: the launcher's environment, then ``target(args)``; the outcome goes
-    to the parent through ``queue`` as ``(rank, exit code, one-line message or None)``."""
+    to the parent as ``BOX/RANK.json``, ``[rank, exit code, one-line message or None]`` (a file, not a
+    multiprocessing queue: a queue's semaphore leaked when a worker was killed)."""
     from pixelpde.learned.loop import TrainingDiverged
 
     os.environ.update(
@@ -161,9 +166,18 @@ def _entry(local_rank: int, nproc: int, port: int, threads: int, target, args, q
         MASTER_PORT=str(port),
     )
     torch.set_num_threads(threads)
+    import threading
+
+    from tqdm import tqdm
+
+    # tqdm's default lock is a multiprocessing semaphore: a worker killed after the grace period would leak it
+    tqdm.set_lock(threading.RLock())
     code, message = 0, None
     try:
-        code = int(target(args) or 0)
+        with interrupt.handle_signals():  # SIGTERM from the parent: unwind (temporary files removed), publish nothing
+            code = int(target(args) or 0)
+    except KeyboardInterrupt as exc:
+        code, message = interrupt.exit_code(exc), f"worker {local_rank} {exc}"
     except InputError as exc:
         code, message = 2, str(exc)
     except TrainingDiverged as exc:
@@ -173,10 +187,35 @@ def _entry(local_rank: int, nproc: int, port: int, threads: int, target, args, q
             2,
             f"worker {local_rank} failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
         )
-    queue.put((local_rank, code, message))
+    outcome = os.path.join(box, f"{local_rank}.json")
+    with open(outcome + ".tmp", "w") as fh:
+        json.dump([local_rank, code, message], fh)
+    os.replace(outcome + ".tmp", outcome)
     finish(success=code == 0)
     if code:
         sys.exit(code)
+
+
+#: How often the parent looks at its workers, and how long a worker has to unwind after SIGTERM
+#: (a worker waiting in a collective for a peer that already stopped never gets there: SIGKILL).
+JOIN_POLL_S = 0.2
+STOP_GRACE_S = 1.0
+
+
+def stop_workers(processes, grace: float = STOP_GRACE_S) -> None:
+    """SIGTERM to every live worker; after ``grace`` seconds SIGKILL to those left; reap all (no orphans)."""
+    import time
+
+    for p in processes:
+        if p.is_alive():
+            p.terminate()
+    deadline = time.monotonic() + grace
+    for p in processes:
+        p.join(max(0.0, deadline - time.monotonic()))
+    for p in processes:
+        if p.is_alive():
+            p.kill()
+        p.join()
 
 
 def launch(nproc: int, target, args, threads: int | None = None) -> tuple[int, str | None]:
@@ -190,24 +229,38 @@ def launch(nproc: int, target, args, threads: int | None = None) -> tuple[int, s
     import torch.multiprocessing as mp
 
     threads = threads or max(1, (os.cpu_count() or 1) // nproc)
-    ctx = mp.get_context("spawn")
-    queue = ctx.SimpleQueue()
-    failure = None
+    box = tempfile.mkdtemp(prefix="pixelpde-workers-")
     try:
-        mp.start_processes(
-            _entry,
-            args=(nproc, _free_port(), threads, target, args, queue),
-            nprocs=nproc,
-            join=True,
-            start_method="spawn",
-        )
+        return _launch(nproc, target, args, threads, box, mp)
+    finally:
+        shutil.rmtree(box, ignore_errors=True)
+
+
+def _launch(nproc, target, args, threads, box, mp) -> tuple[int, str | None]:
+    failure = None
+    context = mp.start_processes(
+        _entry,
+        args=(nproc, _free_port(), threads, target, args, box),
+        nprocs=nproc,
+        join=False,
+        start_method="spawn",
+    )
+    try:
+        while not context.join(timeout=JOIN_POLL_S):
+            pass
     except mp.ProcessExitedException as exc:
         failure = exc
     except mp.ProcessRaisedException as exc:  # pragma: no cover - _entry catches everything
         failure = exc
+    except BaseException:  # SIGINT/SIGTERM to this process (pixelpde.ground.interrupt): stop every worker first
+        with interrupt.held():
+            stop_workers(context.processes)
+        raise
     outcomes = []
-    while not queue.empty():
-        outcomes.append(queue.get())
+    for name in sorted(os.listdir(box)):
+        if name.endswith(".json"):
+            with open(os.path.join(box, name)) as fh:
+                outcomes.append(tuple(json.load(fh)))
     outcomes.sort()
     for code in (3, 2):  # divergence first: it is what stopped the others
         for rank, c, message in outcomes:

@@ -18,8 +18,23 @@ from pathlib import Path
 import torch
 
 from pixelpde.ground.errors import InputError
+from pixelpde.ground.schema import Field, check_record
+from pixelpde.ground.validate import MAX_NAME_LENGTH, MAX_SUBSTEPS, MAX_TIME, NAME_PATTERN
 
 KINDS = ("algorithm2", "algorithm1", "percnn")
+#: What :func:`load_run` reads from a trained network's sidecar, beyond the weights sidecar's
+#: own table (:data:`pixelpde.constructive.io.SIDECAR_SCHEMA`); one row per field.
+RUN_SCHEMA = {
+    "dt": Field("float", 1e-300, MAX_TIME),
+    "integrator": Field("str", max_len=100),
+    "substeps": Field("int", 1, MAX_SUBSTEPS),
+    "pde": Field("str", max_len=2000),
+    "bc": Field("str", choices=("dirichlet", "periodic")),
+    "dx": Field("rational"),
+    "name": Field("str", max_len=MAX_NAME_LENGTH, nullable=True, required=False, pattern=NAME_PATTERN),
+    "epochs": Field("int", 0, 2**62, required=False),
+    "final_loss": Field("float", nullable=True, required=False),
+}
 
 
 def load_any_network(path, dtype=torch.float64):
@@ -97,8 +112,15 @@ def load_run(directory, dtype=torch.float64) -> Run:
         if (directory / CHECKPOINT).is_file():
             raise InputError(f"run {str(directory)!r} has not finished (only a checkpoint); continue it with --resume")
         raise InputError(f"{str(directory)!r} is not a training run (no {MODEL})")
+    from pixelpde.constructive.io import sidecar_path
+
     model, meta = load_any_network(path, dtype=dtype)
     for key in ("dt", "integrator", "substeps", "pde", "bc"):
         if key not in meta:
             raise InputError(f"{str(path)!r} is not a trained network (its sidecar lacks {key!r})")
+    check_record(meta, RUN_SCHEMA, f"sidecar {str(sidecar_path(path))!r}", extra=True)
+    try:
+        Run(directory, model, meta).integrator()
+    except InputError as exc:
+        raise InputError(f"sidecar {str(sidecar_path(path))!r}: field 'integrator': {exc}") from None
     return Run(directory, model.eval(), meta)

@@ -26,6 +26,7 @@ import math
 from pathlib import Path
 
 from pixelpde.ground.atomic import atomic_path
+from pixelpde.ground.validate import check_name
 from pixelpde.learned.data import Trajectories
 from pixelpde.learned.evaluate import METRICS, with_unit_keys
 
@@ -45,6 +46,7 @@ def write_evaluation(out, evaluation, test: Trajectories) -> dict:
     first = (lambda a: a[0]) if test.channels > 1 else (lambda a: a)  # noqa: E731
     field = f" (field {str(test.attrs.get('fields', 'u')).split(',')[0]})" if test.channels > 1 else ""
     for name, pred in evaluation.predictions.items():
+        check_name(name, "model name")  # it becomes figure1-NAME.png inside out_dir
         prediction_panel(
             first(test.U[0, 0].numpy()),
             first(test.U[0, steps].numpy()),

@@ -195,7 +195,14 @@ def reproduce(
     recorded = configuration(problem, quick, size, seed, configs)
     if _claim(out, recorded, force):
         echo(f"{str(out)!r} already holds this reproduction, finished: see {out / 'report.md'} (--force starts over)")
-        return read_metrics(out / "metrics.json")
+        from pixelpde.ground.schema import Field, check_value, read_json
+        from pixelpde.learned.report import with_unit_keys
+
+        metrics = out / "metrics.json"
+        curve = Field("list", item=Field("float", nullable=True), max_len=10**6 + 1)
+        table = Field("map", item=Field("map", item=curve, max_len=16), max_len=64)
+        checked = check_value(read_json(metrics, "metrics"), table, f"metrics {str(metrics)!r}", "metrics")
+        return {name: with_unit_keys(m) for name, m in checked.items()}
     threshold = min_norm(problem, size.p)
     dt = size.dt(problem)
     timings = {}

@@ -255,7 +255,17 @@ def train_parallel(
     from pixelpde.learned.distributed import launch
 
     payload = (str(data_path), count, min_norm, config.to_dict(), str(out), progress, resume)
-    code, message = launch(nproc, _train_worker, payload, threads=threads)
+    try:
+        code, message = launch(nproc, _train_worker, payload, threads=threads)
+    except BaseException:  # interrupted: the workers are stopped; a worker killed mid-write leaves a temporary
+        from pixelpde.ground.atomic import remove_temporaries
+
+        remove_temporaries(out)
+        raise
+    if code:
+        from pixelpde.ground.atomic import remove_temporaries
+
+        remove_temporaries(out)
     if code == 3:
         raise TrainingDiverged(message)
     if code:

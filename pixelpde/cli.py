@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from pixelpde import __version__
-from pixelpde.ground import atomic, interrupt
+from pixelpde.ground import atomic, interrupt, validate
 from pixelpde.ground.errors import InputError, TrainingDiverged
 
 #: Subcommand modules, in the order ``pixelpde --help`` lists them.
@@ -34,6 +35,10 @@ COMMANDS = (
     "reproduce",
     "study",
 )
+
+
+#: Exit code of a command stopped by a full disk or a file-size limit (nothing is left behind).
+DISK_FULL = 2
 
 
 class _Parser(argparse.ArgumentParser):
@@ -68,6 +73,12 @@ def main(argv: list[str] | None = None) -> int:
         else:
             with interrupt.held():
                 atomic.remove_created_dirs()
+    dataset = sys.modules.get("pixelpde.fem.dataset")
+    if argv is None and getattr(dataset, "HDF5_FAILED", False):
+        # HDF5 met a full disk: its exit handlers would crash after our one line; end here instead
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
     return code
 
 
@@ -78,6 +89,7 @@ def _run(argv) -> int:
     except SystemExit as exc:  # --help, --version, or a bad option (one line, exit 2)
         return int(exc.code or 0) if not isinstance(exc.code, str) else 2
     try:
+        validate.check_float_flags(args)  # every real flag in its documented range, before any work
         result = args.func(args)
     except InputError as exc:
         return _fail(str(exc))
@@ -89,7 +101,11 @@ def _run(argv) -> int:
         return _fail(f"is a directory: {exc.filename or exc}")
     except PermissionError as exc:
         return _fail(f"permission denied: {exc.filename or exc}")
+    except atomic.DiskFull as exc:
+        return _fail(exc.strerror or str(exc), code=DISK_FULL)
     except OSError as exc:
+        if atomic.disk_full(exc):  # a full disk met outside a file write (a library's own temporary files)
+            return _fail(f"no space left on the device or over the file-size limit: {exc.strerror or exc}", DISK_FULL)
         return _fail(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc))
     except MemoryError:
         return _fail("out of memory (an input beyond the documented limits? see README, Limits)")

@@ -153,9 +153,16 @@ def parse_expression(
         raise InputError(f"{what} has {count} syntax nodes; at most {MAX_NODES} are accepted")
     translator = _Translator(source, names, functions, what, integer_powers, max_degree)
     try:
-        return translator.visit(tree.body)[0]
+        expr = translator.visit(tree.body)[0]
     except RecursionError:
         raise InputError(f"{what} {source!r} is nested too deeply") from None
+    if integer_powers:  # a polynomial: its expansion (at most MAX_TERMS terms) is what gets discretised
+        for c in _coefficients(sp.expand(expr)):
+            try:
+                check_magnitude(Fraction(int(c.p), int(c.q)), "a coefficient of its expansion")
+            except InputError as exc:
+                raise InputError(f"{what} {source!r}: {exc}") from None
+    return expr
 
 
 class _Translator:

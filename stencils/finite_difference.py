@@ -43,7 +43,7 @@ import sympy as sp
 from sympy.calculus.finite_diff import finite_diff_weights
 
 from pixelpde.ground.errors import InputError
-from pixelpde.ground.validate import check_stencil
+from pixelpde.ground.validate import MAX_DERIVATIVE_ORDER, MAX_KERNEL_SIZE, check_stencil
 from pixelpde.stencils.expr import positive_fraction
 
 #: The grid spacing symbol used in truncation-error terms.
@@ -56,11 +56,27 @@ _NAME = re.compile(r"^u(?:_([xy]+))?$")
 
 def parse_derivative(name: str) -> tuple[int, int]:
     """``'u'`` -> (0, 0), ``'u_x'`` -> (1, 0), ``'u_yx'`` -> (1, 1), ..."""
-    match = _NAME.match(name.strip())
+    text = name.strip()
+    match = _NAME.match(text) if len(text) <= 2 + 2 * MAX_DERIVATIVE_ORDER else None
     if not match:
-        raise InputError(f"{name!r} is not a derivative of u (write u, u_x, u_y, u_xx, u_xy, u_yy, ...)")
+        if _NAME.match(text):  # the order, read from the text, before any kernel size is derived from it
+            raise InputError(
+                f"{_clip(text)!r} is a derivative of order {len(text) - 2}; at most {MAX_DERIVATIVE_ORDER} per axis "
+                f"(a {MAX_KERNEL_SIZE}x{MAX_KERNEL_SIZE} kernel) is supported"
+            )
+        raise InputError(f"{_clip(text)!r} is not a derivative of u (write u, u_x, u_y, u_xx, u_xy, u_yy, ...)")
     letters = match.group(1) or ""
-    return letters.count("x"), letters.count("y")
+    alpha = letters.count("x"), letters.count("y")
+    if max(alpha) > MAX_DERIVATIVE_ORDER:
+        raise InputError(
+            f"{text!r} has order {max(alpha)} in one axis; at most {MAX_DERIVATIVE_ORDER} "
+            f"(a {MAX_KERNEL_SIZE}x{MAX_KERNEL_SIZE} kernel) is supported"
+        )
+    return alpha
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= 40 else f"{text[:30]}...({len(text)} characters)"
 
 
 def derivative_name(alpha: tuple[int, int]) -> str:
@@ -175,8 +191,8 @@ def derive_stencil(alpha: tuple[int, int], size: int = 3, order: int = 2) -> Ste
     ``weights`` for dx = 1, the order reached and the leading truncation error), a tensor product of 1-D
     central stencils.  Raises :class:`~pixelpde.ground.errors.InputError` when the kernel cannot reach it."""
     alpha = tuple(int(a) for a in alpha)
-    if len(alpha) != 2 or min(alpha) < 0:
-        raise InputError(f"multi-index {alpha} must be two non-negative integers")
+    if len(alpha) != 2 or min(alpha) < 0 or max(alpha) > MAX_DERIVATIVE_ORDER:
+        raise InputError(f"multi-index {alpha} must be two integers in 0..{MAX_DERIVATIVE_ORDER}")
     size, order = check_stencil(size, order)
     c = size // 2
     per_axis = []
@@ -184,9 +200,13 @@ def derive_stencil(alpha: tuple[int, int], size: int = 3, order: int = 2) -> Ste
         weights, reached = central_weights_1d(d, c, order)
         if not weights:
             need = _smallest_size(d, order)
+            need = (
+                f"of at least {need}x{need}"
+                if isinstance(need, int)
+                else f"larger than {MAX_KERNEL_SIZE}x{MAX_KERNEL_SIZE}"
+            )
             raise InputError(
-                f"{derivative_name(alpha)} to order {order} needs a kernel of at least {need}x{need}; "
-                f"the {size}x{size} kernel cannot reach it"
+                f"{derivative_name(alpha)} to order {order} needs a kernel {need}; the {size}x{size} kernel cannot reach it"
             )
         per_axis.append(weights)
     weights = sp.ImmutableMatrix(size, size, lambda r, s: per_axis[0][r] * per_axis[1][s])
@@ -196,11 +216,12 @@ def derive_stencil(alpha: tuple[int, int], size: int = 3, order: int = 2) -> Ste
     return Stencil(alpha, size, reached, weights, error)
 
 
-def _smallest_size(derivative: int, order: int) -> int:
-    half = 1
-    while not central_weights_1d(derivative, half, order)[0]:
-        half += 1
-    return 2 * half + 1
+def _smallest_size(derivative: int, order: int) -> int | None:
+    """The smallest odd size that reaches ``order`` (searched up to :data:`MAX_KERNEL_SIZE` only)."""
+    for half in range(1, MAX_KERNEL_SIZE // 2 + 1):
+        if central_weights_1d(derivative, half, order)[0]:
+            return 2 * half + 1
+    return None
 
 
 def truncation_error(weights: sp.MatrixBase, alpha: tuple[int, int]) -> tuple[int | None, sp.Expr]:

@@ -15,6 +15,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from pixelpde.ground.errors import InputError
+from pixelpde.ground.lock import LOCK_NAME
 
 FORMAT = "pixelpde-study"
 VERSION = 1
@@ -43,7 +44,7 @@ def check_folder(out, study: str, spec) -> str:
     manifest = out / "study.json"
     fresh = f"choose another --out, or delete {str(out)!r} to start fresh"
     if not manifest.is_file():
-        if any(out.iterdir()):
+        if any(p.name != LOCK_NAME for p in out.iterdir()):
             raise InputError(f"{str(out)!r} is not empty and holds no study.json; {fresh}")
         return key
     try:

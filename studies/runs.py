@@ -20,9 +20,33 @@ from pathlib import Path
 import torch
 
 from pixelpde.ground.atomic import atomic_path
+from pixelpde.ground.schema import SEAL, Field, check_sealed, read_json, seal
+from pixelpde.ground.validate import MAX_COUNT, MAX_PARAMETERS, MAX_STEPS, check_name
 from pixelpde.studies.data import DataSpec, data_path, load_or_simulate
 from pixelpde.studies.folder import fingerprint
 from pixelpde.studies.measures import MEASURES
+
+_CURVE = Field("list", item=Field("float", nullable=True), max_len=MAX_STEPS + 1)
+#: ``result.json`` of one run, one row per field (sealed with its content hash: :func:`read_result`).
+RESULT_SCHEMA = {
+    "key": Field("hex"),
+    "run": Field("record", schema={"name": Field("str", max_len=200)}, extra=True),
+    "parameters": Field("int", 0, MAX_PARAMETERS),
+    "train_seconds": Field("float", 0.0),
+    "epochs": Field("int", 0, MAX_COUNT * 64),
+    "final_loss": Field("float", nullable=True),
+    "eval_seconds": Field("float", 0.0),
+    "metrics": Field("map", item=_CURVE, max_len=16),
+    "measures": Field("map", item=Field("any"), max_len=256),
+}
+
+
+def read_result(path) -> dict:
+    """A run's ``result.json``, checked field by field and against its content hash (one line otherwise)."""
+    where = f"study result {str(path)!r}"
+    record = check_sealed(read_json(path, "study result"), RESULT_SCHEMA, where)
+    record.pop(SEAL)
+    return record
 
 
 @dataclass(frozen=True)
@@ -61,11 +85,12 @@ def execute(
     from pixelpde.learned.train import build_model, train, train_parallel
 
     key = run.key()
+    check_name(run.name, "study run name")  # it becomes a folder under runs/
     out = Path(folder) / "runs" / f"{run.name}-{key[:10]}"  # a changed configuration gets a fresh directory
     result_path = out / "result.json"
     if result_path.is_file():
-        saved = json.loads(result_path.read_text())
-        if saved.get("key") == key:
+        saved = read_result(result_path)
+        if saved["key"] == key:
             echo(f"  {run.name}: done before, read back")
             return {**saved, "metrics": with_unit_keys(saved["metrics"])}  # also a result written with "rE"
     train_data = load_or_simulate(run.train_data, folder, progress)
@@ -109,7 +134,7 @@ def execute(
     }
     out.mkdir(parents=True, exist_ok=True)
     with atomic_path(result_path) as tmp:
-        tmp.write_text(json.dumps(record, indent=1) + "\n")
+        tmp.write_text(json.dumps(seal(record), indent=1) + "\n")
     return record
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pixelpde.ground.errors import InputError
-from pixelpde.ground.validate import check_int, check_positive_int
+from pixelpde.ground.validate import MAX_COUNT, MAX_NODES_PER_AXIS, MAX_STUDY_SEEDS, check_int, check_positive_int
 
 
 @dataclass(frozen=True)
@@ -30,10 +30,12 @@ class Sizes:
             check_int(getattr(self, key), key)
         if self.p < 4:
             raise InputError(f"p={self.p} is too small: a study needs a grid of at least 4 x 4 nodes")
+        check_int(self.p, "p", 4, MAX_NODES_PER_AXIS)
         if self.seeds < 1:
             raise InputError(f"seeds={self.seeds}: a study needs at least one seed")
+        check_int(self.seeds, "seeds", 1, MAX_STUDY_SEEDS)
         for key in ("n_train", "train_steps", "n_test", "test_steps", "epochs", "batch_size"):
-            check_positive_int(getattr(self, key), key.replace("_", "-"))
+            check_positive_int(getattr(self, key), key.replace("_", "-"), MAX_COUNT)
         if not self.stages or max(self.stages) > self.train_steps or min(self.stages) < 1:
             raise InputError(f"stages {list(self.stages)} need windows within {self.train_steps} training steps")
 

@@ -10,6 +10,7 @@ a regression cannot take the machine down)::
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pickle
@@ -58,7 +59,7 @@ CASES = [
         [*SIM, "--n", "1", "--steps", "999999", "--p", "4096", "--out", "d.h5"],
         "of memory",
     ),
-    ("simulate-too-big-for-disk", [*SIM, "--n", "1000000", "--steps", "1000", "--p", "1000", "--out", "d.h5"], "free"),
+    ("simulate-too-big-for-disk", [*SIM, "--n", "1000000", "--steps", "1000", "--p", "300", "--out", "d.h5"], "free"),
     ("simulate-out-txt", [*SIM, "--n", "1", "--steps", "1", "--p", "8", "--out", "d.txt"], "must end in .h5"),
     ("simulate-out-in-new-folder-fails", [*SIM, "--n", "0", "--steps", "1", "--out", "new/sub/d.h5"], "n=0"),
     (
@@ -101,11 +102,15 @@ CASES = [
     ("convergence-T-long", [*CONV, "--T", "1000"], "node-steps"),
     ("convergence-T-longer", [*CONV, "--T", "100000"], "steps="),
     ("convergence-substeps-1e9", [*CONV, "--substeps", "1000000000"], "substeps="),
-    ("apply-sidecar-size-negative", ["apply", "--weights", "neg.pt", "--input", "U.npy", "--out", "F.npy"], "size=-1"),
+    (
+        "apply-sidecar-size-negative",
+        ["apply", "--weights", "neg.pt", "--input", "U.npy", "--out", "F.npy"],
+        "field 'size'=-1",
+    ),
     (
         "apply-sidecar-size-huge",
         ["apply", "--weights", "huge.pt", "--input", "U.npy", "--out", "F.npy"],
-        "size=1000000000",
+        "field 'size'=1000000000",
     ),
     (
         "apply-sidecar-bc-edited",
@@ -151,6 +156,85 @@ CASES = [
         "--steps=",
     ),
     ("threads-0", ["evaluate", "run", "--data", "small.h5", "--out", "ev", "--threads", "0"], "--threads=0"),
+]
+
+LONG_LITERAL = "1." + "3" * 299
+TRAIN = ["train", "heat", "--data", "small.h5", "--no-progress"]
+EVALUATE = ["evaluate", "run", "--out", "ev", "--n-test", "3", "--steps", "4", "--no-progress"]
+#: Issue 21 (second pass): files the project wrote, sizes derived before bounded, float flags.
+CASES += [
+    # sizes bounded before the work they size
+    ("stencil-derivative-order-200", ["stencil", "u_" + "x" * 200], "derivative of order 200"),
+    ("stencil-derivative-order-11", ["stencil", "u_" + "x" * 11], "order 11 in one axis"),
+    ("weights-derivative-order-1990", [*WEIGHTS, "--pde", "u_" + "x" * 1990], "unknown symbol"),
+    ("pde-long-literal-to-the-16", [*WEIGHTS, "--pde", f"({LONG_LITERAL})**16*u"], "1000 digits"),
+    ("pde-expansion-underflow", [*WEIGHTS, "--pde", "1e-200*u*(1e-200*u_x + 1)"], "coefficient of its expansion"),
+    ("pde-expansion-overflow", [*WEIGHTS, "--pde", "1e200*u*(1e200*u_x + 1)"], "coefficient of its expansion"),
+    ("convergence-T-subnormal", [*CONV, "--T", "5e-324"], "--T=5e-324"),
+    ("simulate-dt-subnormal", [*SIM, "--n", "1", "--steps", "1", "--dt", "5e-324", "--out", "d.h5"], "--dt="),
+    ("simulate-b-huge", [*SIM, "--n", "1", "--steps", "1", "--b", "1e300", "1", "--out", "d.h5"], "--b="),
+    (
+        "simulate-tol-huge",
+        ["simulate", "fisher", "--n", "1", "--steps", "1", "--seed", "0", "--tol", "1e300", "--out", "d.h5"],
+        "--tol=",
+    ),
+    ("train-lr-huge", [*TRAIN, "--out", "t", "--lr", "1e300"], "--lr="),
+    (
+        "study-seeds-million",
+        ["study", "capacity", "--size", "tiny", "--seeds", "1000000", "--out", "st"],
+        "seeds=1000000",
+    ),
+    ("study-threads-negative", ["study", "capacity", "--size", "tiny", "--threads=-3", "--out", "st"], "--threads=-3"),
+    # checkpoints
+    ("resume-flipped-bit", [*TRAIN, "--out", "flipped", "--resume"], "CRC-32"),
+    ("resume-position-edited", [*TRAIN, "--out", "position", "--resume"], "field 'position'"),
+    ("resume-config-a-list", [*TRAIN, "--out", "configlist", "--resume"], "field 'config'"),
+    ("resume-config-unknown-key", [*TRAIN, "--out", "configkey", "--resume"], "config.colour"),
+    ("resume-optimizer-missing", [*TRAIN, "--out", "noopt", "--resume"], "field 'optimizer' is missing"),
+    ("resume-log-an-int", [*TRAIN, "--out", "logint", "--resume"], "field 'log'"),
+    ("resume-weights-edited", [*TRAIN, "--out", "nudged", "--resume"], "content hash differs"),
+    # weights and run sidecars (checksums recomputed: a deliberate edit)
+    (
+        "apply-branches-1e9",
+        ["apply", "--weights", "branches.pt", "--input", "U.npy", "--out", "F.npy"],
+        "structure.branches.3",
+    ),
+    (
+        "evaluate-run-dt-abc",
+        ["evaluate", "dtabc", "--data", "small.h5", "--out", "ev", "--n-test", "3", "--steps", "4"],
+        "field 'dt'",
+    ),
+    (
+        "evaluate-run-dx-abc",
+        ["evaluate", "dxabc", "--data", "small.h5", "--out", "ev", "--n-test", "3", "--steps", "4"],
+        "field 'dx'",
+    ),
+    # datasets
+    ("evaluate-nan-in-test-data", [*EVALUATE, "--data", "nan.h5"], "holds NaN or Inf"),
+    ("train-a-million-unwritten", [*TRAIN, "--out", "t", "--data", "million.h5"], "unwritten chunks"),
+    ("train-zero-trajectories", [*TRAIN, "--out", "t", "--data", "empty.h5"], "declares 0 trajectories"),
+    # paths: names confined to their folder, outputs never inputs
+    ("train-name-escapes", [*TRAIN, "--out", "t", "--name", "y/../../../escaped"], "must be a plain name"),
+    ("train-name-dotdot", [*TRAIN, "--out", "t", "--name", ".."], "must be a plain name"),
+    ("evaluate-name-with-slash", ["evaluate", "a/../b=run", "--data", "small.h5", "--out", "ev"], "plain name"),
+    (
+        "evaluate-run-name-forged",
+        ["evaluate", "escaping", "--data", "small.h5", "--out", "ev", "--n-test", "3", "--steps", "4"],
+        "field 'name'",
+    ),
+    ("convergence-json-is-its-weights", [*CONV, "--weights", "ac.pt", "--json", "ac.pt"], "also an input"),
+    ("convergence-json-is-the-sidecar", [*CONV, "--weights", "ac.pt", "--json", "ac.json"], "also an input"),
+    ("convergence-json-is-the-plot", [*CONV, "--json", "x.png", "--plot", "x.png"], "both name"),
+    (
+        "apply-out-is-the-sidecar",
+        ["apply", "--weights", "fisher.pt", "--input", "U.npy", "--out", "fisher.json"],
+        "also an input",
+    ),
+    (
+        "rhs-empty-input",
+        ["rhs", "--pde", PDE, "--bc", "dirichlet", "--dx", "0.01", "--input", "E.npy", "--out", "X.npy"],
+        "an empty field",
+    ),
 ]
 
 
@@ -255,6 +339,21 @@ def make_fixtures(d: Path) -> None:
     torch.save(state, buffer)
     _forge(d / "nan.pt", buffer.getvalue(), w)
     _forge(d / "evil.pt", pickle.dumps({"A1": _Evil()}), w)
+    _checkpoint_fixtures(d)
+    with contextlib.redirect_stdout(io.StringIO()):
+        os.chdir(d)
+        try:
+            assert main(["weights", "--pde", "u - u**3", "--bc", "periodic", "--dx", "1/16", "--out", "ac.pt"]) == 0
+        finally:
+            os.chdir(here)
+    _rewrite_sidecar(d / "ac.pt", d / "branches.pt", lambda m: m["structure"]["branches"].update({"3": 10**9}), True)
+    for name, change in (("dtabc", lambda m: m.update(dt="abc")), ("dxabc", lambda m: m.update(dx="abc"))):
+        shutil.copytree(d / "run", d / name)
+        _rewrite_sidecar(d / "run" / "model.pt", d / name / "model.pt", change, protect=True)
+    _dataset_fixtures(d)
+    shutil.copytree(d / "run", d / "escaping")
+    _rewrite_sidecar(d / "run" / "model.pt", d / "escaping" / "model.pt", lambda m: m.update(name="../../x"), True)
+    np.save(d / "E.npy", np.zeros((0, 99, 99)))
     shutil.copytree(d / "run", d / "hugerun")
     _rewrite_sidecar(
         d / "run" / "model.pt",
@@ -264,24 +363,102 @@ def make_fixtures(d: Path) -> None:
     )
 
 
-def measure(scratch: Path) -> list[dict]:
-    """Run every case in a fresh process: exit code, wall time, peak RSS, stderr, files left."""
+def _checkpoint_fixtures(d: Path) -> None:
+    """Copies of ``run`` whose checkpoint is damaged or edited (content hash recomputed where noted)."""
+    import zipfile
+
+    import torch
+
+    from pixelpde.learned.runfiles import content_digest
+
+    source = d / "run" / "checkpoint.pt"
+
+    def edited(name, change, rehash=True):
+        (d / name).mkdir()
+        state = torch.load(source, weights_only=True)
+        change(state)
+        if rehash:
+            state["content_sha256"] = content_digest(state)
+        torch.save(state, d / name / "checkpoint.pt")
+
+    edited("position", lambda s: s.update(position=[0, 0]))  # a finished run (log of 1 epoch) set back
+    edited("configlist", lambda s: s.update(config=[1, 2]))
+    edited("configkey", lambda s: s["config"].update(colour="red"))
+    edited("noopt", lambda s: s.pop("optimizer"))
+    edited("logint", lambda s: s.update(log=3))
+    edited("nudged", lambda s: next(iter(s["model"].values())).add_(1e-3), rehash=False)
+    (d / "flipped").mkdir()
+    blob = bytearray(source.read_bytes())
+    with zipfile.ZipFile(source) as archive:
+        info = max(archive.infolist(), key=lambda i: i.file_size)
+    blob[info.header_offset + 30 + len(info.filename.encode()) + len(info.extra) + info.file_size // 2] ^= 0x10
+    (d / "flipped" / "checkpoint.pt").write_bytes(bytes(blob))
+
+
+def _dataset_fixtures(d: Path) -> None:
+    """Copies of ``small.h5``: one NaN; a million trajectories declared, none written; none at all."""
+    import h5py
+    import numpy as np
+
+    with h5py.File(d / "small.h5", "r") as f:
+        U, t, ic, columns, attrs = f["U"][...], f["t"][...], f["ic"][...], f["ic"].attrs["columns"], dict(f.attrs)
+    for name, n, data in (("nan.h5", U.shape[0], U.copy()), ("million.h5", 10**6, None), ("empty.h5", 0, None)):
+        if data is not None:
+            data[1, 4, 2, 3] = np.nan
+        with h5py.File(d / name, "w") as g:
+            g.create_dataset(
+                "U", shape=(n, *U.shape[1:]), dtype=U.dtype, chunks=(1, *U.shape[1:]), maxshape=(None, *U.shape[1:])
+            )
+            if data is not None:
+                g["U"][...] = data
+            g.create_dataset("t", data=t)
+            if n <= ic.shape[0]:
+                g.create_dataset("ic", data=np.resize(ic, (n, ic.shape[1])))
+            else:  # the right shape, nothing written (chunks read as zeros): only U's stored bytes tell
+                g.create_dataset("ic", shape=(n, ic.shape[1]), dtype=ic.dtype, chunks=(1024, ic.shape[1]))
+            g["ic"].attrs["columns"] = columns
+            g.attrs.update(attrs)
+
+
+#: The sweep's limits per case (issue 21): address space of the process, and the kill timeout.
+MEMORY_CAP = 4 << 30
+TIMEOUT_S = 60
+
+
+def _session(sid: int) -> list[int]:
+    """Live processes of session ``sid`` (a case runs in its own session: what survives it)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == sid and fields[0] != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def measure(scratch: Path, cases=None, exe: str | None = None) -> list[dict]:
+    """Run every case in a fresh process: exit code, wall time, CPU time, peak RSS, stderr, files left,
+    processes left in its session; under an address-space cap of :data:`MEMORY_CAP`."""
     fixtures = scratch / "fixtures"
     fixtures.mkdir(parents=True, exist_ok=True)
     make_fixtures(fixtures)
-    exe = shutil.which("pixelpde")
+    exe = exe or shutil.which("pixelpde")
     rows = []
-    for name, argv, fragment in CASES:
+    for name, argv, fragment in CASES if cases is None else cases:
         work = scratch / name
         shutil.copytree(fixtures, work)
         before = set(p.relative_to(work) for p in work.rglob("*"))
-        cmd = ["prlimit", f"--as={4 << 30}", "/usr/bin/time", "-f", "%M %U %S", exe, *argv]
+        cmd = ["prlimit", f"--as={MEMORY_CAP}", "/usr/bin/time", "-f", "%M %U %S", exe, *argv]
         start = time.perf_counter()
         child = subprocess.Popen(
             cmd, cwd=work, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
         )
         try:
-            _, stderr = child.communicate(timeout=60)
+            _, stderr = child.communicate(timeout=TIMEOUT_S)
             proc = subprocess.CompletedProcess(cmd, child.returncode, "", stderr)
         except subprocess.TimeoutExpired:
             os.killpg(child.pid, 9)  # the whole group: /usr/bin/time does not pass a kill on to its child
@@ -295,12 +472,19 @@ def measure(scratch: Path) -> list[dict]:
                     rss_mb=-1,
                     lines=0,
                     ok=False,
+                    traceback=False,
+                    survivors=[],
                     left=[],
-                    message="TIMED OUT (60 s)",
+                    message=f"TIMED OUT ({TIMEOUT_S} s)",
                 )
             )
             continue
         wall = time.perf_counter() - start
+        time.sleep(0.2)
+        survivors = _session(child.pid)
+        for pid in survivors:  # reported, then stopped: one case must not disturb the next
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, 9)
         lines = proc.stderr.strip().splitlines()
         try:
             rss_kb, user, system = lines[-1].split()
@@ -318,6 +502,8 @@ def measure(scratch: Path) -> list[dict]:
                 rss_mb=round(rss_kb / 1024),
                 lines=len(message),
                 ok=proc.returncode == 2 and len(message) == 1 and fragment in message[0],
+                traceback="Traceback" in proc.stderr or proc.returncode < 0 or proc.returncode > 128,
+                survivors=survivors,
                 left=left,
                 message=message[0] if message else "",
             )
@@ -325,13 +511,27 @@ def measure(scratch: Path) -> list[dict]:
     return rows
 
 
+def summary(rows) -> str:
+    """Counts of a sweep: cases, clean one-line refusals, tracebacks/crashes, hangs, files or processes left."""
+    return (
+        f"{len(rows)} cases: {sum(r['ok'] for r in rows)} clean one-line refusals, "
+        f"{sum(r['traceback'] for r in rows)} tracebacks or crashes, {sum(r['rc'] == -1 for r in rows)} hangs, "
+        f"{sum(bool(r['left']) for r in rows)} left files, {sum(bool(r['survivors']) for r in rows)} left processes, "
+        f"max RSS {max(r['rss_mb'] for r in rows)} MB, max CPU {max(r['cpu_s'] for r in rows):.2f} s"
+    )
+
+
 if __name__ == "__main__":  # pragma: no cover - a measuring script
     scratch = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(tempfile.mkdtemp(prefix="hostile-"))
+    exe = sys.argv[2] if len(sys.argv) > 2 else None  # another installation's pixelpde (before / after)
     print(f"machine: {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}; scratch {scratch}")
     print(f"{'case':34} {'rc':>3} {'wall s':>7} {'CPU s':>6} {'RSS MB':>7}  ok  message")
-    for row in measure(scratch):
+    rows = measure(scratch, exe=exe)
+    for row in rows:
         extra = f"  LEFT {row['left']}" if row["left"] else ""
+        extra += f"  SURVIVORS {row['survivors']}" if row["survivors"] else ""
         print(
             f"{row['case']:34} {row['rc']:3d} {row['wall_s']:7.2f} {row['cpu_s']:6.2f} {row['rss_mb']:7d}  {'yes' if row['ok'] else 'NO '} "
             f"{row['message'][:150]}{extra}"
         )
+    print(summary(rows))

@@ -122,7 +122,10 @@ def test_show_labels_every_axis_and_keeps_the_colour_bar_by_the_panels(fisher_fi
             ["simulate", "heat", "--n", "1", "--steps", "1", "--seed", "0", "--p", "2"],
             "p=2 must be an integer in 3..4096",
         ),
-        (["simulate", "heat", "--n", "1", "--steps", "1", "--seed", "0", "--dt", "-0.1"], "dt=-0.1 must be a positive"),
+        (
+            ["simulate", "heat", "--n", "1", "--steps", "1", "--seed", "0", "--dt", "-0.1"],
+            "--dt=-0.1 must be a finite number >= 1e-12",
+        ),
         (["simulate", "heat", "--n", "0", "--steps", "1", "--seed", "0"], "n=0 must be an integer in 1..1000000"),
         (["simulate", "heat", "--n", "1", "--steps", "-1", "--seed", "0"], "steps=-1"),
         (["simulate", "heat", "--n", "1", "--steps", "1", "--seed", "-2"], "seed=-2"),

@@ -178,3 +178,76 @@ def test_reproduce_is_stopped_without_partial_files(tmp_path):
     assert "Traceback" not in err, err
     assert _temporaries(tmp_path) == []
     assert not (tmp_path / "r" / "report.md").exists()
+
+
+def _children(pid: int) -> list[int]:
+    """Every descendant of ``pid`` (from /proc: workers, the resource tracker, their threads' owners)."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found, frontier = [], [pid]
+    while frontier:
+        here = frontier.pop()
+        kids = [p for p, pp in parents.items() if pp == here]
+        found += kids
+        frontier += kids
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_signal_to_the_parent_of_nproc_workers_stops_them_all(tmp_path, small_data, signum, code):
+    """Issue 21: SIGTERM/SIGINT to the parent PID only (not its process group) of ``train --nproc 2``:
+    every worker stops, the parent exits 128 + signal, nothing is published or left half-written,
+    no process survives, and no leaked-semaphore warning.  (It used to wait for its workers to finish.)"""
+    proc = _start(
+        [
+            "train",
+            "heat",
+            "--data",
+            str(small_data),
+            "--out",
+            "run",
+            "--epochs",
+            "100000",
+            "--stages",
+            "3",
+            "--batch-size",
+            "2",
+            "--nproc",
+            "2",
+            "--threads",
+            "1",
+            "--no-progress",
+        ],
+        tmp_path,
+    )
+    _wait_for(lambda: (tmp_path / "run" / "checkpoint.pt").exists(), proc, timeout=300)
+    family = _children(proc.pid)
+    assert len(family) >= 2, family  # two workers (and multiprocessing's resource tracker)
+    start = time.monotonic()
+    rc, err = _stop(proc, signum)  # os.kill(parent pid): the workers get nothing from the shell
+    end = time.monotonic() + STOP_S
+    while any(_alive(p) for p in family) and time.monotonic() < end:
+        time.sleep(0.05)
+    seconds = time.monotonic() - start
+    assert not [p for p in family if _alive(p)], f"survivors {seconds:.1f} s after the signal"
+    assert rc == code, err
+    assert err.strip().splitlines() == [f"pixelpde: error: interrupted by {signal.Signals(signum).name}"], err
+    assert "leaked semaphore" not in err
+    assert _temporaries(tmp_path) == []
+    assert not (tmp_path / "run" / "model.pt").exists()
+    print(f"all {len(family) + 1} processes gone {seconds:.2f} s after {signal.Signals(signum).name}")

@@ -107,7 +107,7 @@ def test_cli_reports_divergence_and_keeps_going_nowhere(heat_files, tmp_path, ca
         "--out",
         str(run),
         "--lr",
-        "1e30",
+        "1000",  # the largest --lr accepted (README, Limits)
         "--stages",
         "2",
         "--epochs",

@@ -98,6 +98,31 @@ def test_runs_written_before_rE_named_its_unit_are_read_back(tiny_structure, tmp
     assert all("rE_frac" in r["metrics"] for r in json.loads((out / "study.json").read_text())["results"])
 
 
+@pytest.mark.parametrize(
+    ("edit", "fragment"),
+    [
+        (lambda text: "{not json", "is not valid JSON"),
+        (lambda text: "[1, 2]", "the content must be a mapping"),
+        (lambda text: text.replace('"parameters": ', '"parameters": 1'), "content hash differs"),
+        (lambda text: text.replace('"epochs": ', '"epochs": "'), "is not valid JSON"),
+        (lambda text: text.replace('"rE_frac": [', '"rE_frac": ["x", '), "field 'metrics.rE_frac[0]'"),
+    ],
+)
+def test_an_edited_or_corrupt_result_is_refused_in_one_line(tiny_structure, tmp_path, capsys, edit, fragment):
+    """A run's result.json is read back only when intact: an edited figure is refused, not reported."""
+    import shutil
+
+    out = tmp_path / "study"
+    shutil.copytree(tiny_structure[0], out)
+    result = sorted((out / "runs").rglob("result.json"))[0]
+    result.write_text(edit(result.read_text()))
+    assert main(["study", "structure", "--size", "tiny", "--out", str(out), "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    assert fragment in err[0]
+    assert str(result) in err[0]
+
+
 def test_another_configuration_is_refused_and_nothing_overwritten(tiny_structure, capsys):
     out, _ = tiny_structure
     files = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}

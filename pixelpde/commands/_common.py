@@ -10,7 +10,7 @@ import numpy as np
 
 from pixelpde.ground.atomic import atomic_path
 from pixelpde.ground.errors import InputError
-from pixelpde.ground.validate import MAX_THREADS, check_int
+from pixelpde.ground.validate import MAX_COUNT, MAX_NODES_PER_AXIS, MAX_THREADS, check_int, check_memory
 
 
 def add_pde_options(parser: argparse.ArgumentParser, dx: bool = True) -> None:
@@ -62,18 +62,33 @@ def load_field(path, channels: int = 1) -> np.ndarray:
     path = Path(path)
     if not path.is_file():
         raise InputError(f"input file {str(path)!r} does not exist")
-    try:
-        U = np.load(path, allow_pickle=False)
-    except ValueError as exc:
-        raise InputError(f"cannot read {str(path)!r} as a .npy array: {exc}") from None
+    try:  # the header first (a memory map reads no data): shape and dtype before anything is allocated
+        U = np.load(path, allow_pickle=False, mmap_mode="r")
+    except (ValueError, OSError, EOFError) as exc:
+        raise InputError(f"cannot read {str(path)!r} as a .npy array: {' '.join(str(exc).split())[:200]}") from None
     if U.dtype.kind not in "fiu" or U.dtype == np.bool_:
         raise InputError(f"{str(path)!r} holds dtype {U.dtype}; a real float array is needed")
+    if U.ndim not in (2, 3, 4):
+        raise InputError(
+            f"{str(path)!r} has shape {U.shape}; expected (r, s) or (batch, r, s), for C fields (C, r, s) or (batch, C, r, s)"
+        )
+    if min(U.shape) < 1:
+        raise InputError(f"{str(path)!r} has shape {U.shape}: an empty field")
+    for length, what, high in zip(
+        U.shape[::-1],
+        ("columns", "rows", "fields or batch", "batch"),
+        (MAX_NODES_PER_AXIS,) * 2 + (MAX_COUNT,) * 2,
+        strict=False,
+    ):
+        check_int(length, f"{str(path)!r}: {what}", 1, high)
+    check_memory(U.size * 8 * 4, f"{str(path)!r}: a field of shape {U.shape}")  # float64 copy and the work on it
     from pixelpde.stencils.boundary import as_batch
 
     try:
         as_batch(U, channels, 2)
     except InputError as exc:
         raise InputError(f"{str(path)!r}: {exc}") from None
+    U = np.array(U)
     if not np.all(np.isfinite(U)):
         raise InputError(f"{str(path)!r} contains NaN or Inf")
     return U.astype(np.float64, copy=False)

@@ -20,11 +20,10 @@ def register(sub) -> None:
 def run(args) -> None:
     import torch
 
-    from pixelpde.constructive.io import sidecar_path
-    from pixelpde.ground.atomic import check_distinct
+    from pixelpde.ground.atomic import check_outputs
     from pixelpde.learned.io import load_any_network
 
-    check_distinct(args.out, [args.input, args.weights, sidecar_path(args.weights)], "--out")
+    check_outputs({"--out": args.out}, [args.input, args.weights])
     net, meta = load_any_network(args.weights)
     U = load_field(args.input, getattr(net, "channels", 1))
     size = meta.get("size", 3)

@@ -53,12 +53,13 @@ def run(args) -> None:
     if args.T is not None:
         check_positive(args.T, "final time T", MAX_TIME)
     from pixelpde.convergence.plan import DEFAULT_T, StudySpec
-    from pixelpde.convergence.study import run_study
-    from pixelpde.ground.atomic import check_writable
+    from pixelpde.convergence.study import CONSTRUCTED, run_study
+    from pixelpde.ground.atomic import check_outputs, check_writable
     from pixelpde.stencils.boundary import BoundaryCondition
 
     if args.plot is not None and Path(args.plot).suffix.lower() != ".png":
         raise InputError(f"plot file {args.plot!r} must end in .png")
+    check_outputs({"--json": args.json, "--plot": args.plot}, [args.weights])
     for path in (args.json, args.plot):
         if path is not None:
             check_writable(path)

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from pixelpde.commands._common import add_runtime_options, apply_runtime_options
-from pixelpde.ground.errors import InputError
-from pixelpde.ground.validate import MAX_COUNT, MAX_STEPS, MAX_SUBSTEPS, check_int
+from pixelpde.ground.validate import MAX_COUNT, MAX_STEPS, MAX_SUBSTEPS, check_int, check_name
 
 
 def register(sub) -> None:
@@ -58,9 +57,7 @@ def run(args) -> None:
         name, sep, path = text.partition("=")
         run = load_run(path if sep else text)
         if sep:
-            if not name or "/" in name:
-                raise InputError(f"{text!r}: write NAME=DIR with a plain model name")
-            run.meta["name"] = name
+            run.meta["name"] = check_name(name, f"{text!r}: the model name of NAME=DIR")
         runs.append(run)
     test = Trajectories.open(args.data)
     test = test.select(count=args.n_test, min_norm=args.min_norm, steps=args.steps)

@@ -37,14 +37,24 @@ def run(args) -> None:
     from pixelpde.learned.distributed import World, check_world, parse_nproc
     from pixelpde.learned.presets import SIZES
     from pixelpde.learned.report import metrics_table
-    from pixelpde.learned.reproduce import reproduce
 
     check_seed(args.seed, "--seed")
     apply_runtime_options(args)
     nproc = 1 if args.nproc is None else parse_nproc(args.nproc)
     check_world(World(0, nproc), SIZES["quick" if args.quick else "full"].batch_size)
     pick_device(args.device or "auto")  # a missing GPU is refused before anything is written
-    metrics = reproduce(
+    from pixelpde.ground.lock import folder_lock
+
+    with folder_lock(args.out):
+        metrics = _reproduce(args, nproc)
+    print(metrics_table(metrics))
+    print(f"report: {args.out}/report.md (metrics.json, metrics.csv and figures beside it)")
+
+
+def _reproduce(args, nproc):
+    from pixelpde.learned.reproduce import reproduce
+
+    return reproduce(
         args.problem,
         args.out,
         quick=args.quick,
@@ -55,5 +65,3 @@ def run(args) -> None:
         force=args.force,
         nproc=nproc,
     )
-    print(metrics_table(metrics))
-    print(f"report: {args.out}/report.md (metrics.json, metrics.csv and figures beside it)")

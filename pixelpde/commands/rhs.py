@@ -18,9 +18,9 @@ def register(sub) -> None:
 
 
 def run(args) -> None:
-    from pixelpde.ground.atomic import check_distinct
+    from pixelpde.ground.atomic import check_outputs
 
-    check_distinct(args.out, [args.input], "--out")
+    check_outputs({"--out": args.out}, [args.input])
     sd = semidiscrete_from_args(args)
     U = load_field(args.input, getattr(sd, "channels", 1))
     X = sd.rhs(U)

@@ -26,13 +26,14 @@ def run(args) -> None:
     import numpy as np
 
     from pixelpde.fem import Dataset
-    from pixelpde.ground.atomic import atomic_path, check_writable
+    from pixelpde.ground.atomic import atomic_path, check_outputs, check_writable
     from pixelpde.ground.errors import InputError
 
     if Path(args.out).suffix.lower() not in (".png", ".pdf", ".svg"):
         raise InputError(f"figure file {args.out!r} must end in .png, .pdf or .svg")
     if args.snapshots < 1:
         raise InputError(f"--snapshots {args.snapshots} must be >= 1")
+    check_outputs({"--out": args.out}, [args.file])
     check_writable(args.out)
     with Dataset.open(args.file) as ds:
         U = ds.trajectory(args.traj)

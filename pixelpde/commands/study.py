@@ -32,13 +32,25 @@ def run(args) -> None:
     import torch
 
     from pixelpde.learned.distributed import parse_nproc
-    from pixelpde.studies.runner import run_study
 
     nproc = 1 if args.nproc is None else parse_nproc(args.nproc)
+    apply_runtime_options(args)  # --threads and --device checked before torch is touched
     threads = args.threads or 1  # studies train small grids; one thread (per worker) is faster on a shared CPU
     torch.set_num_threads(threads)
-    apply_runtime_options(args)
-    summary = run_study(
+    from pixelpde.ground.lock import folder_lock
+    from pixelpde.studies.runner import get_study
+
+    get_study(args.name)  # an unknown study is refused before its folder is made
+    with folder_lock(args.out):
+        summary = _run_study(args, nproc, threads)
+    print(summary["findings"])
+    print(f"wrote {args.out}/study.json, results.csv, figure.png and report.md")
+
+
+def _run_study(args, nproc, threads):
+    from pixelpde.studies.runner import run_study
+
+    return run_study(
         args.name,
         args.out,
         size=args.size or "full",
@@ -48,5 +60,3 @@ def run(args) -> None:
         p=args.p,
         seeds=args.seeds,
     )
-    print(summary["findings"])
-    print(f"wrote {args.out}/study.json, results.csv, figure.png and report.md")

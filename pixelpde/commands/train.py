@@ -159,6 +159,15 @@ def run(args) -> int:
                 f"--nproc {nproc} under a launcher of {world.size} workers; drop --nproc (the launcher starts the workers)"
             )
         return worker(args, world)
+    from pixelpde.ground.lock import folder_lock
+
+    with folder_lock(args.out):  # one run per folder: a second writer is refused in one line
+        return _run_locked(args, nproc)
+
+
+def _run_locked(args, nproc) -> int:
+    from pixelpde.learned import distributed
+
     data, config = prepare(args)
     if nproc in (None, 1):
         return train_here(args, data, config, distributed.SINGLE)

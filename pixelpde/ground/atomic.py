@@ -7,6 +7,12 @@ is atomic on POSIX within one file system).  After an interrupt
 (:mod:`pixelpde.ground.interrupt`) nothing is published, and the temporary
 file is removed while further signals wait.
 
+A write that fails because the disk is full or the file is larger than the
+process may write (``ENOSPC``, ``EFBIG``, ``EDQUOT``, whichever library met it
+first: the OS, NumPy, h5py, torch's zip writer) is re-raised as one
+:class:`DiskFull` (an :class:`OSError`; the CLI prints it in one line and exits
+with 2), after the temporary file is removed: nothing is left.
+
 Directories created on the way are recorded; :func:`remove_created_dirs`
 (called by the CLI when a command fails) removes those still empty, so a
 failed command leaves no empty folder it made.
@@ -15,7 +21,9 @@ failed command leaves no empty folder it made.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -75,18 +83,107 @@ def check_writable(path: str | os.PathLike) -> Path:
     return path
 
 
-def check_distinct(output, inputs, what: str = "output") -> None:
-    """Refuse an output path that names one of the ``inputs`` (it would be overwritten while read)."""
-    out = Path(output)
-    for item in inputs:
+#: errno values that mean "the disk (or this process's file-size or quota limit) is full".
+FULL_ERRNOS = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+#: How libraries that wrap the OS error report it in their messages (h5py, torch's zip writer).
+_FULL_TEXT = ("no space left on device", "file too large", "disk quota exceeded", "errno = 28", "errno = 27")
+
+
+class DiskFull(OSError):
+    """A write failed for lack of space (or a file-size limit); nothing was published."""
+
+
+def disk_full(exc: BaseException | None) -> bool:
+    """Whether ``exc`` (or an exception it was raised from) is a full disk, file-size or quota error."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, OSError) and exc.errno in FULL_ERRNOS:
+            return True
+        if isinstance(exc, (OSError, RuntimeError)) and any(t in str(exc).lower() for t in _FULL_TEXT):
+            return True
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return False
+
+
+#: Free bytes below which a failed write is taken for a full disk (torch's zip writer reports one
+#: only as "unexpected pos" / "iostream error", without the errno).
+NEARLY_FULL_BYTES = 1 << 20
+
+
+def _no_room(exc: BaseException, tmp: Path | None) -> bool:
+    """A write error (OSError, RuntimeError) while the temporary file sits at the file-size limit or on
+    a device with (almost) no space left: a library that lost the errno met a full disk."""
+    import shutil
+
+    from pixelpde.ground.validate import file_size_limit
+
+    if tmp is None or not isinstance(exc, (OSError, RuntimeError)):
+        return False
+    try:
+        size = tmp.stat().st_size
+        free = shutil.disk_usage(tmp.parent).free
+    except OSError:
+        return False
+    return size >= file_size_limit() or free < NEARLY_FULL_BYTES
+
+
+def _free(path: Path) -> str:
+    import shutil
+
+    try:
+        return f"{shutil.disk_usage(path.parent).free} bytes free"
+    except OSError:  # pragma: no cover
+        return "free space unknown"
+
+
+#: The names :func:`atomic_path` gives its temporary files: ``.NAME.XXXXXXXX.partSUFFIX``.
+_TEMPORARY = re.compile(r"\.(?P<name>.+)\.[A-Za-z0-9_]{8}\.part(\.[^.]*)?")
+
+
+def remove_temporaries(directory: str | os.PathLike) -> list[Path]:
+    """Remove what a killed writer left in ``directory`` (temporary files of :func:`atomic_path`);
+    only for a folder this process owns (its run lock held).  Returns what was removed."""
+    removed = []
+    for path in sorted(Path(directory).glob(".*.part*")):
+        if path.is_file() and _TEMPORARY.fullmatch(path.name):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+                removed.append(path)
+    return removed
+
+
+def _with_sidecars(paths) -> list[Path]:
+    """``paths`` and, for each weights file ``NAME.pt``, its sidecar ``NAME.json`` (written and read with it)."""
+    out = []
+    for item in paths:
         if item is None:
             continue
         item = Path(item)
-        same = out.resolve() == item.resolve()
-        if not same and out.exists() and item.exists():
-            same = os.path.samefile(out, item)
-        if same:
-            raise InputError(f"{what} {str(out)!r} is also an input ({str(item)!r}); choose another name")
+        out.append(item)
+        if item.suffix == ".pt":
+            out.append(item.with_suffix(".json"))
+    return out
+
+
+def _same(a: Path, b: Path) -> bool:
+    if a.resolve() == b.resolve():
+        return True
+    return a.exists() and b.exists() and os.path.samefile(a, b)
+
+
+def check_outputs(outputs: dict, inputs=()) -> None:
+    """Refuse any output (``{flag: path}``; a ``.pt`` with its ``.json`` sidecar) that names an input (a
+    ``.pt`` with its sidecar too) or another output: a command never overwrites what it reads, and
+    never writes two results to one file."""
+    named = [(flag, path) for flag, value in outputs.items() for path in _with_sidecars([value])]
+    sources = _with_sidecars(inputs)
+    for i, (flag, path) in enumerate(named):
+        for item in sources:
+            if _same(path, item):
+                raise InputError(f"{flag} {str(path)!r} is also an input ({str(item)!r}); choose another name")
+        for other_flag, other in named[:i]:
+            if other_flag != flag and _same(path, other):
+                raise InputError(f"{flag} and {other_flag} both name {str(path)!r}; choose two names")
 
 
 def _umask() -> int:
@@ -115,8 +212,15 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
             interrupt.check()  # an interrupt that arrived while writing: publish nothing
             os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file ordinary permissions
             os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
+        full = not isinstance(exc, (DiskFull, KeyboardInterrupt)) and (disk_full(exc) or _no_room(exc, tmp))
         if tmp is not None:
             with interrupt.held(), contextlib.suppress(FileNotFoundError):
                 tmp.unlink()
+        if full:
+            raise DiskFull(
+                errno.ENOSPC,
+                f"no space left on the device or over the file-size limit while writing {str(path)!r} "
+                f"({_free(path)}); nothing was written",
+            ) from None
         raise

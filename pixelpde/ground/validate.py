@@ -31,12 +31,16 @@ Text (PDEs, initial conditions; :func:`pixelpde.stencils.expr.parse_expression`)
 * every number, literal or computed constant: 0 or
   :data:`MIN_MAGNITUDE` = 2**-1074 (~4.9e-324, the smallest subnormal) <= |c|
   < :data:`MAX_MAGNITUDE` = 1e308 (what float64 holds: no silent overflow to inf
-  or underflow to 0);
+  or underflow to 0), and its exact numerator and denominator at most
+  :data:`MAX_CONSTANT_DIGITS` = 1000 digits (checked at every node, so a power of a long literal
+  cannot grow without bound);
   dx likewise, and the stencil weights c/dx^k must stay finite.
 
 Sizes and counts:
 
 * kernel size: odd, 1..:data:`MAX_KERNEL_SIZE` = 11; order of accuracy 1..:data:`MAX_ORDER` = 10;
+  derivative order per axis, read from the name's letters before any stencil is derived:
+  0..:data:`MAX_DERIVATIVE_ORDER` = 10 (``u_`` followed by 200 x's is refused at once);
 * grid nodes per axis: 3..:data:`MAX_NODES_PER_AXIS` = 4096;
 * trajectories, epochs, batch size, window stride: 1..:data:`MAX_COUNT` = 10**6;
 * time steps (simulate, evaluate): 1..:data:`MAX_STEPS` = 10**6 (0 would be an empty dataset);
@@ -53,7 +57,11 @@ Sizes and counts:
   parameters, n quadratic terms 0..:data:`MAX_TERMS`;
 * seeds: 0..:data:`MAX_SEED` = 2**63 - 1 (NumPy and torch both accept them);
 * torch threads: 1..:data:`MAX_THREADS` = 1024; local training workers (``--nproc``):
-  1..:data:`MAX_WORKERS` = 256.
+  1..:data:`MAX_WORKERS` = 256; seeds of a study: 1..:data:`MAX_STUDY_SEEDS` = 1000;
+* names that become file names (``train --name``, ``evaluate NAME=DIR``, study runs): 1..100 of
+  ``A-Z a-z 0-9 . _ + -``, not starting with ``.``, no ``..`` (:func:`check_name`);
+* every real-valued flag (``--T``, ``--dt``, ``--alpha``, ``--b``, ``--tol``, ``--min-norm``, ``--lr``, ...):
+  the range in :data:`FLOAT_FLAGS`, checked by :func:`check_float_flags` before the command runs.
 """
 
 from __future__ import annotations
@@ -72,6 +80,11 @@ MAX_EXPRESSION_DEGREE = 16
 MAX_TERMS = 2000
 MAX_KERNEL_SIZE = 11
 MAX_ORDER = 10
+#: Highest derivative per axis a kernel of at most MAX_KERNEL_SIZE points can represent (k points: order k - 1).
+MAX_DERIVATIVE_ORDER = MAX_KERNEL_SIZE - 1
+#: Most decimal digits of an exact constant's numerator or denominator (float64's range needs ~330;
+#: Python refuses to print integers of more than 4300 digits).
+MAX_CONSTANT_DIGITS = 1000
 MAX_NODES_PER_AXIS = 4096
 MAX_COUNT = 10**6
 MAX_STEPS = 10**6
@@ -86,6 +99,23 @@ MAX_PARAMETERS = 10**7
 MAX_SEED = 2**63 - 1
 MAX_THREADS = 1024
 MAX_WORKERS = 256
+#: Seeds of one study (``pixelpde study --seeds``): each is a full set of trainings.
+MAX_STUDY_SEEDS = 1000
+#: The documented range of every real-valued CLI flag, by its argparse name: (low, high, low excluded).
+#: Checked once, in :func:`check_float_flags`, before any command runs (README, Limits).
+FLOAT_FLAGS = {
+    "T": (1e-9, MAX_TIME, False),  # convergence: final time
+    "dt": (1e-12, MAX_TIME, False),  # simulate, train: time step
+    "alpha": (1e-12, 1e6, False),  # simulate: diffusivity
+    "b": (-1e6, 1e6, False),  # simulate: advection velocity (each component)
+    "tol": (1e-16, 1.0, False),  # simulate: Newton residual tolerance
+    "min_norm": (0.0, 1e12, False),  # simulate, train, evaluate: ||U^0|| filter
+    "lr": (1e-12, 1e3, False),  # train: learning rate
+    "lr_gamma": (1e-12, 1e3, False),
+    "stage_lr_factor": (1e-12, 1e3, False),
+    "init_noise": (0.0, 1e3, False),
+    "input_noise": (0.0, 1e3, False),
+}
 #: Smallest and largest magnitude of a non-zero coefficient float64 holds (subnormals included; rounded inwards).
 MIN_MAGNITUDE = Fraction(2) ** -1074
 MAX_MAGNITUDE = 10**308
@@ -149,6 +179,36 @@ def check_positive(value, what: str, high: float | None = None) -> float:
         raise InputError(f"{what}={value!r} must be a positive finite number{bound}") from None
 
 
+#: A name that becomes part of a file or folder name (a model's ``--name``, a study run's name):
+#: letters, digits and ``. _ + -``, not starting with a dot; never a separator or ``..``.
+NAME_PATTERN = r"[A-Za-z0-9_+-][A-Za-z0-9._+-]{0,99}"
+MAX_NAME_LENGTH = 100
+
+
+def check_name(value, what: str = "name") -> str:
+    """A plain name (:data:`NAME_PATTERN`): it stays inside the folder it is written to."""
+    import re
+
+    if not isinstance(value, str) or not re.fullmatch(NAME_PATTERN, value) or ".." in value:
+        shown = repr(value) if not isinstance(value, str) or len(value) <= 60 else repr(value[:57] + "...")
+        raise InputError(
+            f"{what} {shown} must be a plain name of 1..{MAX_NAME_LENGTH} letters, digits and . _ + - "
+            "(no separator, no '..', not starting with '.'): it becomes a file name"
+        )
+    return value
+
+
+def check_float_flags(args) -> None:
+    """Every flag of :data:`FLOAT_FLAGS` that ``args`` (an argparse namespace) sets, in its range."""
+    for name, (low, high, low_open) in FLOAT_FLAGS.items():
+        value = getattr(args, name, None)
+        if value is None:
+            continue
+        flag = "--" + name.replace("_", "-")
+        for item in value if isinstance(value, (list, tuple)) else (value,):
+            check_float(item, flag, low, high, low_open)
+
+
 def check_magnitude(value, what: str) -> None:
     """Refuse a non-zero number that float64 cannot hold (it would become inf or 0 without a word)."""
     magnitude = abs(value)
@@ -158,6 +218,12 @@ def check_magnitude(value, what: str) -> None:
         raise InputError(f"{what} is too large: |{_short(value)}| >= 1e308 overflows float64 to inf")
     if float(magnitude) == 0.0:  # below MIN_MAGNITUDE / 2: rounds to 0
         raise InputError(f"{what} is too small: 0 < |{_short(value)}| < 4.9e-324 underflows float64 to 0")
+    if isinstance(magnitude, (int, Fraction)):  # exact: bound the digits before anything prints or powers them
+        bits = max(Fraction(magnitude).numerator.bit_length(), Fraction(magnitude).denominator.bit_length())
+        if bits > MAX_CONSTANT_DIGITS * 3.33:
+            raise InputError(
+                f"{what} has more than {MAX_CONSTANT_DIGITS} digits as an exact fraction; write it with fewer digits"
+            )
 
 
 def check_bytes(nbytes: int, what: str, directory) -> None:
@@ -171,6 +237,20 @@ def check_bytes(nbytes: int, what: str, directory) -> None:
         return
     if nbytes > free:
         raise InputError(f"{what} needs {_size(nbytes)} but {str(directory)!r} has {_size(free)} free")
+    limit = file_size_limit()
+    if nbytes > limit:
+        raise InputError(f"{what} needs {_size(nbytes)} but this process may write files of at most {_size(limit)}")
+
+
+def file_size_limit() -> int:
+    """The largest file this process may write (``RLIMIT_FSIZE``; unlimited: 2**62)."""
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+    except (ImportError, OSError, ValueError):  # pragma: no cover - not POSIX
+        return 2**62
+    return 2**62 if soft == resource.RLIM_INFINITY else int(soft)
 
 
 def available_memory() -> int:

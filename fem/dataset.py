@@ -196,13 +196,6 @@ def dataset_writer(path, n: int, steps: int, p: int, dtype=np.float64, frame=Non
     dtype = np.dtype(dtype)
     if dtype not in (np.dtype(np.float64), np.dtype(np.float32)):
         raise InputError(f"dataset dtype must be float64 or float32, got {dtype}")
-<<<<<<< HEAD
-    with atomic_path(path) as tmp, h5py.File(tmp, "w", libver=("earliest", "v110")) as f:
-        writer = DatasetWriter(f, n, steps, p, dtype, frame)
-        yield writer
-        if not writer.finished:
-            raise RuntimeError("dataset_writer closed before finish(): refusing to publish an incomplete file")
-=======
     global HDF5_FAILED
     from pixelpde.ground.atomic import disk_full
 
@@ -210,7 +203,7 @@ def dataset_writer(path, n: int, steps: int, p: int, dtype=np.float64, frame=Non
         f = writer = None
         try:
             with h5py.File(tmp, "w", libver=("earliest", "v110")) as f:
-                writer = DatasetWriter(f, n, steps, p, dtype)
+                writer = DatasetWriter(f, n, steps, p, dtype, frame)
                 yield writer
                 if not writer.finished:
                     raise RuntimeError("dataset_writer closed before finish(): refusing to publish an incomplete file")
@@ -220,7 +213,6 @@ def dataset_writer(path, n: int, steps: int, p: int, dtype=np.float64, frame=Non
                 HDF5_FAILED = True
                 _KEPT.append((f, writer))  # never finalised: their finalisers would crash HDF5 before os._exit
             raise
->>>>>>> trust
 
 
 def write_dataset(path, sim: Simulation, dtype=None) -> Path:
@@ -334,7 +326,6 @@ class Dataset:
         self.problem = problem
         self.params = params
 
-<<<<<<< HEAD
     def _validate_spectral(self) -> None:
         """A spectral dataset (pixelpde.spectral): its system parses, its fields match the channel
         axis, the periodic grid and dt are consistent, U is (N, M+1, C, p, p) (C = 1: (N, M+1, p, p))."""
@@ -359,6 +350,7 @@ class Dataset:
         if not isinstance(dt, float) or not math.isfinite(dt) or dt <= 0:
             self._fail(f"bad attribute dt={dt!r}")
         U = self._U
+        self._check_layout(U)
         frame = (p, p) if channels == 1 else (channels, p, p)
         if U.ndim != 2 + len(frame) or U.shape[2:] != frame or U.dtype.kind != "f":
             self._fail(
@@ -371,12 +363,17 @@ class Dataset:
             self._fail(f"mislabelled: t (shape {t.shape}) is not j*dt for the {U.shape[1]} snapshots")
         self.problem = None
         self.params = {}
-=======
+
     def _check_layout(self, U) -> None:
         """Dimensions, dtype, chunking and stored bytes of ``U`` against the limits, before any read."""
         if U.dtype.name not in DTYPES:
             self._fail(f"U has dtype {U.dtype}; expected {' or '.join(DTYPES)}")
-        for (axis, low, high), length in zip(U_AXES, U.shape, strict=True):
+        if not 3 <= U.ndim <= 6:
+            self._fail(f"U has shape {U.shape}; expected (N, M+1, p, p) or (N, M+1, C, p, ...)")
+        # a system's channel axis and the spatial axes of 1-D/3-D data are bounded like a grid axis
+        extra = tuple(("fields or nodes", 1, MAX_NODES_PER_AXIS) for _ in range(U.ndim - 4))
+        axes = U_AXES if U.ndim == 4 else U_AXES[:2] + extra + U_AXES[2 : 2 + min(2, U.ndim - 2)]
+        for (axis, low, high), length in zip(axes, U.shape, strict=True):
             if not low <= length <= high:
                 self._fail(f"U declares {length} {axis}; expected {low}..{high}")
         one = (1, *U.shape[1:])
@@ -390,7 +387,6 @@ class Dataset:
                 f"U declares {U.shape[0]} trajectories ({declared} bytes) but stores {stored} bytes "
                 "(unwritten chunks: incomplete or edited file)"
             )
->>>>>>> trust
 
     # -- context manager -------------------------------------------------------------------
     def close(self) -> None:

@@ -80,9 +80,11 @@ def test_finished_runs_are_read_back_not_retrained(tiny_structure):
 
 
 def test_runs_written_before_rE_named_its_unit_are_read_back(tiny_structure, tmp_path):
-    """result.json files of earlier versions hold the same fractions under "rE": read back, not retrained."""
+    """result.json files sealed before the unit was named hold the same fractions under "rE": read back,
+    not retrained (files from before the seal are refused in one line: test_an_edited_or_corrupt_result...)."""
     import shutil
 
+    from pixelpde.ground.schema import seal
     from pixelpde.studies.runner import run_study
 
     out = tmp_path / "old"
@@ -90,7 +92,7 @@ def test_runs_written_before_rE_named_its_unit_are_read_back(tiny_structure, tmp
     for path in (out / "runs").glob("*/result.json"):
         result = json.loads(path.read_text())
         result["metrics"]["rE"] = result["metrics"].pop("rE_frac")
-        path.write_text(json.dumps(result))
+        path.write_text(json.dumps(seal(result)))
     lines = []
     run_study("structure", out, size="tiny", echo=lines.append)
     assert sum("read back" in line for line in lines) == 3

@@ -8,7 +8,8 @@ as one of several data-parallel workers; it puts together
 * :mod:`pixelpde.learned.device` -- CUDA when present, one GPU per worker;
 * :mod:`pixelpde.learned.loop` -- the loss and one epoch of Adam steps;
 * :mod:`pixelpde.learned.distributed` -- the workers' shards and the gradient all-reduce;
-* :mod:`pixelpde.learned.runfiles` -- checkpoint, logs and ``model.pt``, written atomically.
+* :mod:`pixelpde.learned.runfiles` -- checkpoint, logs and ``model.pt``, written atomically;
+* :mod:`pixelpde.learned.curve` -- the learning curve (rE on held-out data every few epochs).
 
 Algorithm 3 (defaults of :class:`TrainConfig`): stages M = 3, 4, 5; 100
 epochs per stage; Adam; batch 32; lr of epoch e of stage k
@@ -37,6 +38,7 @@ from pixelpde.ground.errors import InputError
 from pixelpde.integrators import get_integrator
 from pixelpde.learned import loop
 from pixelpde.learned.config import DTYPES, TrainConfig
+from pixelpde.learned.curve import Curve, write_curve
 from pixelpde.learned.data import Trajectories, training_windows
 from pixelpde.learned.device import deterministic, pick_device
 from pixelpde.learned.distributed import SINGLE, World, check_world
@@ -135,11 +137,12 @@ def train(
     fingerprint = data.fingerprint()
 
     generator = torch.Generator().manual_seed(int(config.seed))
-    spec, sd, model = build_model(config, data, generator)
+    spec, _, model = build_model(config, data, generator)
     model = model.to(device=device, dtype=dtype)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate(0, 0))
     U = data.U.to(device=device, dtype=dtype)
     loss_fn = compiled_loss() if config.compile else None
+    curve = Curve.open(config, data, integrator, dt) if world.main else None
 
     position, log = (0, 0), []
     checkpoint_path = out / CHECKPOINT
@@ -204,12 +207,15 @@ def train(
                     raise TrainingDiverged(f"{exc}; {kept_message(checkpoint_path)}{hint}") from None
                 row.update(lr=lr)
                 bar.set_postfix(loss=f"{row['loss']:.4g}")
+                next_position = (k, e + 1) if e + 1 < config.epochs else (k + 1, 0)
+                if curve is not None and curve.due(len(log) + 1, next_position == (len(config.stages), 0)):
+                    row["curve"] = curve.measure(model)
                 log.append(row)
                 epochs_run += 1
-                next_position = (k, e + 1) if e + 1 < config.epochs else (k + 1, 0)
                 if world.main:
                     save_checkpoint(checkpoint_path, config, fingerprint, model, optimizer, next_position, log)
                     write_log(out, log)
+                    write_curve(out, log, config.batch_size)
             if not finished:
                 break
     finally:

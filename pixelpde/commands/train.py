@@ -48,6 +48,13 @@ OPTIONS = {
     ),
     "kernel_size": (int, "filter size k of the convolutions (default 3; the paper's later code: 5)"),
     "name": (str, "model name in evaluation (default: learned, or learned-constructive-init)"),
+    "curve_data": (
+        str,
+        "held-out trajectories (.h5, same PDE, grid and dt): write the learning curve curve.csv/curve.json (rE, maxE)",
+    ),
+    "curve_every": (int, "with --curve-data: measure after every this many epochs and after the last (default 10)"),
+    "curve_n": (int, "with --curve-data: on the first N held-out trajectories (default 30)"),
+    "curve_steps": (int, "with --curve-data: for j = 1..J steps (default 40)"),
 }
 
 

@@ -15,6 +15,9 @@ every 30 epochs and by 5 per stage) and the options of the paper's protocol
   state (the paper's later code: a = 1e-2), drawn from ``(seed, stage, epoch)``;
 * ``kernel_size``: k x k filters in every convolution (5 for the later code's
   5 x 5 networks; default: the architecture's, 3);
+* ``tied_pairs``: with ``init='fitted'``, every gradient projected onto the tied
+  ReLU pairs (biases and the ReLU^2 branch held at zero), so that fine-tuning
+  keeps the network exactly linear (:mod:`pixelpde.learned.fitted`, step 5);
 * ``curve_data``, ``curve_every``, ``curve_n``, ``curve_steps``: the learning
   curve (:mod:`pixelpde.learned.curve`), rE on held-out trajectories every few
   epochs; it changes no training step, so it may change on ``--resume``.
@@ -81,6 +84,7 @@ class TrainConfig:
     relu_bias: bool | None = None
     relu2_bias: bool | None = None
     compile: bool = False
+    tied_pairs: bool = False  #: keep the fitted start's exact linear pairs (pixelpde.learned.fitted.tied_projection)
     name: str | None = None
     curve_data: str | None = None  #: held-out trajectories for the learning curve (pixelpde.learned.curve)
     curve_every: int = 10
@@ -107,6 +111,8 @@ class TrainConfig:
             raise InputError(f"init {self.init!r} must be one of {', '.join(INITS)}")
         if self.mean_free and self.init != "random":
             raise InputError("--mean-free-filters is an option of --init random")
+        if self.tied_pairs and self.init != "fitted":
+            raise InputError("--tied-pairs is an option of --init fitted (it keeps the fitted linear network)")
         for key in ("init_noise", "input_noise"):
             if not (math.isfinite(getattr(self, key)) and getattr(self, key) >= 0):
                 raise InputError(f"{key.replace('_', '-')}={getattr(self, key)!r} must be >= 0")

@@ -143,6 +143,11 @@ def train(
     U = data.U.to(device=device, dtype=dtype)
     loss_fn = compiled_loss() if config.compile else None
     curve = Curve.open(config, data, integrator, dt) if world.main else None
+    project = None
+    if config.tied_pairs:
+        from pixelpde.learned.fitted import tied_projection
+
+        project = tied_projection(model)
 
     position, log = (0, 0), []
     checkpoint_path = out / CHECKPOINT
@@ -201,6 +206,7 @@ def train(
                         world,
                         loss_fn=loss_fn,
                         on_batch=lambda: bar.update(1),
+                        project=project,
                     )
                 except TrainingDiverged as exc:
                     hint = "; try a smaller --lr or more --substeps" if "loss is" in str(exc) else ""

@@ -86,6 +86,11 @@ def register(sub) -> None:
         action="store_true",
         help="run the loss and rollout through torch.compile: about 2x fewer CPU-seconds per step measured at p = 100, after minutes of compilation per window length; for long runs",
     )
+    p.add_argument(
+        "--tied-pairs",
+        action="store_true",
+        help="with --init fitted: fine-tune keeping the network exactly linear (tied ReLU pairs, zero biases and ReLU^2 branch)",
+    )
     p.add_argument("--resume", action="store_true", help="continue the interrupted run in --out (unchanged settings)")
     add_runtime_options(p)
     add_nproc_option(p)
@@ -111,6 +116,8 @@ def config_from_args(args, base: dict):
         given["mean_free"] = True
     if args.compile:
         given["compile"] = True
+    if args.tied_pairs:
+        given["tied_pairs"] = True
     if args.device is not None:
         given["device"] = args.device
     return TrainConfig(**{**base, **given})

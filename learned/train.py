@@ -66,8 +66,11 @@ __all__ = [
 ]
 
 
-def build_model(config: TrainConfig, data: Trajectories, generator: torch.Generator):
-    """The architecture of ``config.arch``, initialised (float64, CPU); returns (spec, sd, model)."""
+def build_model(config: TrainConfig, data: Trajectories, generator: torch.Generator, initialise: bool = True):
+    """The architecture of ``config.arch``, initialised (float64, CPU); returns (spec, sd, model).
+
+    ``initialise=False`` skips the initialisation (for ``--resume``, whose checkpoint holds every
+    weight: the fitted initialisation alone costs minutes of least squares and L-BFGS at p = 100)."""
     from pixelpde.learned.architectures import parse_arch
     from pixelpde.learned.embedding import constructive_init_, random_init_
 
@@ -77,7 +80,9 @@ def build_model(config: TrainConfig, data: Trajectories, generator: torch.Genera
     )
     sd = arch_sd if spec.size == arch_sd.size else data.semidiscrete(size=spec.size)
     model = spec.build(data.bc, dtype=torch.float64)
-    if config.init == "constructive":
+    if not initialise:
+        pass
+    elif config.init == "constructive":
         constructive_init_(model, spec, sd, config.init_noise, generator)
     elif config.init == "fitted":
         from pixelpde.learned.fitted import fitted_init_
@@ -137,26 +142,26 @@ def train(
     fingerprint = data.fingerprint()
 
     generator = torch.Generator().manual_seed(int(config.seed))
-    spec, _, model = build_model(config, data, generator)
+    checkpoint_path = out / CHECKPOINT
+    if not resume and checkpoint_path.exists():
+        raise InputError(
+            f"{str(out)!r} already holds a training run; pass --resume to continue it or choose another --out"
+        )
+    curve = Curve.open(config, data, integrator, dt) if world.main else None
+    spec, _, model = build_model(config, data, generator, initialise=not resume)
     model = model.to(device=device, dtype=dtype)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate(0, 0))
     U = data.U.to(device=device, dtype=dtype)
     loss_fn = compiled_loss() if config.compile else None
-    curve = Curve.open(config, data, integrator, dt) if world.main else None
+
+    position, log = (0, 0), []
+    if resume:
+        position, log = load_checkpoint(checkpoint_path, config, fingerprint, model, optimizer, device)
     project = None
     if config.tied_pairs:
         from pixelpde.learned.fitted import tied_projection
 
-        project = tied_projection(model)
-
-    position, log = (0, 0), []
-    checkpoint_path = out / CHECKPOINT
-    if resume:
-        position, log = load_checkpoint(checkpoint_path, config, fingerprint, model, optimizer, device)
-    elif checkpoint_path.exists():
-        raise InputError(
-            f"{str(out)!r} already holds a training run; pass --resume to continue it or choose another --out"
-        )
+        project = tied_projection(model)  # after the checkpoint: it checks the network is still tied
 
     meta = {
         "name": config.name,

@@ -228,3 +228,34 @@ def test_tied_pairs_is_refused_without_the_fitted_start():
     model = random_init_(spec.build("periodic", dtype=f64), torch.Generator().manual_seed(0))  # not tied
     with pytest.raises(InputError, match="does not start with tied"):
         fitted.tied_projection(model)
+
+
+def test_a_tied_fine_tuning_resumes_bit_for_bit_without_refitting(tmp_path, monkeypatch):
+    """--resume restores every weight from the checkpoint: the fitted initialisation (minutes at p = 100) is
+    not computed again, and the resumed run ends with exactly the weights of the uninterrupted one."""
+    from pixelpde.learned.train import TrainConfig, train
+
+    data = _advection(4, 4, 0)
+    config = TrainConfig(
+        arch="1-4-4-1/1-2-1",
+        integrator="projected-euler",
+        substeps=2,
+        init="fitted",
+        tied_pairs=True,
+        stages=(2, 3),
+        epochs=2,
+        lr=1e-4,
+        batch_size=4,
+        dtype="float64",
+    )
+    full = train(data, config, tmp_path / "full", progress=False)
+    train(data, config, tmp_path / "part", progress=False, max_epochs=1)
+
+    def refit(*args, **kwargs):
+        raise AssertionError("the fitted initialisation was computed again on --resume")
+
+    monkeypatch.setattr(fitted, "fitted_init_", refit)
+    resumed = train(data, config, tmp_path / "part", resume=True, progress=False)
+    a, b = full.model.state_dict(), resumed.model.state_dict()
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert [r["loss"] for r in full.log] == [r["loss"] for r in resumed.log]

@@ -219,14 +219,17 @@ def train(
                 row.update(lr=lr)
                 bar.set_postfix(loss=f"{row['loss']:.4g}")
                 next_position = (k, e + 1) if e + 1 < config.epochs else (k + 1, 0)
-                if curve is not None and curve.due(len(log) + 1, next_position == (len(config.stages), 0)):
-                    row["curve"] = curve.measure(model)
                 log.append(row)
                 epochs_run += 1
                 if world.main:
                     save_checkpoint(checkpoint_path, config, fingerprint, model, optimizer, next_position, log)
                     write_log(out, log)
-                    write_curve(out, log, config.batch_size)
+                    # measured after the epoch's checkpoint: an interrupt while measuring loses no training
+                    if curve is not None and curve.due(len(log), next_position == (len(config.stages), 0)):
+                        row["curve"] = curve.measure(model)
+                        save_checkpoint(checkpoint_path, config, fingerprint, model, optimizer, next_position, log)
+                        write_log(out, log)
+                        write_curve(out, log, config.batch_size)
             if not finished:
                 break
     finally:

@@ -118,3 +118,16 @@ def test_bad_curve_settings_are_refused_in_one_line(tmp_path, held_out):
     with pytest.raises(InputError):
         train(data, curve_config(tmp_path / "missing.h5"), tmp_path / "d", progress=False)
     assert not (tmp_path / "c" / "checkpoint.pt").exists()
+
+
+def test_an_interrupt_while_measuring_keeps_the_epochs_checkpoint(tmp_path, held_out, monkeypatch):
+    """The point is measured after its epoch's checkpoint is written: stopping there loses no training."""
+    from pixelpde.learned.curve import Curve
+
+    def interrupted(self, model):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Curve, "measure", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        train(heat_data(), curve_config(held_out[0]), tmp_path / "run", progress=False)
+    assert read_checkpoint(tmp_path / "run" / "checkpoint.pt")["position"] == [1, 1]  # after epoch 3 of 4

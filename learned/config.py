@@ -14,7 +14,13 @@ every 30 epochs and by 5 per stage) and the options of the paper's protocol
 * ``input_noise``: uniform noise in [-a, a] added to each window's initial
   state (the paper's later code: a = 1e-2), drawn from ``(seed, stage, epoch)``;
 * ``kernel_size``: k x k filters in every convolution (5 for the later code's
-  5 x 5 networks; default: the architecture's, 3).
+  5 x 5 networks; default: the architecture's, 3);
+* ``tied_pairs``: with ``init='fitted'``, every gradient projected onto the tied
+  ReLU pairs (biases and the ReLU^2 branch held at zero), so that fine-tuning
+  keeps the network exactly linear (:mod:`pixelpde.learned.fitted`, step 5);
+* ``curve_data``, ``curve_every``, ``curve_n``, ``curve_steps``: the learning
+  curve (:mod:`pixelpde.learned.curve`), rE on held-out trajectories every few
+  epochs; it changes no training step, so it may change on ``--resume``.
 
 Learning rate of 0-based epoch e of 0-based stage k:
 :math:`\mathrm{lr} = 10^{-2} \cdot 5^{-k} \cdot 10^{-\lfloor e / 30 \rfloor}`
@@ -47,7 +53,7 @@ WINDOWS = ("all", "first")
 
 #: Fields that may differ between an interrupted run and its resumption (they
 #: change where and how fast it runs, not which steps it takes).
-RESUME_FREE = ("device", "compile")
+RESUME_FREE = ("device", "compile", "curve_data", "curve_every", "curve_n", "curve_steps")
 
 
 @dataclass
@@ -79,7 +85,12 @@ class TrainConfig:
     relu_bias: bool | None = None
     relu2_bias: bool | None = None
     compile: bool = False
+    tied_pairs: bool = False  #: keep the fitted start's exact linear pairs (pixelpde.learned.fitted.tied_projection)
     name: str | None = None
+    curve_data: str | None = None  #: held-out trajectories for the learning curve (pixelpde.learned.curve)
+    curve_every: int = 10
+    curve_n: int = 30
+    curve_steps: int = 40
 
     def __post_init__(self):
         from pixelpde.integrators import get_integrator
@@ -87,10 +98,13 @@ class TrainConfig:
         if not self.stages or len(self.stages) > MAX_LAYERS:
             raise InputError(f"stages {self.stages} must be 1 to {MAX_LAYERS} window lengths M")
         self.stages = tuple(check_int(m, "stage window length M", 1, MAX_STEPS) for m in self.stages)
-        for key in ("epochs", "batch_size", "lr_step", "substeps", "window_stride"):
+        for key in ("epochs", "batch_size", "lr_step", "substeps", "window_stride", "curve_every", "curve_n"):
             high = MAX_SUBSTEPS if key == "substeps" else MAX_COUNT
             setattr(self, key, check_int(getattr(self, key), key.replace("_", "-"), 1, high))
         self.seed = check_seed(self.seed)
+        self.curve_steps = check_int(self.curve_steps, "curve-steps", 1, MAX_STEPS)
+        if self.curve_data is not None and not isinstance(self.curve_data, str):
+            raise InputError(f"curve-data {self.curve_data!r} must be a file name")
         for key in ("lr", "lr_gamma", "stage_lr_factor"):
             if not (math.isfinite(getattr(self, key)) and getattr(self, key) > 0):
                 raise InputError(f"{key.replace('_', '-')}={getattr(self, key)!r} must be a positive number")
@@ -98,6 +112,8 @@ class TrainConfig:
             raise InputError(f"init {self.init!r} must be one of {', '.join(INITS)}")
         if self.mean_free and self.init != "random":
             raise InputError("--mean-free-filters is an option of --init random")
+        if self.tied_pairs and self.init != "fitted":
+            raise InputError("--tied-pairs is an option of --init fitted (it keeps the fitted linear network)")
         for key in ("init_noise", "input_noise"):
             if not (math.isfinite(getattr(self, key)) and getattr(self, key) >= 0):
                 raise InputError(f"{key.replace('_', '-')}={getattr(self, key)!r} must be >= 0")

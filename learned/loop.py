@@ -79,13 +79,15 @@ def run_epoch(
     world: World = SINGLE,
     loss_fn=None,
     on_batch=None,
+    project=None,
 ) -> dict:
     """Epoch ``epoch`` of stage ``stage`` (0-based): one Adam step per global batch.
 
     Returns the epoch's log row; raises :class:`TrainingDiverged` (message without
     what was kept: the caller adds it) when a batch had a non-finite loss or gradient.
     ``loss_fn`` replaces :func:`batch_loss` (a compiled version of it); ``on_batch`` is
-    called after every batch (a progress bar)."""
+    called after every batch (a progress bar); ``project(params)``, when given, replaces the
+    (all-reduced) gradients by their projection before each Adam step (``--tied-pairs``)."""
     loss_fn = loss_fn or batch_loss
     device = U.device
     order = index[epoch_permutation(len(index), config.seed, stage, epoch)].to(device)
@@ -123,6 +125,8 @@ def run_epoch(
                     p.grad = g.view_as(p).clone()
                 else:
                     p.grad.copy_(g.view_as(p))
+        if project is not None:
+            project(params)
         losses[b] = flat[-1]
         ok = torch.isfinite(flat).all()
         first_bad = torch.where(ok | (first_bad >= 0), first_bad, torch.full_like(first_bad, b))

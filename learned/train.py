@@ -8,7 +8,8 @@ as one of several data-parallel workers; it puts together
 * :mod:`pixelpde.learned.device` -- CUDA when present, one GPU per worker;
 * :mod:`pixelpde.learned.loop` -- the loss and one epoch of Adam steps;
 * :mod:`pixelpde.learned.distributed` -- the workers' shards and the gradient all-reduce;
-* :mod:`pixelpde.learned.runfiles` -- checkpoint, logs and ``model.pt``, written atomically.
+* :mod:`pixelpde.learned.runfiles` -- checkpoint, logs and ``model.pt``, written atomically;
+* :mod:`pixelpde.learned.curve` -- the learning curve (rE on held-out data every few epochs).
 
 Algorithm 3 (defaults of :class:`TrainConfig`): stages M = 3, 4, 5; 100
 epochs per stage; Adam; batch 32; lr of epoch e of stage k
@@ -37,6 +38,7 @@ from pixelpde.ground.errors import InputError
 from pixelpde.integrators import get_integrator
 from pixelpde.learned import loop
 from pixelpde.learned.config import DTYPES, TrainConfig
+from pixelpde.learned.curve import Curve, write_curve
 from pixelpde.learned.data import Trajectories, training_windows
 from pixelpde.learned.device import deterministic, pick_device
 from pixelpde.learned.distributed import SINGLE, World, check_world
@@ -64,8 +66,11 @@ __all__ = [
 ]
 
 
-def build_model(config: TrainConfig, data: Trajectories, generator: torch.Generator):
-    """The architecture of ``config.arch``, initialised (float64, CPU); returns (spec, sd, model)."""
+def build_model(config: TrainConfig, data: Trajectories, generator: torch.Generator, initialise: bool = True):
+    """The architecture of ``config.arch``, initialised (float64, CPU); returns (spec, sd, model).
+
+    ``initialise=False`` skips the initialisation (for ``--resume``, whose checkpoint holds every
+    weight: the fitted initialisation alone costs minutes of least squares and L-BFGS at p = 100)."""
     from pixelpde.learned.architectures import parse_arch
     from pixelpde.learned.embedding import constructive_init_, random_init_
 
@@ -84,7 +89,9 @@ def build_model(config: TrainConfig, data: Trajectories, generator: torch.Genera
         )
     sd = arch_sd if spec.size == arch_sd.size else data.semidiscrete(size=spec.size)
     model = spec.build(data.bc, dtype=torch.float64)
-    if config.init == "constructive":
+    if not initialise:
+        pass
+    elif config.init == "constructive":
         constructive_init_(model, spec, sd, config.init_noise, generator)
     elif config.init == "fitted":
         from pixelpde.learned.fitted import fitted_init_
@@ -144,20 +151,26 @@ def train(
     fingerprint = data.fingerprint()
 
     generator = torch.Generator().manual_seed(int(config.seed))
-    spec, sd, model = build_model(config, data, generator)
+    checkpoint_path = out / CHECKPOINT
+    if not resume and checkpoint_path.exists():
+        raise InputError(
+            f"{str(out)!r} already holds a training run; pass --resume to continue it or choose another --out"
+        )
+    curve = Curve.open(config, data, integrator, dt) if world.main else None
+    spec, _, model = build_model(config, data, generator, initialise=not resume)
     model = model.to(device=device, dtype=dtype)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate(0, 0))
     U = data.U.to(device=device, dtype=dtype)
     loss_fn = compiled_loss() if config.compile else None
 
     position, log = (0, 0), []
-    checkpoint_path = out / CHECKPOINT
     if resume:
         position, log = load_checkpoint(checkpoint_path, config, fingerprint, model, optimizer, device)
-    elif checkpoint_path.exists():
-        raise InputError(
-            f"{str(out)!r} already holds a training run; pass --resume to continue it or choose another --out"
-        )
+    project = None
+    if config.tied_pairs:
+        from pixelpde.learned.fitted import tied_projection
+
+        project = tied_projection(model)  # after the checkpoint: it checks the network is still tied
 
     meta = {
         "name": config.name,
@@ -207,18 +220,25 @@ def train(
                         world,
                         loss_fn=loss_fn,
                         on_batch=lambda: bar.update(1),
+                        project=project,
                     )
                 except TrainingDiverged as exc:
                     hint = "; try a smaller --lr or more --substeps" if "loss is" in str(exc) else ""
                     raise TrainingDiverged(f"{exc}; {kept_message(checkpoint_path)}{hint}") from None
                 row.update(lr=lr)
                 bar.set_postfix(loss=f"{row['loss']:.4g}")
+                next_position = (k, e + 1) if e + 1 < config.epochs else (k + 1, 0)
                 log.append(row)
                 epochs_run += 1
-                next_position = (k, e + 1) if e + 1 < config.epochs else (k + 1, 0)
                 if world.main:
                     save_checkpoint(checkpoint_path, config, fingerprint, model, optimizer, next_position, log)
                     write_log(out, log)
+                    # measured after the epoch's checkpoint: an interrupt while measuring loses no training
+                    if curve is not None and curve.due(len(log), next_position == (len(config.stages), 0)):
+                        row["curve"] = curve.measure(model)
+                        save_checkpoint(checkpoint_path, config, fingerprint, model, optimizer, next_position, log)
+                        write_log(out, log)
+                        write_curve(out, log, config.batch_size)
             if not finished:
                 break
     finally:

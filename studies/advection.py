@@ -7,7 +7,9 @@ seeds and training budget, four initialisations:
   centred differences; lr 1e-3, :mod:`pixelpde.learned.presets`), trained;
 * ``fitted`` (:mod:`pixelpde.learned.fitted`: the data's least-squares one-step multiplier,
   its projected-Euler vector field, the 11 x 11 stencil, embedded in the ReLU chain), fine-tuned
-  at lr :data:`FITTED_LR`;
+  at lr :data:`FITTED_LR`, and fine-tuned with ``--tied-pairs`` at lr :data:`TIED_LR` (every
+  gradient projected onto the tied ReLU pairs, biases and the ReLU^2 branch held at 0: the
+  network stays exactly linear, so fine-tuning cannot seed the modes the data never excite);
 * the initialisations alone, untrained (``*-init-only``): how good the fitted map is by itself.
 
 The bar is the paper's published model on 30 seeded test trajectories of ``pixelpde simulate
@@ -35,6 +37,10 @@ PAPER_RE40 = 0.0138
 #: rE(40) 0.0025 % -> 0.29 % (worse by 100x).  At p = 100 even lr 1e-7 lost the long horizon (rE(40)
 #: 0.096 % -> 11 %: the biases leave zero and seed modes the data never excite); see docs/studies.md.
 FITTED_LR = 1e-7
+#: With --tied-pairs the network stays linear (no modes seeded), but Adam still moves every weight by
+#: about lr per step: at p = 100 one epoch at 1e-6 made rE(40) 1.2-1.5x worse, at 1e-7 it stayed
+#: within 0.98-1.08x of the untrained start (docs/learned.md, "Results").
+TIED_LR = 1e-7
 
 SIZES = {
     "tiny": Sizes(p=16, n_train=6, train_steps=3, n_test=2, test_steps=4, seeds=1, epochs=1, stages=(2,), batch_size=4),
@@ -46,17 +52,24 @@ SIZES = {
 
 
 def plan(sizes: Sizes) -> list[RunSpec]:
-    """Per seed: random, constructive, fitted-init-only, fitted; the constructive init alone
+    """Per seed: random, constructive, fitted-init-only, fitted, fitted-tied; the constructive init alone
     (seed-independent) last: the cheapest answers to the question come first."""
     pre = preset("advection")
     train, test = datasets(sizes, "advection")
     lrs = {"random": 1e-2, "constructive": pre.constructive_lr, "fitted": FITTED_LR}
 
-    def run(init, seed, trained):
+    def run(init, seed, trained, tied=False):
         config = sizes.train_config(
-            arch=pre.arch, integrator=pre.integrator, substeps=pre.substeps, init=init, lr=lrs[init], seed=seed
+            arch=pre.arch,
+            integrator=pre.integrator,
+            substeps=pre.substeps,
+            init=init,
+            lr=TIED_LR if tied else lrs[init],
+            seed=seed,
+            **({"tied_pairs": True} if tied else {}),
         )
-        name = f"{init}-seed{seed}" if trained else f"{init}-init-only-seed{seed}"
+        label = f"{init}-tied" if tied else init
+        name = f"{label}-seed{seed}" if trained else f"{label}-init-only-seed{seed}"
         return RunSpec(
             name,
             config,
@@ -64,7 +77,7 @@ def plan(sizes: Sizes) -> list[RunSpec]:
             test,
             sizes.steps,
             train=trained,
-            labels={"init": init, "trained": trained, "seed": seed},
+            labels={"init": label, "trained": trained, "seed": seed},
             eval_dtype=sizes.eval_dtype,
         )
 
@@ -75,6 +88,7 @@ def plan(sizes: Sizes) -> list[RunSpec]:
             run("constructive", seed, True),
             run("fitted", seed, False),
             run("fitted", seed, True),
+            run("fitted", seed, True, tied=True),
         ]
     return [*runs, run("constructive", 0, False)]
 

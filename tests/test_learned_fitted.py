@@ -2,6 +2,8 @@
 
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pixelpde.ground.errors import InputError
 from pixelpde.integrators import get_integrator, rollout
@@ -139,3 +141,121 @@ def test_cli_train_init_fitted_on_dirichlet_data_is_one_line(tmp_path, capsys):
     assert len(err) == 1
     assert "periodic" in err[0]
     assert not (tmp_path / "run" / "model.pt").exists()
+
+
+# -- --tied-pairs: fine-tuning that keeps the fitted linear network --------------------------------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(out=st.integers(1, 5), inp=st.integers(1, 5), k=st.sampled_from([1, 3]), seed=st.integers(0, 2**31 - 1))
+def test_tie_pairs_is_the_orthogonal_projection_onto_the_paired_layout(out, inp, k, seed):
+    """For all layer shapes: P(W) has exactly the layout of embed_linear_chain (each pair group +A / -A,
+    an odd last channel 0), P(P(W)) = P(W) bit for bit, and W - P(W) is orthogonal to every P(V)."""
+    g = torch.Generator().manual_seed(seed)
+    W, V = (torch.randn(out, inp, k, k, dtype=f64, generator=g) for _ in range(2))
+    P = fitted.tie_pairs(W)
+    assert torch.equal(fitted.tie_pairs(P), P)
+    assert abs(float(((W - P) * fitted.tie_pairs(V)).sum())) <= 1e-12 * float(W.abs().sum() * V.abs().sum())
+    for o in range(out):
+        for i in range(inp):
+            odd = (out > 1 and out % 2 and o == out - 1) or (inp > 1 and inp % 2 and i == inp - 1)
+            if odd:
+                assert torch.all(P[o, i] == 0)
+                continue
+            so = 1 if out == 1 else (-1) ** (o % 2)
+            si = 1 if inp == 1 else (-1) ** (i % 2)
+            base = P[o - o % 2 if out > 1 else 0, i - i % 2 if inp > 1 else 0]
+            assert torch.equal(P[o, i], so * si * base)
+    # the layout embed_linear_chain writes is fixed by the projection
+    spec = parse_arch("1-4-6-5-1/1-2-1")
+    model = spec.build("periodic", dtype=f64)
+    fitted.embed_linear_chain(model, spec, _random_chain([1, 2, 3, 2, 1], seed=seed % 1000))
+    assert fitted.tie_defect(model) == 0
+
+
+def _advection(n, steps, seed, p=12):
+    from pixelpde.fem import generate
+
+    return Trajectories.from_arrays(generate("advection", n, steps, seed, p=p, progress=False))
+
+
+@pytest.mark.parametrize("tied", [True, False])
+def test_fine_tuning_with_tied_pairs_keeps_the_network_linear(tmp_path, tied):
+    """Adam at a deliberately large lr from the fitted start: with --tied-pairs the network stays exactly
+    tied (biases and ReLU^2 branch exactly 0), hence linear, and its loss falls; without, the same training
+    moves the biases and the network is no longer linear (the failure --tied-pairs prevents)."""
+    from pixelpde.learned.train import TrainConfig, train
+
+    data = _advection(4, 4, 0)
+    config = TrainConfig(
+        arch="1-4-4-1/1-2-1",
+        integrator="projected-euler",
+        substeps=2,
+        init="fitted",
+        stages=(2,),
+        epochs=3,
+        lr=1e-3,
+        batch_size=4,
+        dtype="float64",
+        tied_pairs=tied,
+    )
+    result = train(data, config, tmp_path / "run", progress=False)
+    model = result.model
+    g = torch.Generator().manual_seed(9)
+    U, V = (torch.randn(2, 12, 12, dtype=f64, generator=g) for _ in range(2))
+    with torch.no_grad():
+        nonlinearity = float((model(2 * U - 3 * V) - (2 * model(U) - 3 * model(V))).abs().max())
+        scale = float(model(U).abs().max())
+    if tied:
+        assert fitted.tie_defect(model) == 0
+        assert nonlinearity <= 1e-12 * scale
+        assert all(torch.all(b == 0) for n, b in model.named_parameters() if n.endswith("bias"))
+        losses = [r["loss"] for r in result.log]
+        assert losses[-1] < losses[0], losses
+    else:
+        assert fitted.tie_defect(model) > 1e-5
+        assert nonlinearity > 1e-6 * scale
+
+
+def test_tied_pairs_is_refused_without_the_fitted_start():
+    from pixelpde.learned.train import TrainConfig
+
+    with pytest.raises(InputError, match="--tied-pairs is an option of --init fitted"):
+        TrainConfig(init="random", tied_pairs=True)
+    spec = parse_arch("1-4-4-1/1-2-1")
+    from pixelpde.learned.embedding import random_init_
+
+    model = random_init_(spec.build("periodic", dtype=f64), torch.Generator().manual_seed(0))  # not tied
+    with pytest.raises(InputError, match="does not start with tied"):
+        fitted.tied_projection(model)
+
+
+def test_a_tied_fine_tuning_resumes_bit_for_bit_without_refitting(tmp_path, monkeypatch):
+    """--resume restores every weight from the checkpoint: the fitted initialisation (minutes at p = 100) is
+    not computed again, and the resumed run ends with exactly the weights of the uninterrupted one."""
+    from pixelpde.learned.train import TrainConfig, train
+
+    data = _advection(4, 4, 0)
+    config = TrainConfig(
+        arch="1-4-4-1/1-2-1",
+        integrator="projected-euler",
+        substeps=2,
+        init="fitted",
+        tied_pairs=True,
+        stages=(2, 3),
+        epochs=2,
+        lr=1e-4,
+        batch_size=4,
+        dtype="float64",
+    )
+    full = train(data, config, tmp_path / "full", progress=False)
+    train(data, config, tmp_path / "part", progress=False, max_epochs=1)
+
+    def refit(*args, **kwargs):
+        raise AssertionError("the fitted initialisation was computed again on --resume")
+
+    monkeypatch.setattr(fitted, "fitted_init_", refit)
+    resumed = train(data, config, tmp_path / "part", resume=True, progress=False)
+    a, b = full.model.state_dict(), resumed.model.state_dict()
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert [r["loss"] for r in full.log] == [r["loss"] for r in resumed.log]

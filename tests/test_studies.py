@@ -186,6 +186,7 @@ def test_every_study_runs_at_the_tiny_size(name, tmp_path, monkeypatch):
         trained = {r["run"]["name"]: r["run"]["train"] for r in record["results"]}
         assert trained["fitted-init-only-seed0"] is False
         assert trained["fitted-seed0"] is True
+        assert trained["fitted-tied-seed0"] is True  # --tied-pairs: the fine-tuning that keeps the fitted start
 
 
 def test_a_diverged_training_is_one_line_and_exit_3(tmp_path, capsys, monkeypatch):

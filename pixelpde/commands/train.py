@@ -48,6 +48,13 @@ OPTIONS = {
     ),
     "kernel_size": (int, "filter size k of the convolutions (default 3; the paper's later code: 5)"),
     "name": (str, "model name in evaluation (default: learned, or learned-constructive-init)"),
+    "curve_data": (
+        str,
+        "held-out trajectories (.h5, same PDE, grid and dt): write the learning curve curve.csv/curve.json (rE, maxE)",
+    ),
+    "curve_every": (int, "with --curve-data: measure after every this many epochs and after the last (default 10)"),
+    "curve_n": (int, "with --curve-data: on the first N held-out trajectories (default 30)"),
+    "curve_steps": (int, "with --curve-data: for j = 1..J steps (default 40)"),
 }
 
 
@@ -79,6 +86,11 @@ def register(sub) -> None:
         action="store_true",
         help="run the loss and rollout through torch.compile: about 2x fewer CPU-seconds per step measured at p = 100, after minutes of compilation per window length; for long runs",
     )
+    p.add_argument(
+        "--tied-pairs",
+        action="store_true",
+        help="with --init fitted: fine-tune keeping the network exactly linear (tied ReLU pairs, zero biases and ReLU^2 branch)",
+    )
     p.add_argument("--resume", action="store_true", help="continue the interrupted run in --out (unchanged settings)")
     add_runtime_options(p)
     add_nproc_option(p)
@@ -104,6 +116,8 @@ def config_from_args(args, base: dict):
         given["mean_free"] = True
     if args.compile:
         given["compile"] = True
+    if args.tied_pairs:
+        given["tied_pairs"] = True
     if args.device is not None:
         given["device"] = args.device
     return TrainConfig(**{**base, **given})

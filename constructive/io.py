@@ -11,7 +11,8 @@ SHA-256 of the ``.pt`` file and ``sidecar_sha256``, the SHA-256 of the
 sidecar's own canonical content (every other field, keys sorted, compact
 ASCII JSON; :func:`sidecar_digest`).  A stale or mismatched pair, and a
 sidecar edited in any field (``bc``, ``pde``, ``dx``, ... or whatever a
-future writer adds), is refused in one line.  (This guards against edits and
+future writer adds), is refused in one line. A network for a grid of 1 or 3 dimensions records
+``dim`` (absent: 2).  (This guards against edits and
 mix-ups, not against someone who recomputes both checksums.)
 
 Loading is bounded: the tensors must be finite (NaN/Inf weights are
@@ -161,6 +162,8 @@ def save_network(path, network, sd=None) -> dict:
         raise TypeError("save_network saves Theorem32Network and PolynomialNetwork instances")
     full = network.expanded()
     meta = {"network": "theorem32", "bc": str(full.bc), "size": full.size, "n": full.n}
+    if full.dim != 2:
+        meta["dim"] = full.dim
     if full.channels != 1:
         meta["channels"] = full.channels
     if full.source:
@@ -168,7 +171,7 @@ def save_network(path, network, sd=None) -> dict:
     if isinstance(full, PolynomialNetwork):
         meta.update({"network": "polynomial", "structure": full.structure})
     if sd is not None:
-        meta.update({k: v for k, v in sd.describe().items() if k not in ("bc", "size", "n")})
+        meta.update({k: v for k, v in sd.describe().items() if k not in ("bc", "size", "n", "dim")})
     return save_tensors(path, full.weights(), meta)
 
 
@@ -192,14 +195,15 @@ def network_from_tensors(path, state: dict, meta: dict, compact: bool = False, d
     n = check_int(meta["n"], f"sidecar of {str(path)!r}: n", 0, MAX_TERMS)
     size = check_int(meta["size"], f"sidecar of {str(path)!r}: size", 1, MAX_KERNEL_SIZE)
     channels = check_int(meta.get("channels", 1), f"sidecar of {str(path)!r}: channels", 1, MAX_FIELDS)
+    dim = check_int(meta.get("dim", 2), f"sidecar of {str(path)!r}: dim", 1, 3)
     source = meta.get("source", False)
     if source not in (True, False):
         raise InputError(f"sidecar of {str(path)!r}: source must be true or false")
     try:
         if meta["network"] == "polynomial":
-            net = PolynomialNetwork(meta["structure"], meta["bc"], size, compact=False)
+            net = PolynomialNetwork(meta["structure"], meta["bc"], size, compact=False, dim=dim)
         else:
-            net = Theorem32Network(n, meta["bc"], size, compact=False, channels=channels, source=source)
+            net = Theorem32Network(n, meta["bc"], size, compact=False, channels=channels, source=source, dim=dim)
     except KeyError:
         raise InputError(f"sidecar of {str(path)!r} lacks the polynomial structure") from None
     except (TypeError, ValueError) as exc:

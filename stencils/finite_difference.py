@@ -164,7 +164,7 @@ class Stencil:
 
     def array(self, dx) -> np.ndarray:
         """The kernel on a grid of spacing ``dx`` as a float64 array."""
-        return matrix_to_array(self.kernel(dx))
+        return kernel_to_array(self.kernel(dx))
 
     def __str__(self) -> str:
         """The kernel with its scale, order and error; a 1-D kernel as one row, a 3-D kernel

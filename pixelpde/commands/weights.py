@@ -25,6 +25,11 @@ def _kernel(sd) -> str:
     return f"{sd.size}-point (1-D)" if sd.dim == 1 else "x".join([str(sd.size)] * sd.dim)
 
 
+def _ones(sd) -> str:
+    """The compact form's filter: ``1x1`` (2-D), ``1`` (1-D), ``1x1x1`` (3-D)."""
+    return "x".join(["1"] * sd.dim)
+
+
 def _counts(sd):
     from pixelpde.constructive import exact_network
     from pixelpde.constructive.size import count
@@ -57,10 +62,10 @@ def run(args) -> None:
         print(f"higher-degree terms: {len(sd.higher)} ({structure})")
     for name, shape in record["shapes"].items():
         print(f"  {name}: {' x '.join(map(str, shape))}")
-    print(f"parameters: {total} ({compact} in compact 1x1 form), {nonzero} non-zero")
+    print(f"parameters: {total} ({compact} in compact {_ones(sd)} form), {nonzero} non-zero")
     _, o_total, o_nonzero, o_compact = _counts(other)
     print(
-        f"{other_kind} instead: n = {other.n}, parameters: {o_total} ({o_compact} in compact 1x1 form), {o_nonzero} non-zero"
+        f"{other_kind} instead: n = {other.n}, parameters: {o_total} ({o_compact} in compact {_ones(sd)} form), {o_nonzero} non-zero"
     )
     print(f"wrote {args.out} and {args.out[:-3]}.json")
 
@@ -92,7 +97,7 @@ def _run_system(args, sd) -> None:
         print(f"constant sources: the output bias S = {[float(c) for c in sd.source]}")
     for name, shape in record["shapes"].items():
         print(f"  {name}: {' x '.join(map(str, shape))}")
-    print(f"parameters: {total} ({compact} in compact 1x1 form), {nonzero} non-zero")
+    print(f"parameters: {total} ({compact} in compact {_ones(sd)} form), {nonzero} non-zero")
     if sd.dim == 2:  # the published cell counted here is the 2-D one
         print(
             f"a PeRCNN cell for {system.channels} fields (3 parallel 5x5 convolutions of 16 channels per field): "

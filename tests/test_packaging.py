@@ -25,13 +25,14 @@ LAYERS = {
     "integrators": 3,
     "convergence": 4,
     "fem": 4,
+    "spectral": 4,
     "learned": 5,
     "studies": 6,
     "commands": 7,
     "cli": 7,
     "__main__": 7,
 }
-FOLDERS = {"stencils", "constructive", "integrators", "convergence", "fem", "learned", "studies"}
+FOLDERS = {"stencils", "constructive", "integrators", "convergence", "fem", "spectral", "learned", "studies"}
 
 
 def _clean_env() -> dict:

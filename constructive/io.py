@@ -20,7 +20,8 @@ makes a forged pair harmless instead is that every field a reader acts on is
 typed and bounded (:data:`SIDECAR_SCHEMA`), the file sizes and the shapes that
 ``n``, ``size`` and ``structure`` imply are checked against the tensors before
 anything is built, and the pickle is read with ``weights_only=True``: a forged
-pair is refused in one line or loads as the network it states, in bounded memory.
+pair is refused in one line or loads as the network it states, in bounded memory.  A network for a grid of 1 or 3 dimensions
+records ``dim`` (absent: 2).
 
 Loading is bounded: the tensors must be finite (NaN/Inf weights are
 refused), a non-weights pickle is refused in one line without torch's
@@ -100,6 +101,7 @@ SIDECAR_SCHEMA = {
     # systems (absent for a scalar PDE): the number of fields, their names, a source bias S
     "channels": Field("int", 1, MAX_FIELDS, required=False),
     "source": Field("bool", required=False),
+    "dim": Field("int", 1, 3, required=False),
     "fields": Field("list", item=Field("str", max_len=1), max_len=MAX_FIELDS, nullable=True, required=False),
     "pde": Field("str", max_len=2000, required=False),
     "dx": Field("rational", required=False),
@@ -232,6 +234,8 @@ def save_network(path, network, sd=None) -> dict:
         raise TypeError("save_network saves Theorem32Network and PolynomialNetwork instances")
     full = network.expanded()
     meta = {"network": "theorem32", "bc": str(full.bc), "size": full.size, "n": full.n}
+    if full.dim != 2:
+        meta["dim"] = full.dim
     if full.channels != 1:
         meta["channels"] = full.channels
     if full.source:
@@ -239,7 +243,7 @@ def save_network(path, network, sd=None) -> dict:
     if isinstance(full, PolynomialNetwork):
         meta.update({"network": "polynomial", "structure": full.structure})
     if sd is not None:
-        meta.update({k: v for k, v in sd.describe().items() if k not in ("bc", "size", "n")})
+        meta.update({k: v for k, v in sd.describe().items() if k not in ("bc", "size", "n", "dim")})
     return save_tensors(path, full.weights(), meta)
 
 
@@ -263,6 +267,7 @@ def network_from_tensors(path, state: dict, meta: dict, compact: bool = False, d
     n = check_int(meta["n"], f"sidecar of {str(path)!r}: n", 0, MAX_TERMS)
     size = check_int(meta["size"], f"sidecar of {str(path)!r}: size", 1, MAX_KERNEL_SIZE)
     channels = check_int(meta.get("channels", 1), f"sidecar of {str(path)!r}: channels", 1, MAX_FIELDS)
+    dim = check_int(meta.get("dim", 2), f"sidecar of {str(path)!r}: dim", 1, 3)
     source = meta.get("source", False)
     if source not in (True, False):
         raise InputError(f"sidecar of {str(path)!r}: source must be true or false")
@@ -271,9 +276,9 @@ def network_from_tensors(path, state: dict, meta: dict, compact: bool = False, d
 
     try:  # the shapes n, size and structure imply, compared with the tensors' before anything is built
         if meta["network"] == "polynomial":
-            expected = polynomial_shapes(meta["structure"], size)
+            expected = polynomial_shapes(meta["structure"], size, 3, dim)
         else:
-            expected = theorem32_shapes(n, size, 3, channels, source)
+            expected = theorem32_shapes(n, size, 3, channels, source, dim)
     except KeyError:
         raise InputError(f"sidecar of {str(path)!r} lacks the polynomial structure") from None
     except (TypeError, ValueError) as exc:
@@ -285,9 +290,9 @@ def network_from_tensors(path, state: dict, meta: dict, compact: bool = False, d
         )
     try:
         if meta["network"] == "polynomial":
-            net = PolynomialNetwork(meta["structure"], meta["bc"], size, compact=False)
+            net = PolynomialNetwork(meta["structure"], meta["bc"], size, compact=False, dim=dim)
         else:
-            net = Theorem32Network(n, meta["bc"], size, compact=False, channels=channels, source=source)
+            net = Theorem32Network(n, meta["bc"], size, compact=False, channels=channels, source=source, dim=dim)
     except KeyError:
         raise InputError(f"sidecar of {str(path)!r} lacks the polynomial structure") from None
     except (TypeError, ValueError) as exc:

@@ -33,7 +33,7 @@ from pixelpde.constructive.theorem32 import (
     theorem32_weights,
 )
 from pixelpde.ground.errors import InputError
-from pixelpde.stencils.boundary import BoundaryCondition, as_batch, convolve
+from pixelpde.stencils.boundary import BoundaryCondition, as_batch, check_dim, convolve
 from pixelpde.stencils.semidiscrete import SemiDiscretePDE
 
 
@@ -54,9 +54,13 @@ class ExactNetwork(nn.Module):
     def weights(self) -> dict[str, torch.Tensor]:
         return {name: p.detach() for name, p in self.named_parameters()}
 
-    def _set_grid_and_parameters(self, bc, size: int, compact: bool, shapes: dict, dtype, channels: int = 1) -> None:
-        """The boundary condition, stencil size and form, channels, and zero parameters of ``shapes``."""
+    def _set_grid_and_parameters(
+        self, bc, size: int, compact: bool, shapes: dict, dtype, channels: int = 1, dim: int = 2
+    ) -> None:
+        """The boundary condition, stencil size and form, channels, the grid's dimension, and zero
+        parameters of ``shapes``."""
         self.bc = BoundaryCondition.parse(bc)
+        self.dim = check_dim(dim)
         self.size = int(size)
         self.compact = bool(compact)
         self.channels = int(channels)
@@ -72,7 +76,7 @@ class ExactNetwork(nn.Module):
 
     def _first_block(self, U: torch.Tensor):
         """``(x, restore, T_1(x))``: the batch, the layout restorer and eq. (20)."""
-        x, restore = as_batch(U, self.channels, 2)
+        x, restore = as_batch(U, self.channels, self.dim)
         t1 = convolve(torch.relu(convolve(x, self.A1, self.bc)), self.A2, self.bc)
         return x, restore, t1
 
@@ -85,9 +89,11 @@ class ExactNetwork(nn.Module):
 
     def _resized(self, compact: bool) -> ExactNetwork:
         """The same map with the identity-multiple layers (all but A1 and S) as 1 x 1 filters
-        (``compact``) or as 3 x 3 ones.  Exact when those filters vanish off their centre (as in
-        the construction); otherwise the result would differ, so that is refused."""
+        (``compact``) or as 3 x 3 ones (1 or 3 per axis on a ``dim``-D grid).  Exact when those
+        filters vanish off their centre (as in the construction); otherwise the result would
+        differ, so that is refused."""
         out = self._twin(compact)
+        centre, first = (Ellipsis, *(1,) * self.dim), (Ellipsis, *(0,) * self.dim)
         weights = {}
         for name, p in self.named_parameters():
             p = p.detach()
@@ -95,13 +101,13 @@ class ExactNetwork(nn.Module):
                 weights[name] = p
             elif compact:
                 off = p.clone()
-                off[..., 1, 1] = 0
+                off[centre] = 0
                 if torch.any(off != 0):
                     raise ValueError(f"{name} has off-centre taps; the compact form would change the network")
-                weights[name] = p[..., 1:2, 1:2]
+                weights[name] = p[(Ellipsis, *(slice(1, 2),) * self.dim)]
             else:
-                full = torch.zeros(*p.shape[:2], 3, 3, dtype=p.dtype)
-                full[..., 1, 1] = p[..., 0, 0]
+                full = torch.zeros(*p.shape[:2], *(3,) * self.dim, dtype=p.dtype)
+                full[centre] = p[first]
                 weights[name] = full
         out.load_weights(weights)
         return out
@@ -121,7 +127,8 @@ class Theorem32Network(ExactNetwork):
     A scalar network accepts fields of shape (r, s), (N, r, s) or (N, 1, r, s); a network of
     C > 1 fields (a system) (C, r, s) or (N, C, r, s); the result has the input's layout.
     ``size`` is the filter size of A1 (the stencil size); ``compact=True`` stores A2, B1, B2, C
-    as 1 x 1 filters; ``source`` adds the output bias S of constant terms.
+    as 1 x 1 filters; ``source`` adds the output bias S of constant terms; ``dim`` = 1 or 3
+    builds it for lines or voxel grids (conv1d, conv3d; fields (p,) or (p, p, p) per channel).
     """
 
     def __init__(
@@ -133,18 +140,28 @@ class Theorem32Network(ExactNetwork):
         dtype=torch.float64,
         channels: int = 1,
         source: bool = False,
+        dim: int = 2,
     ):
         super().__init__()
         self.n = int(n)
-        shapes = theorem32_shapes(self.n, int(size), 1 if compact else 3, int(channels), bool(source))
-        self._set_grid_and_parameters(bc, size, compact, shapes, dtype, channels)
+        dim = check_dim(dim)
+        shapes = theorem32_shapes(self.n, int(size), 1 if compact else 3, int(channels), bool(source), dim)
+        self._set_grid_and_parameters(bc, size, compact, shapes, dtype, channels, dim)
 
     @classmethod
     def from_system(cls, sd, compact: bool = False, dtype=torch.float64) -> Theorem32Network:
         """The exact network of the proof of Theorem 3.2 for ``sd`` (a scalar PDE or a system)."""
         system = as_system(sd)
         weights = theorem32_weights(system)
-        net = cls(sd.n, sd.bc, sd.size, dtype=torch.float64, channels=system.channels, source=SOURCE_NAME in weights)
+        net = cls(
+            sd.n,
+            sd.bc,
+            sd.size,
+            dtype=torch.float64,
+            channels=system.channels,
+            source=SOURCE_NAME in weights,
+            dim=system.dim,
+        )
         net.load_weights(weights)
         return (net.compacted() if compact else net).to(dtype)
 
@@ -157,35 +174,38 @@ class Theorem32Network(ExactNetwork):
 
     def _twin(self, compact: bool) -> Theorem32Network:
         return Theorem32Network(
-            self.n, self.bc, self.size, compact, self.A1.dtype, channels=self.channels, source=self.source
+            self.n, self.bc, self.size, compact, self.A1.dtype, channels=self.channels, source=self.source, dim=self.dim
         )
 
     def extra_repr(self) -> str:
         extra = f", channels={self.channels}" if self.channels != 1 else ""
         extra += ", source=True" if self.source else ""
+        extra += f", dim={self.dim}" if self.dim != 2 else ""
         return f"n={self.n}, bc={self.bc}, size={self.size}, compact={self.compact}{extra}"
 
 
 class LinearNetwork(nn.Module):
-    """Eq. (27): ``F(U) = A2 * ReLU(A1 * U)``, A1 (2, 1, k, k), A2 (1, 2, 1, 1)."""
+    """Eq. (27): ``F(U) = A2 * ReLU(A1 * U)``, A1 (2, 1, k, k), A2 (1, 2, 1, 1) (k^d, 1^d on a
+    ``dim``-D grid)."""
 
-    def __init__(self, bc, size: int = 3, dtype=torch.float64):
+    def __init__(self, bc, size: int = 3, dtype=torch.float64, dim: int = 2):
         super().__init__()
         self.bc = BoundaryCondition.parse(bc)
-        self.A1 = nn.Parameter(torch.zeros(2, 1, size, size, dtype=dtype))
-        self.A2 = nn.Parameter(torch.zeros(1, 2, 1, 1, dtype=dtype))
+        self.dim = check_dim(dim)
+        self.A1 = nn.Parameter(torch.zeros(2, 1, *(size,) * self.dim, dtype=dtype))
+        self.A2 = nn.Parameter(torch.zeros(1, 2, *(1,) * self.dim, dtype=dtype))
 
     @classmethod
     def from_system(cls, sd: SemiDiscretePDE, dtype=torch.float64) -> LinearNetwork:
         weights = linear_weights(sd)
-        net = cls(sd.bc, sd.size, dtype=torch.float64)
+        net = cls(sd.bc, sd.size, dtype=torch.float64, dim=sd.dim)
         with torch.no_grad():
             net.A1.copy_(weights["A1"])
             net.A2.copy_(weights["A2"])
         return net.to(dtype)
 
     def forward(self, U: torch.Tensor) -> torch.Tensor:
-        x, restore = as_batch(U)
+        x, restore = as_batch(U, 1, self.dim)
         return restore(convolve(torch.relu(convolve(x, self.A1, self.bc)), self.A2, self.bc))
 
 

@@ -68,7 +68,7 @@ from pixelpde.constructive.lemma31 import identity_filter
 from pixelpde.constructive.network import ExactNetwork
 from pixelpde.constructive.theorem32 import as_system, theorem32_shapes, theorem32_weights
 from pixelpde.ground.errors import InputError
-from pixelpde.stencils.boundary import convolve
+from pixelpde.stencils.boundary import check_dim, convolve
 from pixelpde.stencils.system import MAX_FIELDS
 
 Combination = tuple[tuple[int, Fraction], ...]
@@ -166,19 +166,20 @@ def structure_of(sd) -> dict:
     return out
 
 
-def polynomial_shapes(structure: dict, size: int = 3, inner: int = 3) -> dict[str, tuple[int, ...]]:
-    """Tensor shapes for a structure (see :func:`structure_of`)."""
+def polynomial_shapes(structure: dict, size: int = 3, inner: int = 3, dim: int = 2) -> dict[str, tuple[int, ...]]:
+    """Tensor shapes for a structure (see :func:`structure_of`) on a ``dim``-D grid."""
     n, m, C = int(structure["n"]), int(structure["m"]), int(structure.get("channels", 1))
     w = 2 * n + C + m
-    shapes = dict(theorem32_shapes(n, size, inner, C, bool(structure.get("source", False))))
-    shapes["A1"] = (2 * w, C, size, size)
-    shapes["A2"] = (w, 2 * w, inner, inner)
-    shapes["C"] = (C, w, inner, inner)
+    k, i = (size,) * dim, (inner,) * dim
+    shapes = dict(theorem32_shapes(n, size, inner, C, bool(structure.get("source", False)), dim))
+    shapes["A1"] = (2 * w, C, *k)
+    shapes["A2"] = (w, 2 * w, *i)
+    shapes["C"] = (C, w, *i)
     if n:
-        shapes["B1"] = (6 * n, w, inner, inner)
+        shapes["B1"] = (6 * n, w, *i)
     for q, c in structure["branches"].items():
-        shapes[f"E1_{q}"] = (int(c), w, inner, inner)
-        shapes[f"E2_{q}"] = (C, int(c), inner, inner)
+        shapes[f"E1_{q}"] = (int(c), w, *i)
+        shapes[f"E2_{q}"] = (C, int(c), *i)
     return shapes
 
 
@@ -186,12 +187,12 @@ def polynomial_weights(sd, dtype=torch.float64) -> tuple[dict, dict[str, torch.T
     """``(structure, weights)`` of the network of the module docstring for ``sd``."""
     sd = as_system(sd)
     structure = structure_of(sd)
-    shapes = polynomial_shapes(structure, sd.size)
+    shapes = polynomial_shapes(structure, sd.size, dim=sd.dim)
     W = {name: torch.zeros(shape, dtype=torch.float64) for name, shape in shapes.items()}
     base = theorem32_weights(sd)
     for name, t in base.items():
         W[name][tuple(slice(0, s) for s in t.shape)] = t
-    eye = identity_filter(3)
+    eye = identity_filter(3, dim=sd.dim)
     kernels, _, _ = _factor_channels(sd)
     first = 2 * sd.n + sd.channels
     for j, G in enumerate(kernels):
@@ -213,10 +214,11 @@ def polynomial_weights(sd, dtype=torch.float64) -> tuple[dict, dict[str, torch.T
 
 class PolynomialNetwork(ExactNetwork):
     """The exact network F = X(U) of a semi-discrete system with terms of degree q >= 3 (a ReLU^q branch per
-    degree, built by :meth:`from_system`); maps fields (r, s), (N, r, s) or (N, 1, r, s) to the same shape.
-    ``compact=True`` stores the identity-multiple layers as 1 x 1."""
+    degree, built by :meth:`from_system`); maps fields (r, s), (N, r, s) or (N, 1, r, s) to the same shape
+    ((C, r, s), (N, C, r, s) for a system).  ``compact=True`` stores the identity-multiple layers as 1 x 1;
+    ``dim`` = 1 or 3 builds it for lines or voxel grids (conv1d, conv3d)."""
 
-    def __init__(self, structure: dict, bc, size: int = 3, compact: bool = False, dtype=torch.float64):
+    def __init__(self, structure: dict, bc, size: int = 3, compact: bool = False, dtype=torch.float64, dim: int = 2):
         super().__init__()
         try:
             self.structure = {
@@ -237,9 +239,9 @@ class PolynomialNetwork(ExactNetwork):
         if source:
             self.structure["source"] = True
         self.n = self.structure["n"]
-        self._set_grid_and_parameters(
-            bc, size, compact, polynomial_shapes(self.structure, int(size), 1 if compact else 3), dtype, channels
-        )
+        dim = check_dim(dim)
+        shapes = polynomial_shapes(self.structure, int(size), 1 if compact else 3, dim)
+        self._set_grid_and_parameters(bc, size, compact, shapes, dtype, channels, dim)
 
     @property
     def degrees(self) -> tuple[int, ...]:
@@ -248,7 +250,7 @@ class PolynomialNetwork(ExactNetwork):
     @classmethod
     def from_system(cls, sd, compact: bool = False, dtype=torch.float64) -> PolynomialNetwork:
         structure, weights = polynomial_weights(sd)
-        net = cls(structure, sd.bc, sd.size)
+        net = cls(structure, sd.bc, sd.size, dim=as_system(sd).dim)
         net.load_weights(weights)
         return (net.compacted() if compact else net).to(dtype)
 
@@ -263,7 +265,8 @@ class PolynomialNetwork(ExactNetwork):
         return restore(out)
 
     def _twin(self, compact: bool) -> PolynomialNetwork:
-        return PolynomialNetwork(self.structure, self.bc, self.size, compact=compact, dtype=self.A1.dtype)
+        return PolynomialNetwork(self.structure, self.bc, self.size, compact=compact, dtype=self.A1.dtype, dim=self.dim)
 
     def extra_repr(self) -> str:
-        return f"structure={self.structure}, bc={self.bc}, size={self.size}, compact={self.compact}"
+        extra = f", dim={self.dim}" if self.dim != 2 else ""
+        return f"structure={self.structure}, bc={self.bc}, size={self.size}, compact={self.compact}{extra}"

@@ -26,6 +26,10 @@ T_1 = [D_1 * U, ..., D_2n * U, L_1 * U, ..., L_C * U] with each kernel acting on
 channel k is X_k(U): A1 (2(2n+C), C, k, k), A2 (2n+C, 2(2n+C)), B1 (6n, 2n+C), B2 (C, 6n),
 C (C, 2n+C).  A product that several equations use is formed once (B2 has a row per equation).
 Constant source terms s_k are the bias S (C,) of the output, exact.
+
+**Grids of d = 1 or 3 dimensions**: nothing in the proof depends on two axes; each k x k filter
+becomes k or k x k x k, the identity filters 3 or 3 x 3 x 3 (1 in compact form), and every
+convolution conv1d or conv3d (:func:`pixelpde.stencils.boundary.convolve`).
 """
 
 from __future__ import annotations
@@ -47,18 +51,20 @@ def as_system(sd) -> SemiDiscreteSystem:
 
 
 def theorem32_shapes(
-    n: int, size: int = 3, inner: int = 3, channels: int = 1, source: bool = False
+    n: int, size: int = 3, inner: int = 3, channels: int = 1, source: bool = False, dim: int = 2
 ) -> dict[str, tuple[int, ...]]:
     """Tensor shapes of Theorem 3.2 for n interactions and C = ``channels`` fields; ``inner`` is
     the filter size of the identity-multiple layers (3, or 1 in compact mode); ``source`` adds
-    the bias S (C,) of the constant terms.  For C = 1 without a source: the paper's shapes."""
+    the bias S (C,) of the constant terms; ``dim`` the grid's dimension (filters with ``dim``
+    axes).  For C = 1 without a source on a 2-D grid: the paper's shapes."""
     w = 2 * n + channels
+    k, i = (size,) * dim, (inner,) * dim
     shapes = {
-        "A1": (2 * w, channels, size, size),
-        "A2": (w, 2 * w, inner, inner),
-        "B1": (6 * n, w, inner, inner),
-        "B2": (channels, 6 * n, inner, inner),
-        "C": (channels, w, inner, inner),
+        "A1": (2 * w, channels, *k),
+        "A2": (w, 2 * w, *i),
+        "B1": (6 * n, w, *i),
+        "B2": (channels, 6 * n, *i),
+        "C": (channels, w, *i),
     }
     if n == 0:
         del shapes["B1"], shapes["B2"]
@@ -77,9 +83,9 @@ def theorem32_weights(sd, dtype=torch.float64) -> dict[str, torch.Tensor]:
     system = as_system(sd)
     n, k, C = system.n, system.size, system.channels
     has_source = bool(np.any(system.source != 0))
-    shapes = theorem32_shapes(n, k, channels=C, source=has_source)
+    shapes = theorem32_shapes(n, k, channels=C, source=has_source, dim=system.dim)
     W = {name: torch.zeros(shape, dtype=torch.float64) for name, shape in shapes.items()}
-    eye = identity_filter(3)
+    eye = identity_filter(3, dim=system.dim)
     kernels = [*system.D, *system.L]  # P_1..P_{2n} = D_1..D_{2n}, P_{2n+k} = L_k (row k of L)
     for j, P in enumerate(kernels):
         P = torch.as_tensor(P, dtype=torch.float64)
@@ -107,10 +113,11 @@ def theorem32_weights(sd, dtype=torch.float64) -> dict[str, torch.Tensor]:
 
 def linear_weights(sd, dtype=torch.float64) -> dict[str, torch.Tensor]:
     """Weights of eq. (27), ``F(U) = A2 * ReLU(A1 * U)`` with A1 = [L, -L]
-    (2 x 1 x k x k) and A2 = [1, -1] (1 x 2 x 1 x 1); only for linear scalar PDEs without a source."""
+    (2 x 1 x k x k) and A2 = [1, -1] (1 x 2 x 1 x 1); only for linear scalar PDEs without a source
+    (k and 1, k x k x k and 1 x 1 x 1 on grids of 1 and 3 dimensions)."""
     if sd.n or getattr(sd, "constant", 0):
         raise ValueError(f"eq. (27) represents linear PDEs only; this one has n={sd.n} quadratic terms or a source")
     L = torch.as_tensor(sd.L, dtype=torch.float64)
     A1 = torch.stack([L, -L])[:, None]
-    A2 = torch.tensor([1.0, -1.0], dtype=torch.float64).reshape(1, 2, 1, 1)
+    A2 = torch.tensor([1.0, -1.0], dtype=torch.float64).reshape(1, 2, *(1,) * L.ndim)
     return {"A1": A1.to(dtype), "A2": A2.to(dtype)}

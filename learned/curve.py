@@ -87,7 +87,7 @@ class Curve:
         metrics, _ = run_models([Model("curve", F, self.integrator, self.dt, {})], self.test, self.steps)
         m = metrics["curve"]
         J = self.steps
-        point = {f"rE({j})": m["rE"][j - 1] for j in sorted({1, min(10, J), J})}
+        point = {f"rE_frac({j})": m["rE_frac"][j - 1] for j in sorted({1, min(10, J), J})}
         point[f"maxE({J})"] = m["maxE"][J - 1]
         point["eval_seconds"] = time.perf_counter() - start
         return point

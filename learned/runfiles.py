@@ -87,7 +87,12 @@ CONFIG_SCHEMA = {
     "relu_bias": _BOOL_OR_NONE,
     "relu2_bias": _BOOL_OR_NONE,
     "compile": Field("bool"),
+    "tied_pairs": Field("bool"),
     "name": Field("str", max_len=200, nullable=True),
+    "curve_data": Field("str", max_len=4096, nullable=True),
+    "curve_every": Field("int", 1, MAX_COUNT),
+    "curve_n": Field("int", 1, MAX_COUNT),
+    "curve_steps": Field("int", 1, MAX_STEPS),
 }
 #: One epoch's row of ``log`` (written by :func:`pixelpde.learned.loop.run_epoch`, plus ``lr``).
 LOG_ROW_SCHEMA = {
@@ -100,6 +105,14 @@ LOG_ROW_SCHEMA = {
     "seconds": Field("float", 0.0),
     "windows_per_s": Field("float", 0.0, nullable=True, required=False),
     "workers": Field("int", 1, MAX_WORKERS, required=False),
+    # a learning-curve point (pixelpde.learned.curve): rE_frac(j), maxE(J), eval_seconds
+    "curve": Field(
+        "map",
+        item=Field("float", nullable=True),
+        max_len=8,
+        key_pattern=r"[A-Za-z_]{1,20}(\([0-9]{1,7}\))?",
+        required=False,
+    ),
 }
 #: The checkpoint itself; ``model`` and ``optimizer`` hold tensors, checked against the model built.
 CHECKPOINT_SCHEMA = {

@@ -8,6 +8,9 @@
 * :func:`parse_system` -- several fields, ``u_t = ...; v_t = ...``, into a :class:`PDESystem`;
   ``.discretise(dx, bc)`` is the :class:`SemiDiscreteSystem` (C channels in and out, shared products).
 * :class:`BoundaryCondition` -- periodic / Dirichlet grids and the one padding rule.
+
+Grids of d = 1, 2, 3 dimensions (axes x, y, z): a multi-index has d entries, ``parse_pde(text,
+dim=3)`` accepts ``u_z``, ``u_xz``, ... and every kernel has d axes (default d = 2).
 """
 
 from pixelpde.stencils.boundary import BoundaryCondition, as_batch, convolve

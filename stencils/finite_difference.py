@@ -1,4 +1,5 @@
-r"""Exact finite-difference stencils on k x k kernels (section 3.2.1).
+r"""Exact finite-difference stencils on k x k kernels (section 3.2.1), and on k and k x k x k
+kernels for grids of one and three dimensions.
 
 For a multi-index :math:`\alpha = (a, b)` we want a kernel ``K`` with
 
@@ -30,6 +31,17 @@ three-point ``u_xx``, the four-corner ``u_xy / (4 dx^2)`` and, summed, the
 five-point Laplacian; with ``size=5, order=4`` the fourth-order five-point
 formulas.  The 2-D moment conditions above are then checked symbolically for
 the product, and its exact leading error term is returned with it.
+
+**d dimensions** (d = 1, 2, 3; axes x, y, z; the same spacing on every axis).  A multi-index
+has d entries, ``alpha = (a_1, .., a_d)``, the kernel has d axes of k entries, the moments are
+:math:`M_\beta(K) = \sum_o K[c + o] \prod_j o_j^{\beta_j} / \beta_j!` over all offsets o, the
+conditions those above with :math:`|\beta|` in place of a + b, and the error term a sum of
+:math:`\partial^\beta u(x_1, .., x_d)`; the stencil is the tensor product of the d 1-D central
+stencils.  The dimension is the length of the multi-index: ``derive_stencil((2,))`` is the
+three-point u_xx of a line, ``derive_stencil((0, 0, 2))`` the u_zz of a voxel grid.  2-D kernels
+are :class:`sympy.ImmutableMatrix`, 1-D and 3-D ones :class:`sympy.ImmutableDenseNDimArray`
+(both indexed ``K[i, j, ...]``); :func:`kernel_to_array`, :func:`kernel_strings` and
+:func:`zero_kernel` treat them alike.
 """
 
 from __future__ import annotations
@@ -44,29 +56,48 @@ from sympy.calculus.finite_diff import finite_diff_weights
 
 from pixelpde.ground.errors import InputError
 from pixelpde.ground.validate import MAX_DERIVATIVE_ORDER, MAX_KERNEL_SIZE, check_stencil
+from pixelpde.stencils.boundary import check_dim
 from pixelpde.stencils.expr import positive_fraction
 
 #: The grid spacing symbol used in truncation-error terms.
 DX = sp.Symbol("dx", positive=True)
-_X, _Y = sp.symbols("x y")
+#: The axes of a grid, in order (axis 0 is x).
+AXES = "xyz"
+_X, _Y, _Z = _AXIS_SYMBOLS = sp.symbols("x y z")
 _U = sp.Function("u")(_X, _Y)
 
-_NAME = re.compile(r"^u(?:_([xy]+))?$")
+_NAME = re.compile(r"^u(?:_([xyz]+))?$")
 
 
-def parse_derivative(name: str) -> tuple[int, int]:
-    """``'u'`` -> (0, 0), ``'u_x'`` -> (1, 0), ``'u_yx'`` -> (1, 1), ..."""
-    text = name.strip()
-    match = _NAME.match(text) if len(text) <= 2 + 2 * MAX_DERIVATIVE_ORDER else None
+def axis_letters(letters: str, dim: int, term: str) -> tuple[int, ...]:
+    """Derivative letters (``'xz'``) -> the multi-index of length ``dim``; a letter for an axis
+    the ``dim``-D grid lacks is refused in one line naming ``term``."""
+    dim = check_dim(dim)
+    for letter in letters:
+        if AXES.index(letter) >= dim:
+            raise InputError(
+                f"{term!r} differentiates along {letter}, but the grid is {dim}-D "
+                f"(axes {', '.join(AXES[:dim])}; {letter} needs --dim {AXES.index(letter) + 1} or more)"
+            )
+    return tuple(letters.count(a) for a in AXES[:dim])
+
+
+def parse_derivative(name: str, dim: int = 2) -> tuple[int, ...]:
+    """``'u'`` -> (0, 0), ``'u_x'`` -> (1, 0), ``'u_yx'`` -> (1, 1), ...: a multi-index of length
+    ``dim`` (``parse_derivative('u_xz', 3)`` -> (1, 0, 1)).  The order is read from the text and
+    bounded (:data:`~pixelpde.ground.validate.MAX_DERIVATIVE_ORDER` per axis) before any kernel size
+    is derived from it."""
+    text = name.strip() if isinstance(name, str) else ""
+    match = _NAME.match(text) if len(text) <= 2 + 3 * MAX_DERIVATIVE_ORDER else None
     if not match:
-        if _NAME.match(text):  # the order, read from the text, before any kernel size is derived from it
+        if _NAME.match(text):
             raise InputError(
                 f"{_clip(text)!r} is a derivative of order {len(text) - 2}; at most {MAX_DERIVATIVE_ORDER} per axis "
                 f"(a {MAX_KERNEL_SIZE}x{MAX_KERNEL_SIZE} kernel) is supported"
             )
-        raise InputError(f"{_clip(text)!r} is not a derivative of u (write u, u_x, u_y, u_xx, u_xy, u_yy, ...)")
-    letters = match.group(1) or ""
-    alpha = letters.count("x"), letters.count("y")
+        examples = {1: "u, u_x, u_xx, u_xxx", 2: "u, u_x, u_y, u_xx, u_xy, u_yy", 3: "u, u_x, u_z, u_xx, u_xz, u_zz"}
+        raise InputError(f"{_clip(str(name))!r} is not a derivative of u (write {examples.get(dim, examples[2])}, ...)")
+    alpha = axis_letters(match.group(1) or "", dim, text)
     if max(alpha) > MAX_DERIVATIVE_ORDER:
         raise InputError(
             f"{text!r} has order {max(alpha)} in one axis; at most {MAX_DERIVATIVE_ORDER} "
@@ -79,10 +110,40 @@ def _clip(text: str) -> str:
     return text if len(text) <= 40 else f"{text[:30]}...({len(text)} characters)"
 
 
-def derivative_name(alpha: tuple[int, int]) -> str:
-    """Canonical name: (0, 0) -> 'u', (1, 1) -> 'u_xy', (0, 2) -> 'u_yy'."""
-    a, b = alpha
-    return "u" if a + b == 0 else "u_" + "x" * a + "y" * b
+def derivative_name(alpha: tuple[int, ...]) -> str:
+    """Canonical name: (0, 0) -> 'u', (1, 1) -> 'u_xy', (0, 2) -> 'u_yy', (1, 0, 1) -> 'u_xz'."""
+    return "u" if sum(alpha) == 0 else "u_" + "".join(a * n for a, n in zip(AXES, alpha, strict=False))
+
+
+def _function(dim: int):
+    """u(x), u(x, y) or u(x, y, z)."""
+    return _U if dim == 2 else sp.Function("u")(*_AXIS_SYMBOLS[:dim])
+
+
+def zero_kernel(size: int, dim: int = 2):
+    """A mutable exact kernel of zeros with ``dim`` axes of ``size`` (a matrix for d = 2)."""
+    return sp.zeros(size, size) if dim == 2 else sp.MutableDenseNDimArray.zeros(*[size] * dim)
+
+
+def freeze(K):
+    """An immutable copy of an exact kernel (matrix for d = 2, N-dim array otherwise)."""
+    if isinstance(K, sp.MatrixBase):
+        return sp.ImmutableMatrix(K)
+    return sp.ImmutableDenseNDimArray(K)
+
+
+def kernel_dim(K) -> int:
+    """The number of axes of an exact kernel."""
+    return 2 if isinstance(K, sp.MatrixBase) else K.rank()
+
+
+def kernel_strings(K):
+    """An exact kernel as nested lists of rational strings (rows of a matrix for d = 2)."""
+    return _nested(K.tolist(), str)
+
+
+def _nested(items, f):
+    return [_nested(v, f) for v in items] if isinstance(items, list) else f(items)
 
 
 @dataclass(frozen=True)
@@ -97,7 +158,7 @@ class Stencil:
     in :data:`DX` and derivatives of ``u(x, y)``.
     """
 
-    alpha: tuple[int, int]
+    alpha: tuple[int, ...]
     size: int
     order: int | None
     weights: sp.ImmutableMatrix
@@ -108,26 +169,53 @@ class Stencil:
         return derivative_name(self.alpha)
 
     @property
+    def dim(self) -> int:
+        return len(self.alpha)
+
+    @property
     def degree(self) -> int:
         return sum(self.alpha)
 
-    def kernel(self, dx) -> sp.ImmutableMatrix:
+    def kernel(self, dx):
         """The exact kernel on a grid of spacing ``dx`` (a rational)."""
         return self.weights / _rational(dx) ** self.degree
 
     def array(self, dx) -> np.ndarray:
         """The kernel on a grid of spacing ``dx`` as a float64 array."""
-        return matrix_to_array(self.kernel(dx))
+        return kernel_to_array(self.kernel(dx))
 
     def __str__(self) -> str:
-        rows = [[str(v) for v in self.weights.row(r)] for r in range(self.size)]
-        width = max(len(v) for row in rows for v in row)
-        body = "\n".join("  [" + "  ".join(v.rjust(width) for v in row) + "]" for row in rows)
+        """The kernel with its scale, order and error; a 1-D kernel as one row, a 3-D kernel
+        slice by slice along x (``K[c+i, :, :]``, each slice's rows along y)."""
+        values = kernel_strings(self.weights)
+        flat = values if self.dim == 1 else [v for row in values for v in row] if self.dim == 2 else None
+        if flat is None:
+            flat = [v for plane in values for row in plane for v in row]
+        width = max(len(v) for v in flat)
+        line = lambda row: "  [" + "  ".join(v.rjust(width) for v in row) + "]"
         scale = "" if self.degree == 0 else f" / dx^{self.degree}" if self.degree > 1 else " / dx"
         order = "exact" if self.order is None else f"order {self.order}"
+        shape = f"{self.size}-point" if self.dim == 1 else "x".join([str(self.size)] * self.dim)
+        if self.dim == 1:
+            body = line(values)
+            convention = "K[c+i] weighs U[h+i], axis 0 is x"
+        elif self.dim == 2:
+            body = "\n".join(line(row) for row in values)
+            convention = "K[c+i, c+j] weighs U[h+i, k+j], axis 0 is x"
+        else:
+            c = self.size // 2
+            body = (
+                "\n".join(
+                    f"  slice i = {r - c:+d} (K[c{r - c:+d}, :, :], rows along y, columns along z):\n"
+                    + "\n".join("  " + line(row) for row in plane)
+                    for r, plane in enumerate(values)
+                )
+                .replace("c+0", "c")
+                .replace("i = +0", "i = 0")
+            )
+            convention = "K[c+i, c+j, c+l] weighs U[h+i, k+j, m+l], axes x, y, z"
         return (
-            f"{self.name} ~ K * U{scale}   ({self.size}x{self.size}, {order}; "
-            f"K[c+i, c+j] weighs U[h+i, k+j], axis 0 is x)\n{body}\n"
+            f"{self.name} ~ K * U{scale}   ({shape}, {order}; {convention})\n{body}\n"
             f"truncation error: {error_string(self.error)}"
         )
 
@@ -144,12 +232,22 @@ def matrix_to_array(matrix: sp.MatrixBase) -> np.ndarray:
     return np.array([[float(v) for v in matrix.row(r)] for r in range(matrix.rows)], dtype=np.float64)
 
 
+def kernel_to_array(K) -> np.ndarray:
+    """Exact kernel of any dimension (matrix or N-dim array) -> float64 array, each entry
+    correctly rounded."""
+    if isinstance(K, sp.MatrixBase):
+        return matrix_to_array(K)
+    return np.array(_nested(K.tolist(), float), dtype=np.float64).reshape(K.shape)
+
+
 def error_string(expr: sp.Expr) -> str:
     """Human-readable truncation error, e.g. ``dx**2*(1/6*u_xxx)``."""
     if expr == 0:
         return "0 (exact)"
+    dim = max(len(d.expr.args) for d in expr.atoms(sp.Derivative))
     names = {
-        d: sp.Symbol(derivative_name((d.variables.count(_X), d.variables.count(_Y)))) for d in expr.atoms(sp.Derivative)
+        d: sp.Symbol(derivative_name(tuple(d.variables.count(a) for a in _AXIS_SYMBOLS[:dim])))
+        for d in expr.atoms(sp.Derivative)
     }
     return str(expr.xreplace(names))
 
@@ -185,14 +283,15 @@ def _order_1d(weights, offsets, derivative: int) -> int | None:
 
 
 @functools.cache
-def derive_stencil(alpha: tuple[int, int], size: int = 3, order: int = 2) -> Stencil:
-    """The standard k x k stencil (k = ``size``, odd) for ``d^alpha u``, ``alpha = (a, b)`` the number of x and
-    y derivatives, with order of accuracy at least ``order``; returns a :class:`Stencil` (exact rational
-    ``weights`` for dx = 1, the order reached and the leading truncation error), a tensor product of 1-D
-    central stencils.  Raises :class:`~pixelpde.ground.errors.InputError` when the kernel cannot reach it."""
+def derive_stencil(alpha: tuple[int, ...], size: int = 3, order: int = 2) -> Stencil:
+    """The standard stencil for ``d^alpha u`` (k = ``size``, odd; order of accuracy at least ``order``):
+    a tensor product of 1-D central stencils; the grid's dimension is ``len(alpha)`` (1, 2 or 3: a k,
+    k x k or k x k x k kernel).  Returns a :class:`Stencil` (exact rational ``weights`` for dx = 1, the
+    order reached, the leading truncation error).  Raises :class:`~pixelpde.ground.errors.InputError`
+    when the kernel cannot reach it."""
     alpha = tuple(int(a) for a in alpha)
-    if len(alpha) != 2 or min(alpha) < 0 or max(alpha) > MAX_DERIVATIVE_ORDER:
-        raise InputError(f"multi-index {alpha} must be two integers in 0..{MAX_DERIVATIVE_ORDER}")
+    if not 1 <= len(alpha) <= 3 or min(alpha) < 0 or max(alpha) > MAX_DERIVATIVE_ORDER:
+        raise InputError(f"multi-index {alpha} must be one to three integers in 0..{MAX_DERIVATIVE_ORDER}")
     size, order = check_stencil(size, order)
     c = size // 2
     per_axis = []
@@ -200,16 +299,20 @@ def derive_stencil(alpha: tuple[int, int], size: int = 3, order: int = 2) -> Ste
         weights, reached = central_weights_1d(d, c, order)
         if not weights:
             need = _smallest_size(d, order)
-            need = (
-                f"of at least {need}x{need}"
-                if isinstance(need, int)
-                else f"larger than {MAX_KERNEL_SIZE}x{MAX_KERNEL_SIZE}"
-            )
+            square = lambda k: "x".join([str(k)] * len(alpha)) if len(alpha) > 1 else f"{k}-point"
+            need = f"of at least {square(need)}" if isinstance(need, int) else f"larger than {square(MAX_KERNEL_SIZE)}"
             raise InputError(
-                f"{derivative_name(alpha)} to order {order} needs a kernel {need}; the {size}x{size} kernel cannot reach it"
+                f"{derivative_name(alpha)} to order {order} needs a kernel {need}; "
+                f"the {square(size)} kernel cannot reach it"
             )
         per_axis.append(weights)
-    weights = sp.ImmutableMatrix(size, size, lambda r, s: per_axis[0][r] * per_axis[1][s])
+    if len(alpha) == 2:
+        weights = sp.ImmutableMatrix(size, size, lambda r, s: per_axis[0][r] * per_axis[1][s])
+    else:
+        entries = [
+            sp.Mul(*[w[i] for w, i in zip(per_axis, index, strict=True)]) for index in np.ndindex(*[size] * len(alpha))
+        ]
+        weights = sp.ImmutableDenseNDimArray(entries, (size,) * len(alpha))
     reached, error = truncation_error(weights, alpha)
     if reached is not None and reached < order:  # pragma: no cover - guarded by construction
         raise AssertionError(f"stencil for {alpha} reached order {reached} < {order}")
@@ -224,36 +327,50 @@ def _smallest_size(derivative: int, order: int) -> int | None:
     return None
 
 
-def truncation_error(weights: sp.MatrixBase, alpha: tuple[int, int]) -> tuple[int | None, sp.Expr]:
+def multi_indices(total: int, dim: int):
+    """All multi-indices of length ``dim`` whose entries sum to ``total`` (lexicographic)."""
+    if dim == 1:
+        yield (total,)
+        return
+    for first in range(total + 1):
+        for rest in multi_indices(total - first, dim - 1):
+            yield (first, *rest)
+
+
+def truncation_error(weights, alpha: tuple[int, ...]) -> tuple[int | None, sp.Expr]:
     """Check the moment conditions of ``weights`` for ``d^alpha`` and return
-    ``(order, leading error term)``; ``(None, 0)`` for an exact stencil.
+    ``(order, leading error term)``; ``(None, 0)`` for an exact stencil.  ``weights`` has
+    ``len(alpha)`` axes (module docstring).
 
     Raises :class:`~pixelpde.ground.errors.InputError` if the kernel is not a
     consistent approximation of ``d^alpha``.
     """
-    size = weights.rows
+    alpha = tuple(alpha)
+    dim = len(alpha)
+    if kernel_dim(weights) != dim:
+        raise InputError(f"a {kernel_dim(weights)}-D kernel cannot approximate {derivative_name(alpha)} ({dim}-D)")
+    size = weights.shape[0]
     c = size // 2
     degree = sum(alpha)
+    taps = [(tuple(i - c for i in index), weights[index]) for index in np.ndindex(*[size] * dim) if weights[index] != 0]
+    u = _function(dim)
 
-    def moment(a: int, b: int) -> sp.Rational:
+    def moment(beta) -> sp.Rational:
         total = sp.Integer(0)
-        for r in range(size):
-            for s in range(size):
-                w = weights[r, s]
-                if w != 0:
-                    total += w * sp.Integer(r - c) ** a * sp.Integer(s - c) ** b
-        return total / (sp.factorial(a) * sp.factorial(b))
+        for offset, w in taps:
+            total += w * sp.Mul(*[sp.Integer(o) ** b for o, b in zip(offset, beta, strict=True)])
+        return total / sp.Mul(*[sp.factorial(b) for b in beta])
 
     for total in range(degree + 1):
-        for a in range(total + 1):
-            expected = 1 if (a, total - a) == alpha else 0
-            if moment(a, total - a) != expected:
+        for beta in multi_indices(total, dim):
+            expected = 1 if beta == alpha else 0
+            if moment(beta) != expected:
                 raise InputError(f"kernel is not consistent with {derivative_name(alpha)}")
     for m in range(1, 2 * size + 3):
         term = sum(
             (
-                moment(a, degree + m - a) * sp.Derivative(_U, (_X, a), (_Y, degree + m - a))
-                for a in range(degree + m + 1)
+                moment(beta) * sp.Derivative(u, *[(a, b) for a, b in zip(_AXIS_SYMBOLS, beta, strict=False)])
+                for beta in multi_indices(degree + m, dim)
             ),
             sp.Integer(0),
         )

@@ -45,6 +45,7 @@ import sympy as sp
 
 from pixelpde.ground.errors import InputError
 from pixelpde.ground.validate import check_int
+from pixelpde.stencils.boundary import check_dim
 from pixelpde.stencils.expr import parse_expression
 from pixelpde.stencils.finite_difference import Stencil, derivative_name, derive_stencil, parse_derivative
 
@@ -55,32 +56,42 @@ MAX_NETWORK_DEGREE = 6
 #: How the quadratic part becomes products: ``minimal`` (max(p, q) products) or ``as-written``.
 INTERACTIONS = ("minimal", "as-written")
 
-#: The names listed in error messages (higher derivatives are accepted too).
+#: The names listed in error messages (higher derivatives are accepted too), per grid dimension.
 BASIC_NAMES = ("u", "u_x", "u_y", "u_xx", "u_xy", "u_yy")
+_BASIC_NAMES = {
+    1: ("u", "u_x", "u_xx"),
+    2: BASIC_NAMES,
+    3: ("u", "u_x", "u_y", "u_z", "u_xx", "u_xy", "u_xz", "u_yy", "u_yz", "u_zz"),
+}
 
 
 class _DerivativeNames(Mapping):
-    """Whitelist of identifiers: ``u`` and ``u_`` followed by x's and y's."""
+    """Whitelist of identifiers: ``u`` and ``u_`` followed by x's, y's and z's; a letter for an
+    axis the ``dim``-D grid lacks is refused by name (:func:`parse_derivative`)."""
+
+    def __init__(self, dim: int = 2):
+        self.dim = dim
 
     def __contains__(self, name) -> bool:
         try:
-            parse_derivative(name)
+            parse_derivative(name, 3)
         except InputError:
             return False
         return True
 
     def __getitem__(self, name: str) -> sp.Symbol:
-        return sp.Symbol(derivative_name(parse_derivative(name)))
+        return sp.Symbol(derivative_name(parse_derivative(name, self.dim)))
 
     def __iter__(self):
-        return iter(BASIC_NAMES)
+        return iter(_BASIC_NAMES[self.dim])
 
     def __len__(self) -> int:
-        return len(BASIC_NAMES)
+        return len(_BASIC_NAMES[self.dim])
 
 
-def _alpha_key(alpha: tuple[int, int]) -> tuple[int, int, int]:
-    return (sum(alpha), -alpha[0], alpha[1])
+def _alpha_key(alpha: tuple[int, ...]) -> tuple[int, ...]:
+    """Canonical order of multi-indices: by degree, then x first, then y (u, u_x, u_y, u_xx, u_xy, u_yy)."""
+    return (sum(alpha), *(-a for a in alpha[:-1]), alpha[-1])
 
 
 @dataclass(frozen=True)
@@ -88,8 +99,8 @@ class QuadraticTerm:
     """``beta * (d^first u) * (d^second u)`` with ``first <= second`` canonically."""
 
     beta: sp.Rational
-    first: tuple[int, int]
-    second: tuple[int, int]
+    first: tuple[int, ...]
+    second: tuple[int, ...]
 
     def __str__(self) -> str:
         a, b = derivative_name(self.first), derivative_name(self.second)
@@ -102,7 +113,7 @@ class PolynomialTerm:
     """``beta * prod_j d^{factors[j]} u``, a monomial of degree ``len(factors)`` >= 3, factors sorted."""
 
     beta: sp.Rational
-    factors: tuple[tuple[int, int], ...]
+    factors: tuple[tuple[int, ...], ...]
 
     @property
     def degree(self) -> int:
@@ -138,13 +149,15 @@ class PDE:
     """
 
     source: str
-    linear: tuple[tuple[tuple[int, int], sp.Rational], ...]
+    linear: tuple[tuple[tuple[int, ...], sp.Rational], ...]
     quadratic: tuple[QuadraticTerm, ...]
     size: int = 3
     order: int = 2
     higher: tuple[PolynomialTerm, ...] = ()
     #: A constant source term (a bias of the network); 0 for the paper's class (8).
     constant: sp.Rational = sp.S.Zero
+    #: The grid's dimension (1, 2, 3): every multi-index has this length.
+    dim: int = 2
 
     @property
     def n(self) -> int:
@@ -171,9 +184,11 @@ class PDE:
         monomials += [(tuple((0, a) for a in t.factors), t.beta) for t in self.higher]
         if self.constant != 0:
             monomials.append(((), self.constant))
-        return PDESystem(self.source, ("u",), (Equation.from_monomials(monomials),), self.size, self.order)
+        return PDESystem(
+            self.source, ("u",), (Equation.from_monomials(monomials),), self.size, self.order, dim=self.dim
+        )
 
-    def quadratic_variables(self) -> list[tuple[int, int]]:
+    def quadratic_variables(self) -> list[tuple[int, ...]]:
         """The distinct derivatives of the quadratic part, in canonical order."""
         return sorted({a for t in self.quadratic for a in (t.first, t.second)}, key=_alpha_key)
 
@@ -191,14 +206,14 @@ class PDE:
             )
         return _minimal_cached(self.quadratic, tuple(self.quadratic_variables()))
 
-    def signature(self) -> tuple[int, int]:
+    def signature(self) -> tuple[int, ...]:
         """``(p, q)`` of the quadratic part's symmetric matrix (exact)."""
         from pixelpde.stencils.quadratic_form import form_matrix, signature
 
         terms = [(t.beta, t.first, t.second) for t in self.quadratic]
         return signature(form_matrix(terms, self.quadratic_variables()))
 
-    def stencil(self, alpha: tuple[int, int]) -> Stencil:
+    def stencil(self, alpha: tuple[int, ...]) -> Stencil:
         return derive_stencil(alpha, self.size, self.order)
 
     def rhs_expression(self) -> sp.Expr:
@@ -248,10 +263,12 @@ def _minimal_cached(quadratic, variables):
     return minimal_products([(t.beta, t.first, t.second) for t in quadratic], list(variables))
 
 
-def _check_kernel_and_degree(max_degree: int, size: int, order: int) -> int:
+def _check_kernel_and_degree(max_degree: int, size: int, order: int, dim: int = 2) -> tuple[int, int]:
+    """Validate ``max_degree``, ``size``, ``order`` and ``dim``; return ``(max_degree, dim)``."""
     max_degree = check_max_degree(max_degree)
-    derive_stencil((0, 0), size, order)  # validates size and order
-    return max_degree
+    dim = check_dim(dim)
+    derive_stencil((0,) * dim, size, order)  # validates size and order
+    return max_degree, dim
 
 
 def expand_polynomial(
@@ -297,30 +314,31 @@ def expand_polynomial(
     return out
 
 
-def parse_pde(text: str, size: int = 3, order: int = 2, max_degree: int = DEFAULT_MAX_DEGREE) -> PDE:
+def parse_pde(text: str, size: int = 3, order: int = 2, max_degree: int = DEFAULT_MAX_DEGREE, dim: int = 2) -> PDE:
     """Parse a scalar PDE ``u_t = RHS`` into the class (8) (plus a constant source term).
 
     Parameters: ``text`` the PDE (``"u_t = 0.01*(u_xx + u_yy) + u*(1 - u)"``; ``u_t =`` optional);
     ``size``/``order`` the stencils' kernel size (odd) and order of accuracy; ``max_degree`` the
-    highest degree of a term (2..:data:`MAX_NETWORK_DEGREE`).  Returns a :class:`PDE` whose
+    highest degree of a term (2..:data:`MAX_NETWORK_DEGREE`); ``dim`` the grid's dimension (1, 2, 3:
+    the names ``u_x``, ``u_y``, ``u_z`` of its axes; a name for an axis it lacks is refused).  Returns a :class:`PDE` whose
     linear, quadratic and higher-degree parts are exact rationals; bad text raises a one-line
     :class:`~pixelpde.ground.errors.InputError` naming the term.  Systems of several fields:
     :func:`pixelpde.stencils.system.parse_system`.
     """
     if not isinstance(text, str):
         raise InputError("the PDE must be a string")
-    max_degree = _check_kernel_and_degree(max_degree, size, order)
+    max_degree, dim = _check_kernel_and_degree(max_degree, size, order, dim)
     rhs = text
     if "=" in text:
         lhs, _, rhs = text.partition("=")
         if lhs.strip().replace(" ", "") not in ("u_t", "du/dt"):
             raise InputError(f"PDE {text.strip()!r}: the left-hand side must be u_t, not {lhs.strip()!r}")
     terms = expand_polynomial(
-        rhs, _DerivativeNames(), lambda s: parse_derivative(s.name), max_degree, size, order, "PDE"
+        rhs, _DerivativeNames(dim), lambda s: parse_derivative(s.name, dim), max_degree, size, order, "PDE"
     )
-    linear: dict[tuple[int, int], sp.Rational] = {}
-    quadratic: dict[tuple[tuple[int, int], tuple[int, int]], sp.Rational] = {}
-    higher: dict[tuple[tuple[int, int], ...], sp.Rational] = {}
+    linear: dict[tuple[int, ...], sp.Rational] = {}
+    quadratic: dict[tuple[tuple[int, ...], tuple[int, ...]], sp.Rational] = {}
+    higher: dict[tuple[tuple[int, ...], ...], sp.Rational] = {}
     constant = sp.Integer(0)
     for factors, coeff in terms.items():
         if len(factors) == 0:
@@ -346,4 +364,5 @@ def parse_pde(text: str, size: int = 3, order: int = 2, max_degree: int = DEFAUL
             for f, beta in sorted(higher.items(), key=lambda kv: (len(kv[0]), [_alpha_key(a) for a in kv[0]]))
         ),
         constant=constant,
+        dim=dim,
     )

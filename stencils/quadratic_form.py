@@ -58,7 +58,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-Alpha = tuple[int, int]
+Alpha = tuple[int, ...]
 
 
 @dataclass(frozen=True)

@@ -27,23 +27,33 @@ import sympy as sp
 from pixelpde.ground.errors import InputError
 from pixelpde.stencils.boundary import BoundaryCondition
 from pixelpde.stencils.expr import positive_fraction
-from pixelpde.stencils.finite_difference import derivative_name, matrix_to_array
+from pixelpde.stencils.finite_difference import derivative_name, freeze, kernel_strings, kernel_to_array, zero_kernel
 
 
 def _balanced(D1, D2):
     """``(lam D1, D2 / lam)`` with lam a power of two making the kernels' l1 norms about equal:
     the same product, exactly, whose polarisation ab = ((a+b)^2 - a^2 - b^2)/2 loses least
     (with u next to u_xx / dx^2 unbalanced factors would cost their ratio in relative error).
-    A kernel is a SymPy matrix, or a tuple of them (one per field, for systems)."""
+    A kernel is an exact SymPy kernel (any dimension), or a tuple of them (one per field, for systems)."""
     as_tuple = lambda D: D if isinstance(D, tuple) else (D,)
-    n1, n2 = (float(sum(abs(v) for M in as_tuple(D) for v in M)) for D in (D1, D2))
+    n1, n2 = (float(sum(abs(v) for M in as_tuple(D) for v in _entries(M))) for D in (D1, D2))
     if n1 == 0 or n2 == 0:
         return D1, D2
     lam = sp.Integer(2) ** round(math.log2(n2 / n1) / 2)
-    scale = lambda D, c: (
-        tuple(sp.ImmutableMatrix(M * c) for M in D) if isinstance(D, tuple) else sp.ImmutableMatrix(D * c)
-    )
+    scale = lambda D, c: tuple(freeze(M * c) for M in D) if isinstance(D, tuple) else freeze(D * c)
     return scale(D1, lam), scale(D2, 1 / lam)
+
+
+def _entries(K):
+    """The entries of an exact kernel of any dimension."""
+    return sp.flatten(K.tolist())
+
+
+def _check_kernel_shape(L: np.ndarray, lead: int, what: str) -> None:
+    """``L`` has ``lead`` leading axes and then d = 1, 2, 3 equal odd axes (k, k^2 or k^3 kernels)."""
+    spatial = L.shape[lead:]
+    if not 1 <= len(spatial) <= 3 or len(set(spatial)) != 1 or spatial[0] % 2 == 0:
+        raise InputError(f"kernel L must be {what} with k odd and d = 1, 2, 3 axes of k, got shape {L.shape}")
 
 
 def correlate(K: np.ndarray, U: np.ndarray, bc: BoundaryCondition) -> np.ndarray:
@@ -90,8 +100,9 @@ class SemiDiscretePDE:
             raise InputError("the constant source term must be finite")
         object.__setattr__(self, "constant", float(self.constant))
         L = np.asarray(self.L, dtype=np.float64)
-        if L.ndim != 2 or L.shape[0] != L.shape[1] or L.shape[0] % 2 == 0:
+        if L.ndim == 2 and (L.shape[0] != L.shape[1] or L.shape[0] % 2 == 0):
             raise InputError(f"kernel L must be k x k with k odd, got shape {L.shape}")
+        _check_kernel_shape(L, 0, "k x k (or k, k x k x k)")
         D = tuple(np.asarray(d, dtype=np.float64) for d in self.D)
         if len(D) != 2 * len(self.betas):
             raise InputError(f"{len(self.betas)} quadratic terms need {2 * len(self.betas)} kernels D, got {len(D)}")
@@ -132,13 +143,13 @@ class SemiDiscretePDE:
         (:func:`_balanced`); ``as-written`` keeps the stencils of the terms as they are.
         """
         dx = positive_fraction(dx, "dx")
-        k = pde.size
+        k, dim = pde.size, getattr(pde, "dim", 2)
 
         def kernel(coeffs):
-            K = sp.zeros(k, k)
+            K = zero_kernel(k, dim)
             for alpha, coeff in coeffs:
                 K += coeff * pde.stencil(alpha).kernel(dx)
-            return sp.ImmutableMatrix(K)
+            return freeze(K)
 
         L = kernel(pde.linear)
         products = pde.products(interactions)
@@ -147,9 +158,9 @@ class SemiDiscretePDE:
             terms = [(beta, *_balanced(D1, D2)) for beta, D1, D2 in terms]
         higher = [(t.beta, tuple(pde.stencil(a).kernel(dx) for a in t.factors)) for t in getattr(pde, "higher", ())]
         return cls(
-            L=matrix_to_array(L),
+            L=kernel_to_array(L),
             betas=tuple(float(beta) for beta, _, _ in terms),
-            D=tuple(matrix_to_array(d) for _, d1, d2 in terms for d in (d1, d2)),
+            D=tuple(kernel_to_array(d) for _, d1, d2 in terms for d in (d1, d2)),
             bc=bc,
             dx=dx,
             pde=pde,
@@ -159,7 +170,7 @@ class SemiDiscretePDE:
                 "D": tuple(d for _, a, b in terms for d in (a, b)),
                 "higher": tuple(higher),
             },
-            higher=tuple((float(g), tuple(matrix_to_array(K) for K in Ks)) for g, Ks in higher),
+            higher=tuple((float(g), tuple(kernel_to_array(K) for K in Ks)) for g, Ks in higher),
             interactions=interactions,
             constant=float(getattr(pde, "constant", 0)),
         )
@@ -186,15 +197,24 @@ class SemiDiscretePDE:
     def size(self) -> int:
         return self.L.shape[0]
 
+    @property
+    def dim(self) -> int:
+        """The grid's dimension (the kernels' rank)."""
+        return self.L.ndim
+
     def check_field(self, U) -> np.ndarray:
-        """Validate a field ``U`` of shape (r, s) or (..., r, s); return it as float64."""
+        """Validate a field ``U`` of shape (r, s) or (..., r, s) (d = 2; (p,) / (p, p, p) and
+        batches of them for d = 1, 3); return it as float64."""
         U = np.asarray(U)
+        d = self.dim
         if U.dtype.kind not in "fiu" or U.dtype == np.bool_:
             raise InputError(f"field must be a real array, got dtype {U.dtype}")
-        if U.ndim < 2:
-            raise InputError(f"field must have shape (r, s) or (batch, r, s), got shape {U.shape}")
-        if min(U.shape[-2:]) < self.size:
-            raise InputError(f"grid {U.shape[-2]}x{U.shape[-1]} is smaller than the {self.size}x{self.size} kernel")
+        if U.ndim < d:
+            spatial = ", ".join("rstu"[:d]) if d > 1 else "p"
+            raise InputError(f"field must have shape ({spatial}) or (batch, {spatial}), got shape {U.shape}")
+        if min(U.shape[-d:]) < self.size:
+            grid, kernel = "x".join(map(str, U.shape[-d:])), "x".join([str(self.size)] * d)
+            raise InputError(f"grid {grid} is smaller than the {kernel} kernel")
         if not np.all(np.isfinite(U)):
             raise InputError("field contains NaN or Inf")
         return U.astype(np.float64, copy=False)
@@ -229,24 +249,32 @@ class SemiDiscretePDE:
         )
 
     def rhs(self, U) -> np.ndarray:
-        """Reference X(U) of eq. (11) for ``U`` of shape (r, s) or (..., r, s), float64."""
+        """Reference X(U) of eq. (11) for ``U`` of shape (r, s) or (..., r, s) (d axes last), float64."""
         U = self.check_field(U)
-        return self.as_system().rhs(U[..., None, :, :])[..., 0, :, :]
+        axis = U.ndim - self.dim
+        return np.take(self.as_system().rhs(np.expand_dims(U, axis)), 0, axis=axis)
 
-    def linear_matrix(self, r: int, s: int | None = None):
-        """The matrix of ``U -> L * U`` on row-major ``vec(U)`` (index ``h*s + k``), a SciPy CSR matrix."""
-        s = r if s is None else s
-        if min(r, s) < self.size:
-            raise InputError(f"grid {r}x{s} is smaller than the {self.size}x{self.size} kernel")
+    def linear_matrix(self, r: int, *rest: int):
+        """The matrix of ``U -> L * U`` on row-major ``vec(U)`` (index ``h*s + k`` for d = 2), a SciPy
+        CSR matrix; the grid is ``(r, *rest)``, or r nodes on every axis when ``rest`` is empty."""
+        shape = (r, *rest) if rest else (r,) * self.dim
+        if len(shape) != self.dim:
+            raise InputError(f"a {self.dim}-D grid needs {self.dim} sizes, got {shape}")
+        if min(shape) < self.size:
+            grid, kernel = "x".join(map(str, shape)), "x".join([str(self.size)] * self.dim)
+            raise InputError(f"grid {grid} is smaller than the {kernel} kernel")
         c = self.size // 2
         import scipy.sparse as sps  # here, not at import: SciPy's import costs `pixelpde weights` ~0.7 s
 
-        total = sps.csr_matrix((r * s, r * s))
-        for a in range(self.size):
-            for b in range(self.size):
-                w = self.L[a, b]
-                if w != 0.0:
-                    total = total + w * sps.kron(self._shift(r, a - c), self._shift(s, b - c), format="csr")
+        nodes = int(np.prod(shape))
+        total = sps.csr_matrix((nodes, nodes))
+        for index in np.ndindex(*self.L.shape):
+            w = self.L[index]
+            if w != 0.0:
+                term = sps.csr_matrix(np.ones((1, 1)))
+                for m, i in zip(shape, index, strict=True):
+                    term = sps.kron(term, self._shift(m, i - c), format="csr")
+                total = total + w * term
         return total.tocsr()
 
     def _shift(self, m: int, i: int):
@@ -261,9 +289,7 @@ class SemiDiscretePDE:
     def describe(self) -> dict:
         """JSON-ready description; kernels as exact rational strings when known."""
 
-        def exact(M):
-            return [[str(v) for v in M.row(r)] for r in range(M.rows)]
-
+        exact = kernel_strings
         out = {
             "pde": None if self.pde is None else self.pde.source,
             "pde_canonical": None if self.pde is None else str(self.pde),
@@ -274,6 +300,8 @@ class SemiDiscretePDE:
             "order": None if self.pde is None else self.pde.order,
             "n": self.n,
         }
+        if self.dim != 2:
+            out["dim"] = self.dim
         if self.interactions is not None:
             out["interactions"] = self.interactions
         if self.constant:
@@ -308,16 +336,16 @@ class SemiDiscretePDE:
         return out
 
 
-def _field_kernel(coeffs, stencil, dx, size: int, channels: int) -> tuple[sp.ImmutableMatrix, ...]:
-    """``sum_{(c, alpha)} coeff * D_alpha`` placed in channel c: one exact k x k matrix per field."""
-    out = [sp.zeros(size, size) for _ in range(channels)]
+def _field_kernel(coeffs, stencil, dx, size: int, channels: int, dim: int = 2) -> tuple:
+    """``sum_{(c, alpha)} coeff * D_alpha`` placed in channel c: one exact k^d kernel per field."""
+    out = [zero_kernel(size, dim) for _ in range(channels)]
     for (c, alpha), coeff in coeffs:
         out[c] += coeff * stencil(alpha).kernel(dx)
-    return tuple(sp.ImmutableMatrix(M) for M in out)
+    return tuple(freeze(M) for M in out)
 
 
 def _stack(matrices) -> np.ndarray:
-    return np.stack([matrix_to_array(M) for M in matrices])
+    return np.stack([kernel_to_array(M) for M in matrices])
 
 
 @dataclass(frozen=True, eq=False)
@@ -334,7 +362,8 @@ class SemiDiscreteSystem:
     so a factor is a kernel per field (a linear form across fields) and a product is shared
     by every equation with a non-zero coefficient on it.  Shapes: ``L`` (C, C, k, k) (row k:
     equation k), each ``D[j]`` and factor kernel (C, k, k), ``betas`` (C, n), ``source`` (C,),
-    ``higher`` a tuple of ``(gammas (C,), kernels)``.  A scalar PDE is C = 1
+    ``higher`` a tuple of ``(gammas (C,), kernels)``; on a grid of d = 1 or 3 dimensions each
+    k x k becomes k or k x k x k (``dim``).  A scalar PDE is C = 1
     (:meth:`SemiDiscretePDE.as_system`).
     """
 
@@ -353,22 +382,26 @@ class SemiDiscreteSystem:
     def __post_init__(self):
         object.__setattr__(self, "bc", BoundaryCondition.parse(self.bc))
         L = np.asarray(self.L, dtype=np.float64)
-        if L.ndim != 4 or L.shape[0] != L.shape[1] or L.shape[2] != L.shape[3] or L.shape[2] % 2 == 0:
+        if L.ndim == 4 and (L.shape[0] != L.shape[1] or L.shape[2] != L.shape[3] or L.shape[2] % 2 == 0):
             raise InputError(f"kernel L must be C x C x k x k with k odd, got shape {L.shape}")
-        C, k = L.shape[0], L.shape[2]
+        if L.ndim < 3 or L.shape[0] != L.shape[1]:
+            raise InputError(f"kernel L must be C x C x k x k (or k, k x k x k) with k odd, got shape {L.shape}")
+        _check_kernel_shape(L, 2, "C x C x k x k (or k, k x k x k)")
+        C = L.shape[0]
+        kernel_shape = (C, *L.shape[2:])
         betas = np.asarray(self.betas, dtype=np.float64).reshape(C, -1)
         D = tuple(np.asarray(d, dtype=np.float64) for d in self.D)
         if len(D) != 2 * betas.shape[1]:
             raise InputError(f"{betas.shape[1]} products need {2 * betas.shape[1]} kernels D, got {len(D)}")
-        if any(d.shape != (C, k, k) for d in D):
-            raise InputError(f"every factor kernel must have shape {(C, k, k)}")
+        if any(d.shape != kernel_shape for d in D):
+            raise InputError(f"every factor kernel must have shape {kernel_shape}")
         source = np.zeros(C) if self.source is None else np.asarray(self.source, dtype=np.float64).reshape(C)
         higher = []
         for gammas, kernels in self.higher:
             gammas = np.asarray(gammas, dtype=np.float64).reshape(C)
             kernels = tuple(np.asarray(K, dtype=np.float64) for K in kernels)
-            if len(kernels) < 3 or any(K.shape != (C, k, k) for K in kernels):
-                raise InputError(f"a higher-degree term needs >= 3 kernels of shape {(C, k, k)}")
+            if len(kernels) < 3 or any(K.shape != kernel_shape for K in kernels):
+                raise InputError(f"a higher-degree term needs >= 3 kernels of shape {kernel_shape}")
             higher.append((gammas, kernels))
         arrays = [L, betas, source, *D] + [a for g, Ks in higher for a in (g, *Ks)]
         if not all(np.all(np.isfinite(a)) for a in arrays):
@@ -386,7 +419,7 @@ class SemiDiscreteSystem:
         ``minimal`` (:func:`_balanced`)."""
         dx = positive_fraction(dx, "dx")
         k, C = system.size, system.channels
-        kernel = lambda coeffs: _field_kernel(coeffs, system.stencil, dx, k, C)
+        kernel = lambda coeffs: _field_kernel(coeffs, system.stencil, dx, k, C, getattr(system, "dim", 2))
         L = tuple(kernel([(m[0], c) for m, c in e.of_degree(1)]) for e in system.equations)
         products, betas = system.products(interactions)
         factors = [(kernel(p.first.coeffs), kernel(p.second.coeffs)) for p in products]
@@ -422,6 +455,11 @@ class SemiDiscreteSystem:
         return self.L.shape[-1]
 
     @property
+    def dim(self) -> int:
+        """The grid's dimension (the rank of each kernel)."""
+        return self.L.ndim - 2
+
+    @property
     def n(self) -> int:
         """Number of (shared) quadratic products."""
         return self.betas.shape[1]
@@ -436,23 +474,26 @@ class SemiDiscreteSystem:
 
     def check_field(self, U) -> np.ndarray:
         """Validate a field of this system's layout ((C, r, s), (N, C, r, s); a scalar also (r, s),
-        (N, r, s)) and return it as float64 (N, C, r, s) with the function restoring the layout."""
+        (N, r, s); d spatial axes last) and return it as float64 (N, C, r, s) with the function
+        restoring the layout."""
         from pixelpde.stencils.boundary import as_batch
 
         U = np.asarray(U)
+        d = self.dim
         if U.dtype.kind not in "fiu" or U.dtype == np.bool_:
             raise InputError(f"field must be a real array, got dtype {U.dtype}")
-        if U.ndim < 2:
-            raise InputError(f"field must have 2 spatial axes, got shape {U.shape}")
-        X, restore = as_batch(U, self.channels, 2)
-        if min(X.shape[-2:]) < self.size:
-            raise InputError(f"grid {X.shape[-2]}x{X.shape[-1]} is smaller than the {self.size}x{self.size} kernel")
+        if U.ndim < d:
+            raise InputError(f"field must have {d} spatial axes, got shape {U.shape}")
+        X, restore = as_batch(U, self.channels, d)
+        if min(X.shape[-d:]) < self.size:
+            grid, kernel = "x".join(map(str, X.shape[-d:])), "x".join([str(self.size)] * d)
+            raise InputError(f"grid {grid} is smaller than the {kernel} kernel")
         if not np.all(np.isfinite(X)):
             raise InputError("field contains NaN or Inf")
         return X.astype(np.float64, copy=False), restore
 
     def apply(self, K: np.ndarray, X: np.ndarray) -> np.ndarray:
-        r"""``K \star X = sum_c K[c] * X[:, c]`` for a factor kernel (C, k, k) and X (N, C, r, s)."""
+        r"""``K \star X = sum_c K[c] * X[:, c]`` for a factor kernel (C, k, ...) and X (N, C, p, ...)."""
         return sum(correlate(K[c], X[:, c], self.bc) for c in range(self.channels) if np.any(K[c]))
 
     def rhs(self, U) -> np.ndarray:
@@ -485,7 +526,7 @@ class SemiDiscreteSystem:
         """JSON-ready description: the fields, the system, and the kernels (exact rational strings when known)."""
         from pixelpde.stencils.system import variable_name
 
-        exact = lambda M: [[str(v) for v in M.row(r)] for r in range(M.rows)]
+        exact = kernel_strings
         out = {
             "fields": list(self.fields) if self.fields else None,
             "pde": None if self.system is None else self.system.source,
@@ -498,6 +539,8 @@ class SemiDiscreteSystem:
             "n": self.n,
             "interactions": self.interactions,
         }
+        if self.dim != 2:
+            out["dim"] = self.dim
         if self.system is not None and self.n:
             products, _ = self.system.products(self.interactions or "minimal")
             sym = lambda v: sp.Symbol(variable_name(v, self.fields))

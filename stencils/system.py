@@ -33,7 +33,7 @@ import sympy as sp
 
 from pixelpde.ground.errors import InputError
 from pixelpde.stencils.expr import MAX_LENGTH
-from pixelpde.stencils.finite_difference import Stencil, derive_stencil
+from pixelpde.stencils.finite_difference import Stencil, axis_letters, derivative_name, derive_stencil
 from pixelpde.stencils.pde import (
     DEFAULT_MAX_DEGREE,
     _alpha_key,
@@ -47,11 +47,11 @@ MAX_FIELDS = 8
 #: Letters that name axes or time, never a field.
 RESERVED = frozenset("xyzt")
 
-Variable = tuple[int, tuple[int, int]]
+Variable = tuple[int, tuple[int, ...]]
 Monomial = tuple[Variable, ...]
 
 _LHS = re.compile(r"^([a-z])_t$")
-_VARIABLE = re.compile(r"^([a-z])(?:_([xy]+))?$")
+_VARIABLE = re.compile(r"^([a-z])(?:_([xyz]+))?$")
 
 
 def variable_key(v: Variable) -> tuple:
@@ -60,9 +60,8 @@ def variable_key(v: Variable) -> tuple:
 
 
 def variable_name(v: Variable, fields: tuple[str, ...]) -> str:
-    """``(1, (2, 0))`` -> ``'v_xx'`` for fields ``('u', 'v')``."""
-    f, (a, b) = fields[v[0]], v[1]
-    return f if a + b == 0 else f"{f}_" + "x" * a + "y" * b
+    """``(1, (2, 0))`` -> ``'v_xx'`` for fields ``('u', 'v')`` (``(0, (0, 0, 1))`` -> ``'u_z'``)."""
+    return fields[v[0]] + derivative_name(v[1])[1:]
 
 
 @dataclass(frozen=True)
@@ -109,6 +108,8 @@ class PDESystem:
     equations: tuple[Equation, ...]
     size: int = 3
     order: int = 2
+    #: The grid's dimension (1, 2, 3): every multi-index has this length.
+    dim: int = 2
 
     @property
     def channels(self) -> int:
@@ -122,7 +123,7 @@ class PDESystem:
     def constants(self) -> tuple[sp.Rational, ...]:
         return tuple(e.constant for e in self.equations)
 
-    def stencil(self, alpha: tuple[int, int]) -> Stencil:
+    def stencil(self, alpha: tuple[int, ...]) -> Stencil:
         return derive_stencil(alpha, self.size, self.order)
 
     def terms(self) -> list[list[tuple[float, tuple[tuple[int, tuple[int, ...]], ...]]]]:
@@ -202,8 +203,8 @@ class _SystemNames(Mapping):
     """Identifier whitelist of a system: a field letter alone or with ``_`` and x's/y's; a letter
     that is not a field is refused by name."""
 
-    def __init__(self, fields: tuple[str, ...], text: str):
-        self.fields, self.text = fields, text
+    def __init__(self, fields: tuple[str, ...], text: str, dim: int = 2):
+        self.fields, self.text, self.dim = fields, text, dim
 
     def variable(self, name: str) -> Variable:
         match = _VARIABLE.match(name)
@@ -215,7 +216,7 @@ class _SystemNames(Mapping):
                 f"system {self.text!r}: {name!r} uses field {letter!r}, which has no equation "
                 f"(every field needs exactly one '{letter}_t = ...')"
             )
-        return self.fields.index(letter), (letters.count("x"), letters.count("y"))
+        return self.fields.index(letter), axis_letters(letters, self.dim, name)
 
     def __contains__(self, name) -> bool:
         match = isinstance(name, str) and _VARIABLE.match(name)
@@ -258,17 +259,20 @@ def split_equations(text: str) -> list[tuple[str, str]]:
     return out
 
 
-def parse_system(text: str, size: int = 3, order: int = 2, max_degree: int = DEFAULT_MAX_DEGREE) -> PDESystem:
+def parse_system(
+    text: str, size: int = 3, order: int = 2, max_degree: int = DEFAULT_MAX_DEGREE, dim: int = 2
+) -> PDESystem:
     """Parse a system of PDEs (module docstring) into a :class:`PDESystem`.
 
     ``size``/``order``: the stencils' kernel size and order; ``max_degree``: the highest degree
-    of a term.  A single equation ``u_t = ...`` gives the one-field system.  Bad text raises a
+    of a term; ``dim``: the grid's dimension (1, 2, 3; a name for an axis it lacks is refused).
+    A single equation ``u_t = ...`` gives the one-field system.  Bad text raises a
     one-line :class:`~pixelpde.ground.errors.InputError` naming the equation and the term.
     """
-    max_degree = _check_kernel_and_degree(max_degree, size, order)
+    max_degree, dim = _check_kernel_and_degree(max_degree, size, order, dim)
     pieces = split_equations(text)
     fields = tuple(letter for letter, _ in pieces)
-    names = _SystemNames(fields, text.strip())
+    names = _SystemNames(fields, text.strip(), dim)
     equations = []
     for letter, rhs in pieces:
         monomials = expand_polynomial(
@@ -282,7 +286,7 @@ def parse_system(text: str, size: int = 3, order: int = 2, max_degree: int = DEF
             alpha_of=lambda v: v[1],
         )
         equations.append(Equation.from_monomials(monomials.items()))
-    return PDESystem(text.strip(), fields, tuple(equations), int(size), int(order))
+    return PDESystem(text.strip(), fields, tuple(equations), int(size), int(order), dim)
 
 
 def is_system(text) -> bool:

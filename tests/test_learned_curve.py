@@ -75,13 +75,13 @@ def test_points_are_evaluates_metrics_of_the_weights_at_that_epoch(tmp_path, hel
     assert [r["windows_seen"] for r in rows] == [12 + 12 + 9, 12 + 12 + 9 + 9]
     for row, state in zip(rows, (after3, full.model.state_dict()), strict=True):
         m = metrics_of(state, data, config, test)
-        assert row["rE(1)"] == m["rE"][0]
-        assert row["rE(10)"] == m["rE"][9]
-        assert row["rE(12)"] == m["rE"][11]
+        assert row["rE_frac(1)"] == m["rE_frac"][0]
+        assert row["rE_frac(10)"] == m["rE_frac"][9]
+        assert row["rE_frac(12)"] == m["rE_frac"][11]
         assert row["maxE(12)"] == m["maxE"][11]
-    assert rows[0]["rE(12)"] != rows[1]["rE(12)"]
+    assert rows[0]["rE_frac(12)"] != rows[1]["rE_frac(12)"]
     header = (tmp_path / "full" / "curve.csv").read_text().splitlines()[0]
-    assert header.startswith("epochs,stage,M,epoch,adam_steps,windows_seen,train_seconds,loss,rE(1),rE(10),rE(12)")
+    assert header.startswith("epochs,stage,M,epoch,adam_steps,windows_seen,train_seconds,loss,rE_frac(1),rE_frac(10),rE_frac(12)")
 
 
 def test_a_resumed_run_keeps_its_points_and_may_add_a_curve(tmp_path, held_out):

@@ -16,15 +16,25 @@ from pixelpde.stencils.semidiscrete import correlate
 LETTERS = "uvw"
 #: Derivatives a random term may use, by kernel size (5 x 5 adds a third and a fourth one).
 ALPHAS = {3: ["", "_x", "_y", "_xx", "_xy", "_yy"], 5: ["", "_x", "_y", "_xx", "_xy", "_yy", "_xyy", "_xxyy"]}
+#: The same on grids of 1 and 3 dimensions (5 x 5 x 5 adds a third and a fourth one).
+ALPHAS_BY_DIM = {
+    1: {3: ["", "_x", "_xx"], 5: ["", "_x", "_xx"]},
+    2: ALPHAS,
+    3: {
+        3: ["", "_x", "_y", "_z", "_xx", "_yz", "_zz", "_xyz"],
+        5: ["", "_x", "_z", "_xx", "_xz", "_zz", "_xzz", "_yyzz"],
+    },
+}
 
 
 @st.composite
-def system_texts(draw, max_fields: int = 3, max_degree: int = 4, size: int = 3):
+def system_texts(draw, max_fields: int = 3, max_degree: int = 4, size: int = 3, dim: int = 2):
     """A random polynomial system of 1..max_fields fields, degrees up to ``max_degree``, with
-    products across fields and sometimes constant sources; coefficients are short decimals."""
+    products across fields and sometimes constant sources; coefficients are short decimals;
+    derivatives of a ``dim``-D grid."""
     C = draw(st.integers(1, max_fields))
     fields = LETTERS[:C]
-    names = [f + a for f in fields for a in ALPHAS[size]]
+    names = [f + a for f in fields for a in ALPHAS_BY_DIM[dim][size]]
     coeff = st.sampled_from(["0.5", "-1", "2", "-0.25", "1.5", "3", "-0.75"])
     equations = []
     for f in fields:
@@ -39,7 +49,8 @@ def system_texts(draw, max_fields: int = 3, max_degree: int = 4, size: int = 3):
 
 
 def as_written(system, dx, bc, U: np.ndarray) -> np.ndarray:
-    """X(U) for U (N, C, r, s), each equation evaluated monomial by monomial (module docstring)."""
+    """X(U) for U (N, C, r, s) (or (N, C, p...) in d dims), each equation evaluated monomial by
+    monomial (module docstring)."""
     from pixelpde.stencils.boundary import BoundaryCondition
 
     bc = BoundaryCondition.parse(bc)
@@ -66,16 +77,17 @@ def magnitude(sd, U: np.ndarray) -> np.ndarray:
     Products are formed by polarisation, whose rounding error is relative to the factors' sum
     raised to the degree, not to the product."""
     A = np.abs(U)
+    per_channel = lambda v: np.abs(v).reshape(1, -1, *(1,) * (U.ndim - 2))
     absolute = lambda K: sum(correlate(np.abs(K[c]), A[:, c], sd.bc) for c in range(sd.channels))
     out = np.zeros_like(A)
     for k in range(sd.channels):
         out[:, k] = abs(sd.source[k]) + sum(correlate(np.abs(sd.L[k, c]), A[:, c], sd.bc) for c in range(sd.channels))
     for i in range(sd.n):
         square = (absolute(sd.D[2 * i]) + absolute(sd.D[2 * i + 1])) ** 2
-        out += np.abs(sd.betas[:, i])[None, :, None, None] * square[:, None]
+        out += per_channel(sd.betas[:, i]) * square[:, None]
     for gammas, kernels in sd.higher:
         power = sum(absolute(K) for K in kernels) ** len(kernels)
-        out += np.abs(gammas)[None, :, None, None] * power[:, None]
+        out += per_channel(gammas) * power[:, None]
     return out
 
 

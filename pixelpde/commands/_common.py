@@ -36,6 +36,16 @@ def add_pde_options(parser: argparse.ArgumentParser, dx: bool = True) -> None:
         )
 
 
+def add_dim_option(parser: argparse.ArgumentParser, default: int | None = 2, help_default: str = "2") -> None:
+    """``--dim 1|2|3``: the grid's dimension (lines, pixels, voxels; axes x, y, z)."""
+    parser.add_argument(
+        "--dim",
+        type=int,
+        default=default,
+        help=f"grid dimension: 1 (fields (p,)), 2 ((p, p)) or 3 ((p, p, p)); axes x, y, z (default {help_default})",
+    )
+
+
 def add_stencil_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--size", type=int, default=3, help="kernel size k (odd; default 3)")
     parser.add_argument("--order", type=int, default=2, help="order of accuracy of the stencils (default 2)")
@@ -47,7 +57,13 @@ def parse_from_args(args):
     from pixelpde.stencils import is_system, parse_pde, parse_system
 
     parse = parse_system if is_system(args.pde) else parse_pde
-    return parse(args.pde, size=args.size, order=args.order, max_degree=getattr(args, "max_degree", 3))
+    return parse(
+        args.pde,
+        size=args.size,
+        order=args.order,
+        max_degree=getattr(args, "max_degree", 3),
+        dim=getattr(args, "dim", 2),
+    )
 
 
 def semidiscrete_from_args(args):
@@ -55,37 +71,56 @@ def semidiscrete_from_args(args):
     return parse_from_args(args).discretise(args.dx, args.bc, interactions=getattr(args, "interactions", "minimal"))
 
 
-def load_field(path, channels: int = 1) -> np.ndarray:
+def _npy_shape(path: Path) -> tuple[int, ...] | None:
+    """The shape a ``.npy`` file's header declares (nothing else read), or None if unreadable."""
+    try:
+        with open(path, "rb") as fh:
+            version = np.lib.format.read_magic(fh)
+            read = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+            shape, _, _ = read(fh)
+        return tuple(int(n) for n in shape)
+    except Exception:  # the full read below reports what is wrong
+        return None
+
+
+def load_field(path, channels: int = 1, dim: int = 2, arrays: int = 1) -> np.ndarray:
     """Read a field of ``channels`` components from a ``.npy`` file: (r, s) or (batch, r, s) for a
     scalar, (C, r, s) or (batch, C, r, s) for a system (the layout rule of
-    :func:`pixelpde.stencils.boundary.as_batch`); refuse NaN/Inf and a wrong number of fields."""
+    :func:`pixelpde.stencils.boundary.as_batch`), ``dim`` spatial axes (1, 2, 3); refuse NaN/Inf,
+    a wrong number of fields, an array rank that does not fit ``dim``, and, from the file's header
+    before anything is read, a field whose work would not fit in memory: ``arrays`` float64
+    arrays of one component's size per field component (a 3-D field grows as p^3)."""
+    from pixelpde.stencils.boundary import as_batch, check_dim
+
+    dim = check_dim(dim)
     path = Path(path)
     if not path.is_file():
         raise InputError(f"input file {str(path)!r} does not exist")
-    try:  # the header first (a memory map reads no data): shape and dtype before anything is allocated
-        U = np.load(path, allow_pickle=False, mmap_mode="r")
+    shape = _npy_shape(path)
+    if shape is not None:
+        if shape and min(shape) < 1:
+            raise InputError(f"{str(path)!r} has shape {shape}: an empty field")
+        for length, what, high in zip(
+            shape[::-1],
+            ("nodes along an axis",) * dim + ("fields or batch",) * 2,
+            (MAX_NODES_PER_AXIS,) * dim + (MAX_COUNT,) * 2,
+            strict=False,
+        ):
+            check_int(length, f"{str(path)!r}: {what}", 1, high)
+        view = np.lib.stride_tricks.as_strided(np.zeros(1, np.uint8), shape=shape, strides=(0,) * len(shape))
+        try:  # the layout, from a view of the declared shape that holds no memory
+            as_batch(view, channels, dim)
+        except InputError as exc:
+            raise InputError(f"{str(path)!r}: {exc}") from None
+        check_memory(int(np.prod(shape, dtype=np.float64)) * 8 * max(1, arrays), f"{str(path)!r} (shape {shape})")
+    try:
+        U = np.load(path, allow_pickle=False)
     except (ValueError, OSError, EOFError) as exc:
         raise InputError(f"cannot read {str(path)!r} as a .npy array: {' '.join(str(exc).split())[:200]}") from None
     if U.dtype.kind not in "fiu" or U.dtype == np.bool_:
         raise InputError(f"{str(path)!r} holds dtype {U.dtype}; a real float array is needed")
-    if U.ndim not in (2, 3, 4):
-        raise InputError(
-            f"{str(path)!r} has shape {U.shape}; expected (r, s) or (batch, r, s), for C fields (C, r, s) or (batch, C, r, s)"
-        )
-    if min(U.shape) < 1:
-        raise InputError(f"{str(path)!r} has shape {U.shape}: an empty field")
-    for length, what, high in zip(
-        U.shape[::-1],
-        ("columns", "rows", "fields or batch", "batch"),
-        (MAX_NODES_PER_AXIS,) * 2 + (MAX_COUNT,) * 2,
-        strict=False,
-    ):
-        check_int(length, f"{str(path)!r}: {what}", 1, high)
-    check_memory(U.size * 8 * 4, f"{str(path)!r}: a field of shape {U.shape}")  # float64 copy and the work on it
-    from pixelpde.stencils.boundary import as_batch
-
     try:
-        as_batch(U, channels, 2)
+        as_batch(U, channels, dim)
     except InputError as exc:
         raise InputError(f"{str(path)!r}: {exc}") from None
     U = np.array(U)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pixelpde.commands._common import load_field, save_array
+from pixelpde.commands._common import add_dim_option, load_field, save_array
 
 
 def register(sub) -> None:
@@ -11,9 +11,11 @@ def register(sub) -> None:
     p.add_argument(
         "--input",
         required=True,
-        help="U as .npy, shape (r, s) or (batch, r, s); for a system of C fields (C, r, s) or (batch, C, r, s)",
+        help="U as .npy, shape (r, s) or (batch, r, s); for a system of C fields (C, r, s) or (batch, C, r, s) "
+        "(on a 1-D or 3-D grid: (p,) or (p, p, p) in place of (r, s))",
     )
     p.add_argument("--out", required=True, help="output .npy")
+    add_dim_option(p, default=None, help_default="the network's, from its sidecar")
     p.set_defaults(func=run)
 
 
@@ -24,14 +26,23 @@ def run(args) -> None:
     from pixelpde.learned.io import load_any_network
 
     check_outputs({"--out": args.out}, [args.input, args.weights])
-    net, meta = load_any_network(args.weights)
-    U = load_field(args.input, getattr(net, "channels", 1))
-    size = meta.get("size", 3)
-    if min(U.shape[-2:]) < size:
-        from pixelpde.ground.errors import InputError
+    from pixelpde.ground.errors import InputError
+    from pixelpde.stencils.boundary import check_dim
 
-        raise InputError(f"grid {U.shape[-2]}x{U.shape[-1]} is smaller than the {size}x{size} kernel")
-    warn_grid(meta, U.shape[-2:])
+    dim = None if args.dim is None else check_dim(args.dim)
+    net, meta = load_any_network(args.weights)
+    net_dim = getattr(net, "dim", 2)
+    if dim is not None and dim != net_dim:
+        raise InputError(f"weights file {args.weights!r} holds a network for a {net_dim}-D grid, not --dim {dim}")
+    channels = getattr(net, "channels", 1)
+    widest = max((p.shape[0] for p in net.parameters() if p.ndim > 2), default=1)
+    U = load_field(args.input, channels, net_dim, arrays=(2 * widest + 2 * channels) // channels + 1)
+    size = meta.get("size", 3)
+    spatial = U.shape[-net_dim:]
+    if min(spatial) < size:
+        grid, kernel = "x".join(map(str, spatial)), "x".join([str(size)] * net_dim)
+        raise InputError(f"grid {grid} is smaller than the {kernel} kernel")
+    warn_grid(meta, spatial)
     with torch.no_grad():
         F = net(torch.from_numpy(U)).numpy()
     save_array(args.out, F)
@@ -57,7 +68,7 @@ def warn_grid(meta: dict, shape) -> None:
     except (ValueError, ZeroDivisionError):  # InputError is a ValueError
         return
     print(
-        f"pixelpde: warning: the network was built for dx={dx}{nodes} ({bc}); this {shape[0]}x{shape[1]} field has "
+        f"pixelpde: warning: the network was built for dx={dx}{nodes} ({bc}); this {'x'.join(map(str, shape))} field has "
         f"{have}, so F(U) is the network's output, not the PDE's right-hand side on this grid",
         file=sys.stderr,
     )

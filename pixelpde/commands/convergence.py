@@ -53,7 +53,7 @@ def run(args) -> None:
     if args.T is not None:
         check_positive(args.T, "final time T", MAX_TIME)
     from pixelpde.convergence.plan import DEFAULT_T, StudySpec
-    from pixelpde.convergence.study import CONSTRUCTED, run_study
+    from pixelpde.convergence.study import run_study
     from pixelpde.ground.atomic import check_outputs, check_writable
     from pixelpde.stencils.boundary import BoundaryCondition
 

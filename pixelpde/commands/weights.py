@@ -9,14 +9,25 @@ The quadratic part is built from its minimal factorisation unless
 
 from __future__ import annotations
 
-from pixelpde.commands._common import add_pde_options, semidiscrete_from_args
+from pixelpde.commands._common import add_dim_option, add_pde_options, semidiscrete_from_args
 
 
 def register(sub) -> None:
     p = sub.add_parser("weights", help="write the exact network weights for a PDE (+ JSON sidecar)")
     add_pde_options(p)
+    add_dim_option(p)
     p.add_argument("--out", required=True, help="weights file (.pt); the sidecar goes to the same stem with .json")
     p.set_defaults(func=run)
+
+
+def _kernel(sd) -> str:
+    """``3x3`` (2-D), ``3-point (1-D)``, ``3x3x3`` stencils."""
+    return f"{sd.size}-point (1-D)" if sd.dim == 1 else "x".join([str(sd.size)] * sd.dim)
+
+
+def _ones(sd) -> str:
+    """The compact form's filter: ``1x1`` (2-D), ``1`` (1-D), ``1x1x1`` (3-D)."""
+    return "x".join(["1"] * sd.dim)
 
 
 def _counts(sd):
@@ -38,7 +49,7 @@ def run(args) -> None:
     other = sd.pde.discretise(sd.dx, sd.bc, interactions=other_kind)
     net, total, nonzero, compact = _counts(sd)
     record = save_network(args.out, net, sd)
-    print(f"PDE: {sd.pde}  (bc={sd.bc}, dx={sd.dx}, {sd.size}x{sd.size} stencils, order {sd.pde.order})")
+    print(f"PDE: {sd.pde}  (bc={sd.bc}, dx={sd.dx}, {_kernel(sd)} stencils, order {sd.pde.order})")
     p, q = sd.pde.signature()
     print(
         f"n = {sd.n} quadratic interaction{'s' if sd.n != 1 else ''} ({sd.interactions}; "
@@ -51,10 +62,10 @@ def run(args) -> None:
         print(f"higher-degree terms: {len(sd.higher)} ({structure})")
     for name, shape in record["shapes"].items():
         print(f"  {name}: {' x '.join(map(str, shape))}")
-    print(f"parameters: {total} ({compact} in compact 1x1 form), {nonzero} non-zero")
+    print(f"parameters: {total} ({compact} in compact {_ones(sd)} form), {nonzero} non-zero")
     _, o_total, o_nonzero, o_compact = _counts(other)
     print(
-        f"{other_kind} instead: n = {other.n}, parameters: {o_total} ({o_compact} in compact 1x1 form), {o_nonzero} non-zero"
+        f"{other_kind} instead: n = {other.n}, parameters: {o_total} ({o_compact} in compact {_ones(sd)} form), {o_nonzero} non-zero"
     )
     print(f"wrote {args.out} and {args.out[:-3]}.json")
 
@@ -70,7 +81,7 @@ def _run_system(args, sd) -> None:
     record = save_network(args.out, net, sd)
     print(f"system of {system.channels} fields ({', '.join(system.fields)}: channels in this order)")
     print(f"  {system}".replace("; ", "\n  "))
-    print(f"bc={sd.bc}, dx={sd.dx}, {sd.size}x{sd.size} stencils, order {system.order}")
+    print(f"bc={sd.bc}, dx={sd.dx}, {_kernel(sd)} stencils, order {system.order}")
     uses = [int((sd.betas[:, i] != 0).sum()) for i in range(sd.n)]
     print(
         f"n = {sd.n} quadratic product{'s' if sd.n != 1 else ''} ({sd.interactions}), "
@@ -86,9 +97,10 @@ def _run_system(args, sd) -> None:
         print(f"constant sources: the output bias S = {[float(c) for c in sd.source]}")
     for name, shape in record["shapes"].items():
         print(f"  {name}: {' x '.join(map(str, shape))}")
-    print(f"parameters: {total} ({compact} in compact 1x1 form), {nonzero} non-zero")
-    print(
-        f"a PeRCNN cell for {system.channels} fields (3 parallel 5x5 convolutions of 16 channels per field): "
-        f"{percnn_count(system.channels)} trainable parameters"
-    )
+    print(f"parameters: {total} ({compact} in compact {_ones(sd)} form), {nonzero} non-zero")
+    if sd.dim == 2:  # the published cell counted here is the 2-D one
+        print(
+            f"a PeRCNN cell for {system.channels} fields (3 parallel 5x5 convolutions of 16 channels per field): "
+            f"{percnn_count(system.channels)} trainable parameters"
+        )
     print(f"wrote {args.out} and {args.out[:-3]}.json")

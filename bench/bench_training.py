@@ -27,6 +27,7 @@ CPU-second, one process each), which is what a change to the step itself buys.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import platform
@@ -60,7 +61,7 @@ class PaperStyleNet(nn.Module):
             last = len(channels) - 2
             return nn.ModuleList(
                 nn.Conv2d(a, b, 3, padding=1, padding_mode=mode, bias=bias and i < last)
-                for i, (a, b) in enumerate(zip(channels[:-1], channels[1:]))
+                for i, (a, b) in enumerate(itertools.pairwise(channels))
             )
 
         self.relu = chain(spec.relu, spec.relu_bias)
@@ -122,7 +123,8 @@ def baseline_rate(problem, U, batch, batches, rounds, dt=1e-3) -> float:
 
 
 # -- pixelpde's loop -------------------------------------------------------------------------------
-def pixelpde_rate(problem, U, batch, batches, rounds, world: World = World(), dt=1e-3, compile=False) -> float:
+def pixelpde_rate(problem, U, batch, batches, rounds, world: World | None = None, dt=1e-3, compile=False) -> float:
+    world = World() if world is None else world
     pre = PROBLEMS[problem]
     config = TrainConfig(arch=pre.arch, integrator=pre.integrator, substeps=pre.substeps, batch_size=batch, lr=1e-4)
     model = random_init_(PRESETS[pre.arch].build(BC[problem], torch.float64), torch.Generator().manual_seed(0))

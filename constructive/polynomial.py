@@ -85,7 +85,7 @@ def power_sum(channels: tuple[int, ...]) -> dict[Combination, Fraction]:
     for signs in itertools.product((1, -1), repeat=q - 1):
         eps = (1, *signs)
         combo: dict[int, int] = {}
-        for e, ch in zip(eps, channels):
+        for e, ch in zip(eps, channels, strict=True):
             combo[ch] = combo.get(ch, 0) + e
         items = sorted((ch, c) for ch, c in combo.items() if c != 0)
         if not items:
@@ -134,7 +134,7 @@ def branches(sd) -> dict[int, dict[Combination, float]]:
     _, terms, scales = factor_channels(sd)
     base = 2 * sd.n + 1
     out: dict[int, dict[Combination, Fraction]] = {}
-    for (gamma, _), chans in zip(sd.higher, terms):
+    for (gamma, _), chans in zip(sd.higher, terms, strict=True):
         branch = out.setdefault(len(chans), {})
         coeff = Fraction(gamma) / math.prod(Fraction(scales[ch - base]) for ch in chans)
         for combo, c in power_sum(chans).items():

@@ -221,7 +221,7 @@ def make_plan(spec: StudySpec) -> Plan:
         cells, systems, U0s = cells[: refinements + 1], systems[: refinements + 1], U0s[: refinements + 1]
     steps = tuple(n0 * growth**i for i in range(refinements + 1))
     total = sum(steps)
-    work = sum(n * nodes_for_cells(bc, m) ** 2 for n, m in zip(steps, cells))
+    work = sum(n * nodes_for_cells(bc, m) ** 2 for n, m in zip(steps, cells, strict=True))
     if total > MAX_STUDY_STEPS or work > MAX_STUDY_WORK:
         raise InputError(
             f"the study would take {total} time steps ({work:.3g} node-steps; T={T:g}, {n0} steps on the coarsest "

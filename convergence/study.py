@@ -102,7 +102,7 @@ def run_study(
         reference, reference_info = _reference(plan)
         bar.update(1)
         errors = []
-        for sd, U0, n in zip(plan.systems, plan.U0s, plan.steps):
+        for sd, U0, n in zip(plan.systems, plan.U0s, plan.steps, strict=True):
             U = advance(field(sd), torch.from_numpy(U0), plan.T / n, n, plan.integrator, grad=False).numpy()
             if not np.all(np.isfinite(U)):
                 raise InputError(
@@ -152,7 +152,7 @@ def record(plan: Plan, errors, reference_info: dict, field_name: str) -> dict:
         "integrator": plan.integrator.name,
         "rows": [
             {"delta": d, "error_max": e.max, "error_l2": e.l2, "error_rel": e.rel, "order": o}
-            for d, e, o in zip(deltas, errors, orders)
+            for d, e, o in zip(deltas, errors, orders, strict=True)
         ],
         "fitted_order": fitted_order([deltas[i] for i in fitted], [chosen[i] for i in fitted]),
         "expected_order": expected_order(plan),

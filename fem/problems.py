@@ -183,7 +183,7 @@ class Advection(Problem):
 
     def pde(self, params):
         terms = []
-        for coeff, name in zip(params["b"], ("u_x", "u_y")):
+        for coeff, name in zip(params["b"], ("u_x", "u_y"), strict=True):
             if coeff == 0:
                 continue
             terms.append(name if coeff == 1 else f"-{name}" if coeff == -1 else f"{_number(coeff)}*{name}")

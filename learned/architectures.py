@@ -48,6 +48,7 @@ the same shape.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from dataclasses import asdict, dataclass, replace
 
@@ -90,7 +91,7 @@ class Chain(nn.Module):
         last = len(self.channels) - 2
         self.convs = nn.ModuleList(
             Conv(a, b, bc, size, bias=bias and i < last, dtype=dtype)
-            for i, (a, b) in enumerate(zip(self.channels[:-1], self.channels[1:]))
+            for i, (a, b) in enumerate(zip(self.channels[:-1], self.channels[1:], strict=True))
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -156,7 +157,7 @@ class Algorithm2Spec:
             *((ch, self.relu2_bias) for _, ch in self.powers),
         )
         for channels, bias in branches:
-            count += k2 * sum(a * b for a, b in zip(channels[:-1], channels[1:]))
+            count += k2 * sum(a * b for a, b in itertools.pairwise(channels))
             count += sum(channels[1:-1]) if bias else 0
         return count
 

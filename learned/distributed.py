@@ -210,7 +210,7 @@ def launch(nproc: int, target, args, threads: int | None = None) -> tuple[int, s
         outcomes.append(queue.get())
     outcomes.sort()
     for code in (3, 2):  # divergence first: it is what stopped the others
-        for rank, c, message in outcomes:
+        for _rank, c, message in outcomes:
             if c == code:
                 return code, message
     if failure is not None:

@@ -35,7 +35,7 @@ def prediction_panel(U0, truth, pred, path, steps: int, title: str = "") -> None
         ("prediction - reference", diff, {"cmap": "RdBu_r", "vmin": -span, "vmax": span}),
     ]
     fig, axes = plt.subplots(1, 4, figsize=(16, 4), constrained_layout=True)
-    for ax, (label, field, style) in zip(axes, panels):
+    for ax, (label, field, style) in zip(axes, panels, strict=True):
         im = ax.imshow(field.T, origin="lower", extent=(0, 1, 0, 1), **style)
         ax.set_title(label)
         ax.set_xlabel("x")
@@ -53,7 +53,7 @@ def error_curves(metrics: dict, path, title: str = "") -> None:
     plt = _pyplot()
     fig, axes = plt.subplots(1, 3, figsize=(16, 4.5), constrained_layout=True)
     labels = {"maxE": "maxE(j), eq. (23)", "mse": "mse(j), eq. (24)", "rE": "rE(j), eq. (25)"}
-    for ax, key in zip(axes, ("maxE", "mse", "rE")):
+    for ax, key in zip(axes, ("maxE", "mse", "rE"), strict=True):
         for name, m in metrics.items():
             values = [v if v is not None and math.isfinite(v) and v > 0 else float("nan") for v in m[key]]
             ax.semilogy(range(1, len(values) + 1), values, marker=".", label=name)

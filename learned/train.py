@@ -135,7 +135,7 @@ def train(
     fingerprint = data.fingerprint()
 
     generator = torch.Generator().manual_seed(int(config.seed))
-    spec, sd, model = build_model(config, data, generator)
+    spec, _, model = build_model(config, data, generator)
     model = model.to(device=device, dtype=dtype)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate(0, 0))
     U = data.U.to(device=device, dtype=dtype)

@@ -33,6 +33,7 @@ import math
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from typing import Any, ClassVar
 
 import sympy as sp
 
@@ -163,7 +164,7 @@ class _Translator:
     the total degree of the text as written and an upper bound on the number
     of terms of its expansion, both checked before the node is built."""
 
-    _BINARY = {
+    _BINARY: ClassVar[Mapping[type[ast.operator], Callable[[Any, Any], Any]]] = {
         ast.Add: lambda a, b: a + b,
         ast.Sub: lambda a, b: a - b,
         ast.Mult: lambda a, b: a * b,

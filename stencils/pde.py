@@ -267,8 +267,8 @@ def parse_pde(text: str, size: int = 3, order: int = 2, max_degree: int = DEFAUL
     for monom, coeff in poly.terms():
         if coeff == 0:
             continue
-        factors = [parse_derivative(s.name) for s, k in zip(symbols, monom) for _ in range(k)]
-        term = sp.Mul(*[s**k for s, k in zip(symbols, monom)])
+        factors = [parse_derivative(s.name) for s, k in zip(symbols, monom, strict=True) for _ in range(k)]
+        term = sp.Mul(*[s**k for s, k in zip(symbols, monom, strict=True)])
         if len(factors) == 0:
             raise InputError(f"PDE {text.strip()!r}: constant source term {coeff} is not allowed (class (8) has none)")
         if len(factors) > max_degree:

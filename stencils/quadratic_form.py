@@ -169,7 +169,7 @@ def _monic(row, variables) -> tuple[sp.Expr, LinearForm]:
     """``row . v`` as ``scale * form``: the form's first non-zero coefficient is 1, unless that
     would make another coefficient exceed 2 in magnitude; then its largest coefficient is 1
     (balanced factors keep the polarisation's rounding error small)."""
-    entries = [(a, sp.radsimp(c)) for a, c in zip(variables, row) if c != 0]
+    entries = [(a, sp.radsimp(c)) for a, c in zip(variables, row, strict=True) if c != 0]
     lead = entries[0][1]
     largest = max((c for _, c in entries), key=lambda c: (abs(c), 0))
     if abs(largest) > 2 * abs(lead):
@@ -205,7 +205,7 @@ def minimal_products(terms, variables) -> tuple[Product, ...]:
         else:
             matched.append(((dp, rp), negative.pop(partner)))
     k = min(len(unmatched_pos), len(negative))
-    matched += list(zip(unmatched_pos[:k], negative[:k]))
+    matched += list(zip(unmatched_pos[:k], negative[:k], strict=True))
     rest = unmatched_pos[k:] + negative[k:]
     for (dp, rp), (dn, rn) in matched:
         s = sp.sqrt(-dn / dp)

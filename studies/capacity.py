@@ -85,12 +85,12 @@ def figure(sizes, results, path) -> None:
         1, len(problems), figsize=(6.5 * len(problems), 4.5), constrained_layout=True, squeeze=False
     )
     J = sizes.steps
-    for ax, problem in zip(axes[0], problems):
+    for ax, problem in zip(axes[0], problems, strict=True):
         for init, marker in (("random", "o"), ("constructive", "s")):
             rs = [r for r in results if r["run"]["labels"]["problem"] == problem and r["run"]["labels"]["init"] == init]
             ys = [rE_at(r, J) if rE_at(r, J) is not None else float("nan") for r in rs]
             ax.scatter([r["parameters"] for r in rs], ys, marker=marker, label=f"{init} init")
-            for r, y in zip(rs, ys):
+            for r, y in zip(rs, ys, strict=True):
                 if r["run"]["labels"]["seed"] == 0 and math.isfinite(y):
                     ax.annotate(r["run"]["labels"]["arch"], (r["parameters"], y), fontsize=6)
         ax.axhline(0.01, color="grey", lw=0.8, ls=":")

@@ -97,9 +97,9 @@ def test_data_parallel_runs_end_where_one_process_ends(tiny_datasize, tmp_path):
     two = json.loads((tmp_path / "study.json").read_text())["results"]
     assert len(one) == len(two) == 2
     assert [json.loads(p.read_text())["workers"] for p in sorted((tmp_path / "runs").glob("*/model.json"))] == [2, 2]
-    for a, b in zip(one, two):
+    for a, b in zip(one, two, strict=True):
         assert a["epochs"] == b["epochs"]
-        for x, y in zip(a["metrics"]["rE"], b["metrics"]["rE"]):
+        for x, y in zip(a["metrics"]["rE"], b["metrics"]["rE"], strict=True):
             assert abs(x - y) <= 1e-5 * abs(x)
 
 

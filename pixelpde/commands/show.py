@@ -40,7 +40,7 @@ def run(args) -> None:
     fig, axes = plt.subplots(
         1, len(frames), figsize=(2.2 * len(frames) + 1.2, 2.8), squeeze=False, layout="constrained"
     )
-    for ax, j in zip(axes[0], frames):
+    for ax, j in zip(axes[0], frames, strict=True):
         # U[h, k] = u(x_h, y_k): x to the right, y up
         image = ax.imshow(
             U[j].T,

@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 
@@ -106,6 +107,8 @@ class Problem:
     ic_columns: tuple[str, ...]
     ic_formula: str
     defaults: dict = field(default_factory=dict)
+    #: where the default time step comes from (the paper's rule), set by each problem
+    dt_rule: ClassVar[str]
 
     # -- parameters -----------------------------------------------------------------------
     def parameters(self, params: dict) -> dict:

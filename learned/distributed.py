@@ -192,7 +192,7 @@ def launch(nproc: int, target, args, threads: int | None = None) -> tuple[int, s
     threads = threads or max(1, (os.cpu_count() or 1) // nproc)
     ctx = mp.get_context("spawn")
     queue = ctx.SimpleQueue()
-    failure = None
+    failure: mp.ProcessExitedException | mp.ProcessRaisedException | None = None
     try:
         mp.start_processes(
             _entry,

@@ -185,6 +185,7 @@ def mean_free_first_filters_(model: nn.Module) -> nn.Module:
     with torch.no_grad():
         for name in names:
             w = model.get_submodule(name).weight
+            assert isinstance(w, torch.Tensor)
             w.sub_(w.mean(dim=(-2, -1), keepdim=True))
     return model
 

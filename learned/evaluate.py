@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 import torch
 
 from pixelpde.ground.errors import InputError
-from pixelpde.integrators import rollout
+from pixelpde.integrators import Integrator, rollout
 from pixelpde.learned.data import Trajectories
 
 METRICS = ("maxE", "mse", "rE")
@@ -51,7 +51,7 @@ class Model:
 
     name: str
     F: torch.nn.Module
-    integrator: object
+    integrator: Integrator
     dt: float
     info: dict
 
@@ -157,7 +157,7 @@ def evaluate_runs(
     steps: int = 40,
     constructed: bool = True,
     integrator=None,
-    device: str = "cpu",
+    device: str | torch.device = "cpu",
     allow_dt_mismatch: bool = False,
     progress: bool = True,
     dtype: str = "float64",

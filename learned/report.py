@@ -19,6 +19,7 @@ import csv
 import io
 import json
 import math
+from collections.abc import Sequence
 from pathlib import Path
 
 from pixelpde.ground.atomic import atomic_path
@@ -144,7 +145,7 @@ def write_report(
     sections: list[tuple[str, str]],
     metrics: dict,
     figures: list[str],
-    after: list[tuple[str, str]] = (),
+    after: Sequence[tuple[str, str]] = (),
 ) -> Path:
     """``out/report.md``: a title, free-form sections, the metrics explained, the table, its conclusion, figures."""
     out = Path(out)

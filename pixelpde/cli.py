@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from typing import NoReturn
 
 from pixelpde import __version__
 from pixelpde.ground import atomic, interrupt
@@ -39,7 +40,7 @@ COMMANDS = (
 class _Parser(argparse.ArgumentParser):
     """argparse with the one-line error contract (no usage dump)."""
 
-    def error(self, message: str) -> None:  # pragma: no cover - exercised via CLI tests
+    def error(self, message: str) -> NoReturn:  # pragma: no cover - exercised via CLI tests
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 

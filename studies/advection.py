@@ -87,7 +87,7 @@ def _label(r) -> str:
 def figure(sizes, results, path) -> None:
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(7.5, 4.8), constrained_layout=True)
-    colours = {}
+    colours: dict[str, str] = {}
     for r in results:
         rE = [v if v is not None and math.isfinite(v) and v > 0 else float("nan") for v in r["metrics"]["rE"]]
         name = _label(r)

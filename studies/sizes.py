@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from pixelpde.ground.errors import InputError
 from pixelpde.ground.validate import check_int, check_positive_int
@@ -44,7 +45,7 @@ class Sizes:
 
     def train_config(self, **kw) -> dict:
         """TrainConfig fields with this budget (Algorithm 3's schedule, cut to ``epochs``)."""
-        base = dict(
+        base: dict[str, Any] = dict(
             stages=self.stages,
             epochs=self.epochs,
             lr_step=self.lr_step or self.epochs,

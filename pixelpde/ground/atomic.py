@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from pixelpde.ground import interrupt
@@ -27,7 +27,7 @@ from pixelpde.ground.errors import InputError
 _created: list[Path] = []
 
 
-def make_dirs(directory: str | os.PathLike) -> Path:
+def make_dirs(directory: str | os.PathLike[str]) -> Path:
     """``mkdir -p directory``, recording each directory it creates (see :func:`remove_created_dirs`)."""
     directory = Path(directory)
     missing = []
@@ -57,7 +57,7 @@ def forget_created_dirs() -> None:
     _created.clear()
 
 
-def check_writable(path: str | os.PathLike) -> Path:
+def check_writable(path: str | os.PathLike[str]) -> Path:
     """Fail early, with one line, if ``path`` cannot be written."""
     path = Path(path)
     parent = path.parent if str(path.parent) else Path(".")
@@ -75,7 +75,9 @@ def check_writable(path: str | os.PathLike) -> Path:
     return path
 
 
-def check_distinct(output, inputs, what: str = "output") -> None:
+def check_distinct(
+    output: str | os.PathLike[str], inputs: Iterable[str | os.PathLike[str] | None], what: str = "output"
+) -> None:
     """Refuse an output path that names one of the ``inputs`` (it would be overwritten while read)."""
     out = Path(output)
     for item in inputs:
@@ -96,7 +98,7 @@ def _umask() -> int:
 
 
 @contextlib.contextmanager
-def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it over ``path`` on success.
 
     On any exception the temporary file is removed and ``path`` is untouched.

@@ -155,3 +155,29 @@ def test_a_diverged_training_is_one_line_and_exit_3(tmp_path, capsys, monkeypatc
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1
     assert err[0].startswith("pixelpde: error: training diverged")
+
+
+@pytest.mark.parametrize("name", STUDIES)
+def test_every_study_declares_one_header(name):
+    """Title, question and the three sizes, in one shape; the report's heading and question come from it."""
+    from pixelpde.studies.runner import get_study, study_sizes
+    from pixelpde.studies.sizes import SIZE_NAMES, StudyHeader
+
+    module = get_study(name)
+    assert isinstance(module.HEADER, StudyHeader)
+    assert tuple(module.HEADER.sizes) == SIZE_NAMES
+    assert not any(hasattr(module, old) for old in ("TITLE", "QUESTION", "SIZES"))
+    assert study_sizes(name, "tiny", seeds=2).seeds == 2
+    assert study_sizes(name, "tiny", seeds=None) == module.HEADER.sizes["tiny"]
+
+
+def test_a_malformed_header_is_refused():
+    from pixelpde.studies.sizes import TINY, StudyHeader
+
+    with pytest.raises(ValueError, match="sizes"):
+        StudyHeader("t", "q?", {"tiny": TINY, "quick": TINY})
+    with pytest.raises(ValueError, match="one-line title"):
+        StudyHeader("two\nlines", "q?", {"tiny": TINY, "quick": TINY, "full": TINY})
+    header = StudyHeader("t", "q?", {"tiny": TINY, "quick": TINY, "full": TINY})
+    with pytest.raises(TypeError):
+        header.sizes["tiny"] = TINY  # read-only

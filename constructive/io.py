@@ -38,6 +38,7 @@ import torch
 from pixelpde.ground.atomic import atomic_path, check_writable
 from pixelpde.ground.errors import InputError
 from pixelpde.ground.validate import MAX_KERNEL_SIZE, MAX_TERMS, check_int
+from pixelpde.stencils.system import MAX_FIELDS
 
 FORMAT = "pixelpde-weights"
 #: 2: the sidecar carries ``sidecar_sha256`` (version 1 sidecars were unprotected and are refused).
@@ -160,6 +161,10 @@ def save_network(path, network, sd=None) -> dict:
         raise TypeError("save_network saves Theorem32Network and PolynomialNetwork instances")
     full = network.expanded()
     meta = {"network": "theorem32", "bc": str(full.bc), "size": full.size, "n": full.n}
+    if full.channels != 1:
+        meta["channels"] = full.channels
+    if full.source:
+        meta["source"] = True
     if isinstance(full, PolynomialNetwork):
         meta.update({"network": "polynomial", "structure": full.structure})
     if sd is not None:
@@ -186,11 +191,15 @@ def network_from_tensors(path, state: dict, meta: dict, compact: bool = False, d
         raise InputError(f"sidecar of {str(path)!r} lacks n, bc or size")
     n = check_int(meta["n"], f"sidecar of {str(path)!r}: n", 0, MAX_TERMS)
     size = check_int(meta["size"], f"sidecar of {str(path)!r}: size", 1, MAX_KERNEL_SIZE)
+    channels = check_int(meta.get("channels", 1), f"sidecar of {str(path)!r}: channels", 1, MAX_FIELDS)
+    source = meta.get("source", False)
+    if source not in (True, False):
+        raise InputError(f"sidecar of {str(path)!r}: source must be true or false")
     try:
         if meta["network"] == "polynomial":
             net = PolynomialNetwork(meta["structure"], meta["bc"], size, compact=False)
         else:
-            net = Theorem32Network(n, meta["bc"], size, compact=False)
+            net = Theorem32Network(n, meta["bc"], size, compact=False, channels=channels, source=source)
     except KeyError:
         raise InputError(f"sidecar of {str(path)!r} lacks the polynomial structure") from None
     except (TypeError, ValueError) as exc:

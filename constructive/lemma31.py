@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from pixelpde.stencils.boundary import conv2d, to_nchw
+from pixelpde.stencils.boundary import as_batch, convolve
 
 
 def identity_filter(size: int = 3, dtype=torch.float64) -> torch.Tensor:
@@ -46,17 +46,24 @@ def square_weights(size: int = 3, dtype=torch.float64) -> tuple[torch.Tensor, to
 
 
 def product_weights(D1, D2, dtype=torch.float64) -> tuple[torch.Tensor, torch.Tensor]:
-    """``(M1, M2)`` of Lemma 3.1 for kernels ``D1, D2`` (k x k, any odd k)."""
+    """``(M1, M2)`` of Lemma 3.1 for kernels ``D1, D2``: k x k (any odd k) for a scalar field, or
+    (C, k, k) for C fields, a kernel per field (a product of derivatives of different fields is
+    the same polarisation; M1 is then 6 x C x k x k)."""
     D1 = torch.as_tensor(np.asarray(D1, dtype=np.float64)).to(dtype)
     D2 = torch.as_tensor(np.asarray(D2, dtype=np.float64)).to(dtype)
+    if D1.shape != D2.shape:
+        raise ValueError(f"the two factors' kernels must have one shape, got {tuple(D1.shape)} and {tuple(D2.shape)}")
+    if D1.ndim == 2:
+        D1, D2 = D1[None], D2[None]
     S = D1 + D2
-    M1 = torch.stack([S, -S, D1, -D1, D2, -D2])[:, None]
+    M1 = torch.stack([S, -S, D1, -D1, D2, -D2])
     half = identity_filter(3, dtype) / 2
     M2 = torch.stack([half, half, -half, -half, -half, -half])[None]
     return M1, M2
 
 
 def two_layer(U: torch.Tensor, W1: torch.Tensor, W2: torch.Tensor, bc) -> torch.Tensor:
-    """``W2 * relu2(W1 * U)`` for U of shape (r, s), (N, r, s) or (N, 1, r, s)."""
-    x, restore = to_nchw(U)
-    return restore(conv2d(relu2(conv2d(x, W1, bc)), W2, bc))
+    """``W2 * relu2(W1 * U)`` for U of shape (r, s), (N, r, s) or (N, 1, r, s), or for C = W1.shape[1]
+    fields (C, r, s) or (N, C, r, s)."""
+    x, restore = as_batch(U, W1.shape[1], 2)
+    return restore(convolve(relu2(convolve(x, W1, bc)), W2, bc))

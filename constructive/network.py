@@ -9,7 +9,7 @@ r"""The networks of Theorem 3.2 and eq. (27) as :class:`torch.nn.Module`.
     F_\theta(U) = \mathcal{C} * T_1(U) + T_2(T_1(U)),
 
 with :math:`\sigma_1 = \mathrm{ReLU}`, :math:`\sigma_2 = \mathrm{ReLU}^2`, and every
-convolution padded by the boundary condition (:func:`pixelpde.stencils.boundary.conv2d`).
+convolution padded by the boundary condition (:func:`pixelpde.stencils.boundary.convolve`).
 Its weights are trainable parameters; :meth:`Theorem32Network.from_system`
 loads the exact ones.  In *compact* mode the identity-multiple layers A2, B1,
 B2, C are stored as 1 x 1 convolutions (the remark after Theorem 3.2): same
@@ -24,14 +24,22 @@ import torch
 from torch import nn
 
 from pixelpde.constructive.lemma31 import relu2
-from pixelpde.constructive.theorem32 import WEIGHT_NAMES, linear_weights, theorem32_shapes, theorem32_weights
+from pixelpde.constructive.theorem32 import (
+    SOURCE_NAME,
+    WEIGHT_NAMES,
+    as_system,
+    linear_weights,
+    theorem32_shapes,
+    theorem32_weights,
+)
 from pixelpde.ground.errors import InputError
-from pixelpde.stencils.boundary import BoundaryCondition, conv2d, to_nchw
+from pixelpde.stencils.boundary import BoundaryCondition, as_batch, convolve
 from pixelpde.stencils.semidiscrete import SemiDiscretePDE
 
 
 class ExactNetwork(nn.Module):
-    """What the constructed networks share: weights by name, loaded with their shapes checked."""
+    """What the constructed networks share: weights by name, loaded with their shapes checked,
+    C input and output channels (one per field), an optional source bias S, the compact form."""
 
     def load_weights(self, weights: dict[str, torch.Tensor]) -> None:
         """Copy the named tensors (shapes checked) into the parameters."""
@@ -46,88 +54,116 @@ class ExactNetwork(nn.Module):
     def weights(self) -> dict[str, torch.Tensor]:
         return {name: p.detach() for name, p in self.named_parameters()}
 
-    def _set_grid_and_parameters(self, bc, size: int, compact: bool, shapes: dict, dtype) -> None:
-        """The boundary condition, stencil size and form, and zero parameters of the given ``shapes``."""
+    def _set_grid_and_parameters(self, bc, size: int, compact: bool, shapes: dict, dtype, channels: int = 1) -> None:
+        """The boundary condition, stencil size and form, channels, and zero parameters of ``shapes``."""
         self.bc = BoundaryCondition.parse(bc)
         self.size = int(size)
         self.compact = bool(compact)
+        self.channels = int(channels)
         for name, shape in shapes.items():
             self.register_parameter(name, nn.Parameter(torch.zeros(shape, dtype=dtype)))
 
+    @property
+    def source(self) -> bool:
+        return hasattr(self, SOURCE_NAME)
+
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())
+
+    def _first_block(self, U: torch.Tensor):
+        """``(x, restore, T_1(x))``: the batch, the layout restorer and eq. (20)."""
+        x, restore = as_batch(U, self.channels, 2)
+        t1 = convolve(torch.relu(convolve(x, self.A1, self.bc)), self.A2, self.bc)
+        return x, restore, t1
+
+    def _linear_part(self, t1: torch.Tensor) -> torch.Tensor:
+        """``C * T_1`` plus the source bias S (the constant terms), if any."""
+        return convolve(t1, self.C, self.bc, bias=getattr(self, SOURCE_NAME, None))
+
+    def _twin(self, compact: bool) -> ExactNetwork:  # pragma: no cover - each construction defines it
+        raise NotImplementedError
+
+    def _resized(self, compact: bool) -> ExactNetwork:
+        """The same map with the identity-multiple layers (all but A1 and S) as 1 x 1 filters
+        (``compact``) or as 3 x 3 ones.  Exact when those filters vanish off their centre (as in
+        the construction); otherwise the result would differ, so that is refused."""
+        out = self._twin(compact)
+        weights = {}
+        for name, p in self.named_parameters():
+            p = p.detach()
+            if name in ("A1", SOURCE_NAME):
+                weights[name] = p
+            elif compact:
+                off = p.clone()
+                off[..., 1, 1] = 0
+                if torch.any(off != 0):
+                    raise ValueError(f"{name} has off-centre taps; the compact form would change the network")
+                weights[name] = p[..., 1:2, 1:2]
+            else:
+                full = torch.zeros(*p.shape[:2], 3, 3, dtype=p.dtype)
+                full[..., 1, 1] = p[..., 0, 0]
+                weights[name] = full
+        out.load_weights(weights)
+        return out
+
+    def compacted(self) -> ExactNetwork:
+        """The compact 1 x 1 form (the remark after Theorem 3.2)."""
+        return self if self.compact else self._resized(True)
+
+    def expanded(self) -> ExactNetwork:
+        """The full 3 x 3 form of a compact network (inverse of :meth:`compacted`)."""
+        return self._resized(False) if self.compact else self
 
 
 class Theorem32Network(ExactNetwork):
     """F_theta of Theorem 3.2 for n quadratic interactions (eqs. (20)-(22)).
 
-    Accepts fields of shape (r, s), (N, r, s) or (N, 1, r, s) and returns the
-    same shape.  ``size`` is the filter size of A1 (the stencil size);
-    ``compact=True`` stores A2, B1, B2, C as 1 x 1 filters.
+    A scalar network accepts fields of shape (r, s), (N, r, s) or (N, 1, r, s); a network of
+    C > 1 fields (a system) (C, r, s) or (N, C, r, s); the result has the input's layout.
+    ``size`` is the filter size of A1 (the stencil size); ``compact=True`` stores A2, B1, B2, C
+    as 1 x 1 filters; ``source`` adds the output bias S of constant terms.
     """
 
-    def __init__(self, n: int, bc, size: int = 3, compact: bool = False, dtype=torch.float64):
+    def __init__(
+        self,
+        n: int,
+        bc,
+        size: int = 3,
+        compact: bool = False,
+        dtype=torch.float64,
+        channels: int = 1,
+        source: bool = False,
+    ):
         super().__init__()
         self.n = int(n)
-        self._set_grid_and_parameters(
-            bc, size, compact, theorem32_shapes(self.n, int(size), 1 if compact else 3), dtype
-        )
+        shapes = theorem32_shapes(self.n, int(size), 1 if compact else 3, int(channels), bool(source))
+        self._set_grid_and_parameters(bc, size, compact, shapes, dtype, channels)
 
     @classmethod
-    def from_system(cls, sd: SemiDiscretePDE, compact: bool = False, dtype=torch.float64) -> Theorem32Network:
-        """The exact network of the proof of Theorem 3.2 for ``sd``."""
-        net = cls(sd.n, sd.bc, sd.size, compact=False, dtype=torch.float64)
-        net.load_weights(theorem32_weights(sd))
-        if compact:
-            net = net.compacted()
-        return net.to(dtype)
+    def from_system(cls, sd, compact: bool = False, dtype=torch.float64) -> Theorem32Network:
+        """The exact network of the proof of Theorem 3.2 for ``sd`` (a scalar PDE or a system)."""
+        system = as_system(sd)
+        weights = theorem32_weights(system)
+        net = cls(sd.n, sd.bc, sd.size, dtype=torch.float64, channels=system.channels, source=SOURCE_NAME in weights)
+        net.load_weights(weights)
+        return (net.compacted() if compact else net).to(dtype)
 
     def forward(self, U: torch.Tensor) -> torch.Tensor:
-        x, restore = to_nchw(U)
-        t1 = conv2d(torch.relu(conv2d(x, self.A1, self.bc)), self.A2, self.bc)
-        out = conv2d(t1, self.C, self.bc)
+        _, restore, t1 = self._first_block(U)
+        out = self._linear_part(t1)
         if self.n:
-            out = out + conv2d(relu2(conv2d(t1, self.B1, self.bc)), self.B2, self.bc)
+            out = out + convolve(relu2(convolve(t1, self.B1, self.bc)), self.B2, self.bc)
         return restore(out)
 
-    def compacted(self) -> Theorem32Network:
-        """The same map with A2, B1, B2, C as 1 x 1 filters.
-
-        Exact when those filters vanish off their centre (as in the
-        construction); otherwise the result would differ, so that is refused.
-        """
-        if self.compact:
-            return self
-        out = Theorem32Network(self.n, self.bc, self.size, compact=True, dtype=self.A1.dtype)
-        weights = {"A1": self.A1.detach()}
-        for name, p in self.named_parameters():
-            if name == "A1":
-                continue
-            centre = p.detach()[..., 1:2, 1:2]
-            off = p.detach().clone()
-            off[..., 1, 1] = 0
-            if torch.any(off != 0):
-                raise ValueError(f"{name} has off-centre taps; the compact form would change the network")
-            weights[name] = centre
-        out.load_weights(weights)
-        return out
-
-    def expanded(self) -> Theorem32Network:
-        """The full 3 x 3 form of a compact network (inverse of :meth:`compacted`)."""
-        if not self.compact:
-            return self
-        out = Theorem32Network(self.n, self.bc, self.size, compact=False, dtype=self.A1.dtype)
-        weights = {"A1": self.A1.detach()}
-        for name, p in self.named_parameters():
-            if name != "A1":
-                full = torch.zeros(*p.shape[:2], 3, 3, dtype=p.dtype)
-                full[..., 1, 1] = p.detach()[..., 0, 0]
-                weights[name] = full
-        out.load_weights(weights)
-        return out
+    def _twin(self, compact: bool) -> Theorem32Network:
+        return Theorem32Network(
+            self.n, self.bc, self.size, compact, self.A1.dtype, channels=self.channels, source=self.source
+        )
 
     def extra_repr(self) -> str:
-        return f"n={self.n}, bc={self.bc}, size={self.size}, compact={self.compact}"
+        extra = f", channels={self.channels}" if self.channels != 1 else ""
+        extra += ", source=True" if self.source else ""
+        return f"n={self.n}, bc={self.bc}, size={self.size}, compact={self.compact}{extra}"
 
 
 class LinearNetwork(nn.Module):
@@ -149,13 +185,15 @@ class LinearNetwork(nn.Module):
         return net.to(dtype)
 
     def forward(self, U: torch.Tensor) -> torch.Tensor:
-        x, restore = to_nchw(U)
-        return restore(conv2d(torch.relu(conv2d(x, self.A1, self.bc)), self.A2, self.bc))
+        x, restore = as_batch(U)
+        return restore(convolve(torch.relu(convolve(x, self.A1, self.bc)), self.A2, self.bc))
 
 
-def exact_network(sd: SemiDiscretePDE, compact: bool = False, dtype=torch.float64):
-    """The exact network F = X of ``sd``: Theorem 3.2's for the paper's quadratic class, the
-    polynomial network of :mod:`pixelpde.constructive.polynomial` when ``sd`` has terms of degree >= 3."""
+def exact_network(sd, compact: bool = False, dtype=torch.float64):
+    """The exact network F = X of ``sd`` (a :class:`SemiDiscretePDE` or a :class:`SemiDiscreteSystem`):
+    Theorem 3.2's for the quadratic class, the polynomial network of
+    :mod:`pixelpde.constructive.polynomial` when ``sd`` has terms of degree >= 3.  Returns a
+    :class:`torch.nn.Module` mapping fields to X(U) in the input's layout."""
     if getattr(sd, "higher", ()):
         from pixelpde.constructive.polynomial import PolynomialNetwork
 

@@ -66,9 +66,10 @@ import torch
 
 from pixelpde.constructive.lemma31 import identity_filter
 from pixelpde.constructive.network import ExactNetwork
-from pixelpde.constructive.theorem32 import theorem32_shapes, theorem32_weights
+from pixelpde.constructive.theorem32 import as_system, theorem32_shapes, theorem32_weights
 from pixelpde.ground.errors import InputError
-from pixelpde.stencils.boundary import conv2d, to_nchw
+from pixelpde.stencils.boundary import convolve
+from pixelpde.stencils.system import MAX_FIELDS
 
 Combination = tuple[tuple[int, Fraction], ...]
 
@@ -102,6 +103,11 @@ def relu_power(x: torch.Tensor, q: int) -> torch.Tensor:
 
 
 def factor_channels(sd) -> tuple[list[np.ndarray], list[tuple[int, ...]], list[float]]:
+    sd = as_system(sd)
+    return _factor_channels(sd)
+
+
+def _factor_channels(sd) -> tuple[list[np.ndarray], list[tuple[int, ...]], list[float]]:
     """The distinct factor kernels of ``sd.higher``, each scaled by a power of two
     ``lambda_j ~ 1 / ||G_j||_1`` (exact in floating point), so that the factors summed in the
     polarisation identity have comparable sizes (a u_yy next to a u would otherwise dominate
@@ -112,7 +118,7 @@ def factor_channels(sd) -> tuple[list[np.ndarray], list[tuple[int, ...]], list[f
     scales: list[float] = []
     index: dict[bytes, int] = {}
     terms = []
-    base = 2 * sd.n + 1
+    base = 2 * sd.n + sd.channels
     for _, Ks in sd.higher:
         chans = []
         for K in Ks:
@@ -120,7 +126,7 @@ def factor_channels(sd) -> tuple[list[np.ndarray], list[tuple[int, ...]], list[f
             if key not in index:
                 index[key] = base + len(kernels)
                 norm = float(np.abs(K).sum())
-                scale = 2.0 ** -round(math.log2(norm)) if norm > 0 else 1.0
+                scale = math.ldexp(1.0, min(1023, max(-1022, -round(math.log2(norm))))) if norm > 0 else 1.0
                 kernels.append(scale * K)
                 scales.append(scale)
             chans.append(index[key])
@@ -128,45 +134,57 @@ def factor_channels(sd) -> tuple[list[np.ndarray], list[tuple[int, ...]], list[f
     return kernels, terms, scales
 
 
-def branches(sd) -> dict[int, dict[Combination, float]]:
-    """Degree q -> {combination over T_1 channels: output coefficient} for all terms of degree q
-    (each term's coefficient divided by its factors' scales, see :func:`factor_channels`)."""
-    _, terms, scales = factor_channels(sd)
-    base = 2 * sd.n + 1
-    out: dict[int, dict[Combination, Fraction]] = {}
-    for (gamma, _), chans in zip(sd.higher, terms, strict=True):
+def branches(sd) -> dict[int, dict[Combination, tuple[Fraction, ...]]]:
+    """Degree q -> {combination over T_1 channels: output coefficient per equation} for all terms
+    of degree q (each term's coefficients divided by its factors' scales, see
+    :func:`factor_channels`); a combination that several terms or equations use is one channel pair."""
+    sd = as_system(sd)
+    _, terms, scales = _factor_channels(sd)
+    base = 2 * sd.n + sd.channels
+    out: dict[int, dict[Combination, list[Fraction]]] = {}
+    for (gammas, _), chans in zip(sd.higher, terms, strict=True):
         branch = out.setdefault(len(chans), {})
-        coeff = Fraction(gamma) / math.prod(Fraction(scales[ch - base]) for ch in chans)
+        scale = math.prod(Fraction(scales[ch - base]) for ch in chans)
         for combo, c in power_sum(chans).items():
-            branch[combo] = branch.get(combo, Fraction(0)) + coeff * c
-    out = {q: {k: v for k, v in sorted(b.items()) if v != 0} for q, b in sorted(out.items())}
-    return {q: b for q, b in out.items() if b}  # a degree whose terms cancel (or have gamma = 0) needs no branch
+            row = branch.setdefault(combo, [Fraction(0)] * sd.channels)
+            for k, gamma in enumerate(gammas):
+                row[k] += Fraction(float(gamma)) / scale * c
+    nonzero = {q: {k: tuple(v) for k, v in sorted(b.items()) if any(v)} for q, b in sorted(out.items())}
+    return {q: b for q, b in nonzero.items() if b}  # a degree whose terms cancel (or have gamma = 0) needs no branch
 
 
 def structure_of(sd) -> dict:
-    """What fixes the shapes: n, the extra factor channels m, and channels per degree."""
-    kernels, _, _ = factor_channels(sd)
-    return {"n": sd.n, "m": len(kernels), "branches": {str(q): 2 * len(b) for q, b in branches(sd).items()}}
+    """What fixes the shapes: n, the extra factor channels m, channels per degree; for a system
+    also its number of fields and whether it has a source (keys absent in the scalar case)."""
+    system = as_system(sd)
+    kernels, _, _ = _factor_channels(system)
+    out = {"n": system.n, "m": len(kernels), "branches": {str(q): 2 * len(b) for q, b in branches(system).items()}}
+    if system.channels != 1:
+        out["channels"] = system.channels
+    if np.any(system.source != 0):
+        out["source"] = True
+    return out
 
 
 def polynomial_shapes(structure: dict, size: int = 3, inner: int = 3) -> dict[str, tuple[int, ...]]:
     """Tensor shapes for a structure (see :func:`structure_of`)."""
-    n, m = int(structure["n"]), int(structure["m"])
-    w = 2 * n + 1 + m
-    shapes = dict(theorem32_shapes(n, size, inner))
-    shapes["A1"] = (2 * w, 1, size, size)
+    n, m, C = int(structure["n"]), int(structure["m"]), int(structure.get("channels", 1))
+    w = 2 * n + C + m
+    shapes = dict(theorem32_shapes(n, size, inner, C, bool(structure.get("source", False))))
+    shapes["A1"] = (2 * w, C, size, size)
     shapes["A2"] = (w, 2 * w, inner, inner)
-    shapes["C"] = (1, w, inner, inner)
+    shapes["C"] = (C, w, inner, inner)
     if n:
         shapes["B1"] = (6 * n, w, inner, inner)
     for q, c in structure["branches"].items():
         shapes[f"E1_{q}"] = (int(c), w, inner, inner)
-        shapes[f"E2_{q}"] = (1, int(c), inner, inner)
+        shapes[f"E2_{q}"] = (C, int(c), inner, inner)
     return shapes
 
 
 def polynomial_weights(sd, dtype=torch.float64) -> tuple[dict, dict[str, torch.Tensor]]:
     """``(structure, weights)`` of the network of the module docstring for ``sd``."""
+    sd = as_system(sd)
     structure = structure_of(sd)
     shapes = polynomial_shapes(structure, sd.size)
     W = {name: torch.zeros(shape, dtype=torch.float64) for name, shape in shapes.items()}
@@ -174,12 +192,12 @@ def polynomial_weights(sd, dtype=torch.float64) -> tuple[dict, dict[str, torch.T
     for name, t in base.items():
         W[name][tuple(slice(0, s) for s in t.shape)] = t
     eye = identity_filter(3)
-    kernels, _, _ = factor_channels(sd)
-    first = 2 * sd.n + 1
+    kernels, _, _ = _factor_channels(sd)
+    first = 2 * sd.n + sd.channels
     for j, G in enumerate(kernels):
         ch = first + j
         G = torch.as_tensor(G, dtype=torch.float64)
-        W["A1"][2 * ch, 0], W["A1"][2 * ch + 1, 0] = G, -G
+        W["A1"][2 * ch], W["A1"][2 * ch + 1] = G, -G
         W["A2"][ch, 2 * ch], W["A2"][ch, 2 * ch + 1] = eye, -eye
     for q, branch in branches(sd).items():
         E1, E2 = W[f"E1_{q}"], W[f"E2_{q}"]
@@ -187,8 +205,9 @@ def polynomial_weights(sd, dtype=torch.float64) -> tuple[dict, dict[str, torch.T
             for ch, c in combo:
                 E1[2 * r, ch] = float(c) * eye
                 E1[2 * r + 1, ch] = -float(c) * eye
-            E2[0, 2 * r] = float(coeff) * eye
-            E2[0, 2 * r + 1] = (-1) ** q * float(coeff) * eye
+            for k, c in enumerate(coeff):
+                E2[k, 2 * r] = float(c) * eye
+                E2[k, 2 * r + 1] = (-1) ** q * float(c) * eye
     return structure, {name: w.to(dtype) for name, w in W.items()}
 
 
@@ -203,13 +222,21 @@ class PolynomialNetwork(ExactNetwork):
                 "m": int(structure["m"]),
                 "branches": {str(int(q)): int(c) for q, c in structure["branches"].items()},
             }
+            channels = int(structure.get("channels", 1))
+            source = structure.get("source", False)
         except (KeyError, TypeError, ValueError, AttributeError):
             raise InputError(f"malformed polynomial network structure {structure!r}") from None
-        if any(int(q) < 3 or c < 2 for q, c in self.structure["branches"].items()):
+        if any(int(q) < 3 or c < 2 for q, c in self.structure["branches"].items()) or source not in (True, False):
             raise InputError(f"malformed polynomial network structure {structure!r}")
+        if not 1 <= channels <= MAX_FIELDS:
+            raise InputError(f"a polynomial network has 1..{MAX_FIELDS} channels, the structure says {channels}")
+        if channels != 1:
+            self.structure["channels"] = channels
+        if source:
+            self.structure["source"] = True
         self.n = self.structure["n"]
         self._set_grid_and_parameters(
-            bc, size, compact, polynomial_shapes(self.structure, int(size), 1 if compact else 3), dtype
+            bc, size, compact, polynomial_shapes(self.structure, int(size), 1 if compact else 3), dtype, channels
         )
 
     @property
@@ -224,41 +251,17 @@ class PolynomialNetwork(ExactNetwork):
         return (net.compacted() if compact else net).to(dtype)
 
     def forward(self, U: torch.Tensor) -> torch.Tensor:
-        x, restore = to_nchw(U)
-        t1 = conv2d(torch.relu(conv2d(x, self.A1, self.bc)), self.A2, self.bc)
-        out = conv2d(t1, self.C, self.bc)
+        _, restore, t1 = self._first_block(U)
+        out = self._linear_part(t1)
         if self.n:
-            out = out + conv2d(torch.relu(conv2d(t1, self.B1, self.bc)).square(), self.B2, self.bc)
+            out = out + convolve(torch.relu(convolve(t1, self.B1, self.bc)).square(), self.B2, self.bc)
         for q in self.degrees:
-            hidden = relu_power(conv2d(t1, getattr(self, f"E1_{q}"), self.bc), q)
-            out = out + conv2d(hidden, getattr(self, f"E2_{q}"), self.bc)
+            hidden = relu_power(convolve(t1, getattr(self, f"E1_{q}"), self.bc), q)
+            out = out + convolve(hidden, getattr(self, f"E2_{q}"), self.bc)
         return restore(out)
 
-    def _resized(self, compact: bool) -> PolynomialNetwork:
-        out = PolynomialNetwork(self.structure, self.bc, self.size, compact=compact, dtype=self.A1.dtype)
-        weights = {"A1": self.A1.detach()}
-        for name, p in self.named_parameters():
-            if name == "A1":
-                continue
-            p = p.detach()
-            if compact:
-                off = p.clone()
-                off[..., 1, 1] = 0
-                if torch.any(off != 0):
-                    raise ValueError(f"{name} has off-centre taps; the compact form would change the network")
-                weights[name] = p[..., 1:2, 1:2]
-            else:
-                full = torch.zeros(*p.shape[:2], 3, 3, dtype=p.dtype)
-                full[..., 1, 1] = p[..., 0, 0]
-                weights[name] = full
-        out.load_weights(weights)
-        return out
-
-    def compacted(self) -> PolynomialNetwork:
-        return self if self.compact else self._resized(True)
-
-    def expanded(self) -> PolynomialNetwork:
-        return self._resized(False) if self.compact else self
+    def _twin(self, compact: bool) -> PolynomialNetwork:
+        return PolynomialNetwork(self.structure, self.bc, self.size, compact=compact, dtype=self.A1.dtype)
 
     def extra_repr(self) -> str:
         return f"structure={self.structure}, bc={self.bc}, size={self.size}, compact={self.compact}"

@@ -36,3 +36,16 @@ def nonzero_bound(n: int, size: int = 3) -> int:
 def count(weights: dict[str, torch.Tensor]) -> tuple[int, int]:
     """``(parameters, non-zeros)`` of a weights dict."""
     return sum(t.numel() for t in weights.values()), sum(int(torch.count_nonzero(t)) for t in weights.values())
+
+
+def percnn_count(channels: int, hidden: int = 16, parallel: int = 3, kernel: int = 5) -> int:
+    r"""Trainable parameters of a PeRCNN cell (Rao et al., Nature Machine Intelligence 2023) for
+    ``channels`` fields, as its published 2-D cell is built: per field a "pi-block" of ``parallel``
+    convolutions (C -> ``hidden`` channels, ``kernel`` x ``kernel``, with bias) whose outputs are
+    multiplied elementwise, then a 1 x 1 convolution to one channel (with bias), and one learnable
+    diffusion coefficient per field (its Laplacian kernel is fixed and not counted):
+
+    .. math:: C\,[\,P\,(C\,h\,k^2 + h) + h + 1\,] + C \qquad (2\text{-D Gray-Scott: } 4932).
+    """
+    per_field = parallel * (channels * hidden * kernel * kernel + hidden) + hidden + 1
+    return channels * per_field + channels

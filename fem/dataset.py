@@ -3,7 +3,9 @@
 One file per dataset (h5py):
 
 * ``U``  -- float64 (or float32) array (N, M+1, p, p), ``U[i, j, h, k] =
-  U_i^j(x_h, y_k)`` (axis 2 is x), chunked one trajectory per chunk, each
+  U_i^j(x_h, y_k)`` (axis 2 is x); spectral data of a system or of d != 2 add
+  a channel axis, (N, M+1, C, p, ..., p), with attributes ``fields``,
+  ``channels``, ``dim`` and ``system``; chunked one trajectory per chunk, each
   chunk with a Fletcher-32 checksum (a corrupted chunk is refused on read);
 * ``t``  -- the M+1 snapshot times ``j * dt``;
 * ``ic`` -- the (N, c) random parameters of each initial condition, column
@@ -76,14 +78,15 @@ def _from_attr(value):
 class DatasetWriter:
     """The open temporary file of :func:`dataset_writer`: fill ``U``, then :meth:`finish`."""
 
-    def __init__(self, f, n: int, steps: int, p: int, dtype):
+    def __init__(self, f, n: int, steps: int, p: int, dtype, frame: tuple[int, ...] | None = None):
         self.file = f
         self.n = n
+        frame = (p, p) if frame is None else tuple(frame)
         self.U = f.create_dataset(
             "U",
-            shape=(n, steps + 1, p, p),
+            shape=(n, steps + 1, *frame),
             dtype=dtype,
-            chunks=(1, steps + 1, p, p),
+            chunks=(1, steps + 1, *frame),
             fletcher32=True,
             track_times=False,
         )
@@ -124,8 +127,11 @@ def check_dataset_path(path) -> Path:
 
 
 @contextlib.contextmanager
-def dataset_writer(path, n: int, steps: int, p: int, dtype=np.float64) -> Iterator[DatasetWriter]:
-    """Open a temporary HDF5 file beside ``path``; it replaces ``path`` only after :meth:`DatasetWriter.finish`."""
+def dataset_writer(path, n: int, steps: int, p: int, dtype=np.float64, frame=None) -> Iterator[DatasetWriter]:
+    """Open a temporary HDF5 file beside ``path``; it replaces ``path`` only after :meth:`DatasetWriter.finish`.
+
+    ``frame`` is the shape of one snapshot: ``(p, p)`` by default (a scalar 2-D field); systems and
+    other dimensions write ``(C, p, ..., p)`` (pixelpde.spectral.generator)."""
     import h5py
 
     check_dataset_path(path)
@@ -133,7 +139,7 @@ def dataset_writer(path, n: int, steps: int, p: int, dtype=np.float64) -> Iterat
     if dtype not in (np.dtype(np.float64), np.dtype(np.float32)):
         raise InputError(f"dataset dtype must be float64 or float32, got {dtype}")
     with atomic_path(path) as tmp, h5py.File(tmp, "w", libver=("earliest", "v110")) as f:
-        writer = DatasetWriter(f, n, steps, p, dtype)
+        writer = DatasetWriter(f, n, steps, p, dtype, frame)
         yield writer
         if not writer.finished:
             raise RuntimeError("dataset_writer closed before finish(): refusing to publish an incomplete file")

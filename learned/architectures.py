@@ -39,10 +39,19 @@ spelling may add any number of them after the ReLU^2 row, ``RELU/RELU2/q:CHANNEL
 ``1-8-16-8-1/1-8-1/3:1-2-1`` (a ReLU^3 branch with 2 hidden channels, enough for
 Allen-Cahn's u^3); each reads U like the ReLU^2 branch, with the ReLU^2 branch's bias flag.
 
-Every convolution goes through :func:`pixelpde.stencils.boundary.conv2d` (circular
+Every convolution goes through :func:`pixelpde.stencils.boundary.convolve` (circular
 padding for periodic, zero padding for Dirichlet boundary conditions); the
 networks accept fields of shape (r, s), (N, r, s) or (N, 1, r, s) and return
 the same shape.
+
+**Systems** of C fields: every Algorithm 2 branch starts and ends with C channels
+(``2-16-32-16-2/2-12-2/3:2-8-2``), fields (C, r, s) or (N, C, r, s).  For comparison the
+**PeRCNN-style baseline** (:class:`PeRCNNSpec`, ``percnn[:HIDDEN]``), written from the
+description of Rao et al. (Nature Machine Intelligence 2023), not from its code: per field k,
+:math:`F_k(U) = c_k\,\Delta_h U_k + W_k\big(\prod_{j=1}^{P} (K_{kj} * U + b_{kj})\big) + w_k`
+with a fixed 5 x 5 fourth-order Laplacian :math:`\Delta_h` (unscaled: the learnable
+:math:`c_k` absorbs 1/dx^2), P = 3 parallel k x k convolutions of C -> HIDDEN channels whose
+outputs are multiplied elementwise (the "Pi-block"), and a 1 x 1 convolution W_k to one channel.
 """
 
 from __future__ import annotations
@@ -58,7 +67,8 @@ from torch import nn
 from pixelpde.constructive.lemma31 import relu2
 from pixelpde.ground.errors import InputError
 from pixelpde.ground.validate import MAX_LAYERS, MAX_PARAMETERS, MAX_TERMS, MAX_WIDTH, check_int, check_kernel_size
-from pixelpde.stencils.boundary import BoundaryCondition, conv2d, to_nchw
+from pixelpde.stencils.boundary import BoundaryCondition, as_batch, convolve
+from pixelpde.stencils.system import MAX_FIELDS
 
 
 class Conv(nn.Module):
@@ -71,7 +81,7 @@ class Conv(nn.Module):
         self.bias = nn.Parameter(torch.zeros(c_out, dtype=dtype)) if bias else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return conv2d(x, self.weight, self.bc, self.bias)
+        return convolve(x, self.weight, self.bc, self.bias)
 
     def extra_repr(self) -> str:
         c_out, c_in, k, _ = self.weight.shape
@@ -110,9 +120,10 @@ def _channels(text_or_seq, what: str) -> tuple[int, ...]:
     if not isinstance(text_or_seq, (tuple, list)) or len(text_or_seq) > MAX_LAYERS:
         raise InputError(f"{what} channel list must have at most {MAX_LAYERS} entries")
     channels = tuple(check_int(c, f"{what} channel width", 1, MAX_WIDTH) for c in text_or_seq)
-    if len(channels) < 3 or channels[0] != 1 or channels[-1] != 1 or min(channels) < 1:
+    if len(channels) < 3 or channels[0] != channels[-1] or channels[0] > MAX_FIELDS:
         raise InputError(
-            f"{what} channels {'-'.join(map(str, channels))} must start and end with 1 and have a hidden layer"
+            f"{what} channels {'-'.join(map(str, channels))} must start and end with the number of fields "
+            f"(1 for a scalar PDE, at most {MAX_FIELDS}) and have a hidden layer"
         )
     return channels
 
@@ -146,7 +157,14 @@ class Algorithm2Spec:
         )
         object.__setattr__(self, "powers", tuple(sorted(powers)))
         object.__setattr__(self, "size", check_kernel_size(self.size))
+        if any(ch[0] != self.relu[0] for ch in (self.relu2, *(c for _, c in self.powers))):
+            raise InputError("every branch must start and end with the same number of fields as the ReLU chain")
         check_parameters(self)
+
+    @property
+    def fields(self) -> int:
+        """C: the channels in and out (one per field)."""
+        return self.relu[0]
 
     def num_parameters(self) -> int:
         k2 = self.size**2
@@ -231,6 +249,93 @@ class Theorem32Spec:
         return Theorem32Network(self.n, bc, self.size, compact=False, dtype=dtype)
 
 
+@dataclass(frozen=True)
+class PeRCNNSpec:
+    """A PeRCNN-style cell for C fields (module docstring): P parallel k x k convolutions of
+    ``hidden`` channels per field, multiplied, then 1 x 1 to the field; a fixed Laplacian per field."""
+
+    fields: int = 2
+    hidden: int = 16
+    parallel: int = 3
+    size: int = 5
+
+    kind = "percnn"
+
+    def __post_init__(self):
+        object.__setattr__(self, "fields", check_int(self.fields, "PeRCNN fields", 1, MAX_FIELDS))
+        object.__setattr__(self, "hidden", check_int(self.hidden, "PeRCNN hidden width", 1, MAX_WIDTH))
+        object.__setattr__(self, "parallel", check_int(self.parallel, "PeRCNN parallel convolutions", 1, 6))
+        object.__setattr__(self, "size", check_kernel_size(self.size))
+        check_parameters(self)
+
+    def num_parameters(self) -> int:
+        C, h, P, k = self.fields, self.hidden, self.parallel, self.size
+        return C * (P * (C * h * k * k + h) + h + 1) + C
+
+    def describe(self) -> dict:
+        return {
+            "kind": self.kind,
+            "fields": self.fields,
+            "hidden": self.hidden,
+            "parallel": self.parallel,
+            "size": self.size,
+        }
+
+    def build(self, bc, dtype=torch.float32) -> PeRCNNNetwork:
+        return PeRCNNNetwork(self, bc, dtype=dtype)
+
+
+#: PeRCNN's fixed Laplacian: the fourth-order five-point second difference on each axis (dx = 1).
+PERCNN_LAPLACIAN = (-1 / 12, 4 / 3, -5 / 2, 4 / 3, -1 / 12)
+
+
+class PeRCNNNetwork(nn.Module):
+    """The PeRCNN-style baseline of :class:`PeRCNNSpec` (module docstring)."""
+
+    laplacian: torch.Tensor  # a buffer (register_buffer), not a parameter
+
+    def __init__(self, spec: PeRCNNSpec, bc, dtype=torch.float32):
+        super().__init__()
+        self.spec = spec
+        self.bc = BoundaryCondition.parse(bc)
+        C, h, k = spec.fields, spec.hidden, spec.size
+        self.pi = nn.ModuleList(
+            nn.ModuleList(Conv(C, h, self.bc, k, True, dtype) for _ in range(spec.parallel)) for _ in range(C)
+        )
+        self.out = nn.ModuleList(Conv(h, 1, self.bc, 1, True, dtype) for _ in range(C))
+        self.diffusion = nn.Parameter(torch.zeros(C, dtype=dtype))
+        lap = torch.zeros(5, 5, dtype=dtype)
+        lap[2, :] += torch.tensor(PERCNN_LAPLACIAN, dtype=dtype)
+        lap[:, 2] += torch.tensor(PERCNN_LAPLACIAN, dtype=dtype)
+        self.register_buffer("laplacian", lap.expand(C, 1, 5, 5).clone())
+
+    def forward(self, U: torch.Tensor) -> torch.Tensor:
+        x, restore = as_batch(U, self.spec.fields, 2)
+        diffusion = convolve_groups(x, self.laplacian, self.bc) * self.diffusion[None, :, None, None]
+        outs = []
+        for convs, out in zip(self.pi, self.out, strict=True):
+            assert isinstance(convs, nn.ModuleList)
+            product = convs[0](x)
+            for conv in convs[1:]:
+                product = product * conv(x)
+            outs.append(out(product))
+        return restore(diffusion + torch.cat(outs, dim=1))
+
+    def num_parameters(self) -> int:
+        return sum(p.numel() for p in self.parameters())
+
+
+def convolve_groups(x: torch.Tensor, weight: torch.Tensor, bc) -> torch.Tensor:
+    """Each channel of x correlated with its own kernel ``weight[c, 0]`` (a depthwise convolution)."""
+    import torch.nn.functional as F
+
+    bc = BoundaryCondition.parse(bc)
+    width = weight.shape[-1] // 2
+    return F.conv2d(
+        bc.pad(x, width) if bc is BoundaryCondition.PERIODIC else F.pad(x, [width] * 4), weight, groups=x.shape[1]
+    )
+
+
 def _relu_power(x: torch.Tensor, q: int) -> torch.Tensor:
     return torch.relu(x) ** q
 
@@ -256,7 +361,7 @@ class Algorithm2Network(nn.Module):
         )
 
     def forward(self, U: torch.Tensor) -> torch.Tensor:
-        x, restore = to_nchw(U)
+        x, restore = as_batch(U, self.spec.fields, 2)
         out = self.relu(x) + self.relu2(x)
         for branch in self.powers:
             out = out + branch(x)
@@ -281,7 +386,7 @@ class Algorithm1Network(nn.Module):
         self.conv5 = Conv(b, 1, self.bc, 3, False, dtype)
 
     def forward(self, U: torch.Tensor) -> torch.Tensor:
-        x, restore = to_nchw(U)
+        x, restore = as_batch(U)
         L = self.conv2(torch.relu(self.conv1(x)))
         return restore(self.conv4(relu2(self.conv3(L))) + self.conv5(L))
 
@@ -301,7 +406,9 @@ PRESETS = {
 ARCH_HELP = (
     "table1..table4 (the paper's Algorithm 2 networks), algorithm1[:a-b-c], theorem32 "
     "(its n from the PDE), or custom Algorithm 2 channel lists RELU/RELU2 such as 1-8-16-8-1/1-8-1, "
-    "with ReLU^q branches for polynomial PDEs appended as /q:CHANNELS (1-8-16-8-1/1-8-1/3:1-2-1)"
+    "with ReLU^q branches for polynomial PDEs appended as /q:CHANNELS (1-8-16-8-1/1-8-1/3:1-2-1); "
+    "for a system of C fields every list starts and ends with C (2-16-32-16-2/2-12-2/3:2-8-2); "
+    "percnn[:HIDDEN] (a PeRCNN-style cell, the peer's design, for comparison)"
 )
 
 
@@ -311,20 +418,27 @@ def parse_arch(
     relu_bias: bool | None = None,
     relu2_bias: bool | None = None,
     size: int | None = None,
+    fields: int = 1,
 ):
-    """An architecture spec from its CLI name (see :data:`ARCH_HELP`).
+    """An architecture spec from its CLI name (see :data:`ARCH_HELP`); ``fields`` is the number of
+    fields of the data (``percnn`` is built for it).
 
     ``n`` (the PDE's number of quadratic interactions) is needed for
     ``theorem32``.  ``relu_bias`` / ``relu2_bias`` override the bias
     placement of Algorithm 2 specs when not ``None``; ``size`` the filter size
     (every convolution of Algorithm 2, the first of Algorithm 1 and Theorem 3.2).
     """
-    spec = _parse_arch(text, n, relu_bias, relu2_bias)
+    spec = _parse_arch(text, n, relu_bias, relu2_bias, fields)
     return spec if size is None or size == spec.size else replace(spec, size=int(size))
 
 
-def _parse_arch(text, n, relu_bias, relu2_bias):
+def _parse_arch(text, n, relu_bias, relu2_bias, fields=1):
     text = str(text).strip()
+    if text == "percnn" or text.startswith("percnn:"):
+        rest = text[len("percnn") :]
+        if rest and not re.fullmatch(r":\d{1,9}", rest):
+            raise InputError(f"architecture {text!r}: write percnn or percnn:HIDDEN (e.g. percnn:16)")
+        return PeRCNNSpec(fields, int(rest[1:]) if rest else 16)
     if text == "theorem32":
         if n is None:
             raise InputError("architecture theorem32 needs the PDE (its number n of quadratic terms)")
@@ -370,6 +484,8 @@ def spec_from_description(desc: dict):
             return Algorithm1Spec(tuple(desc["widths"]), bool(desc["bias"]), desc["size"])
         if kind == "theorem32":
             return Theorem32Spec(desc["n"], desc["size"])
+        if kind == "percnn":
+            return PeRCNNSpec(desc["fields"], desc["hidden"], desc["parallel"], desc["size"])
     except InputError:
         raise
     except (KeyError, TypeError, ValueError):

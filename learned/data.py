@@ -32,7 +32,8 @@ from pixelpde.stencils.expr import positive_fraction
 
 @dataclass
 class Trajectories:
-    """N trajectories of M+1 snapshots on a p x p grid, with their dataset attributes."""
+    """N trajectories of M+1 snapshots on a p x p grid, with their dataset attributes:
+    ``U`` is (N, M+1, p, p) for a scalar PDE and (N, M+1, C, p, p) for a system of C fields."""
 
     U: torch.Tensor
     dt: float
@@ -44,8 +45,10 @@ class Trajectories:
 
     def __post_init__(self):
         U = torch.as_tensor(self.U)
-        if U.ndim != 4 or U.shape[-1] != U.shape[-2]:
-            raise InputError(f"{self.source}: trajectories must have shape (N, M+1, p, p), got {tuple(U.shape)}")
+        if U.ndim not in (4, 5) or U.shape[-1] != U.shape[-2]:
+            raise InputError(
+                f"{self.source}: trajectories must have shape (N, M+1, p, p) or (N, M+1, C, p, p), got {tuple(U.shape)}"
+            )
         if not torch.is_floating_point(U):
             raise InputError(f"{self.source}: trajectories must be floating point, got {U.dtype}")
         self.U = U.to(torch.float64)
@@ -104,14 +107,23 @@ class Trajectories:
         return self.U.shape[-1]
 
     @property
+    def channels(self) -> int:
+        """C: 1 for a scalar PDE, the number of fields of a system."""
+        return 1 if self.U.ndim == 4 else self.U.shape[2]
+
+    @property
     def problem(self) -> str | None:
         return self.attrs.get("problem")
 
     def semidiscrete(self, size: int = 3, order: int = 2):
-        """The semi-discrete system (11) of the dataset's PDE on its grid."""
-        from pixelpde.stencils import parse_pde
+        """The semi-discrete system (11) of the dataset's PDE (or system of PDEs) on its grid."""
+        from pixelpde.stencils import is_system, parse_pde, parse_system
 
-        return parse_pde(self.pde, size=size, order=order).discretise(self.dx, self.bc)
+        parse = parse_system if is_system(self.pde) else parse_pde
+        sd = parse(self.pde, size=size, order=order, max_degree=6).discretise(self.dx, self.bc)
+        if getattr(sd, "channels", 1) != self.channels:
+            raise InputError(f"{self.source}: the data have {self.channels} field(s), the PDE {sd.channels}")
+        return sd
 
     def fingerprint(self) -> str:
         """SHA-256 of the snapshots and the attributes training depends on."""
@@ -143,7 +155,7 @@ class Trajectories:
         filter), then the first ``count`` of them, truncated to ``steps`` steps."""
         keep = list(range(self.n_trajectories))
         if min_norm is not None:
-            norms = torch.linalg.vector_norm(self.U[:, 0], dim=(-2, -1))
+            norms = torch.linalg.vector_norm(self.U[:, 0].reshape(self.n_trajectories, -1), dim=-1)
             keep = [i for i in keep if norms[i] > min_norm]
         if count is not None:
             if count > len(keep):

@@ -8,6 +8,12 @@ Constructive embedding (section 4.1, eqs. (28)-(29), and Theorem 3.2): for
 
 an Algorithm 2 network represents X exactly with
 
+For a system of C fields (:class:`~pixelpde.stencils.semidiscrete.SemiDiscreteSystem`) each
+equation k gets the channel pair 2k, 2k+1 of the ReLU chain (hidden widths >= 2C; a constant
+source s_k is the first layer's bias, +-s_k), each shared product one set of 6 ReLU^2 channels
+with an output row per equation (beta_ki M2), and each ReLU^q combination an output row per
+equation.
+
 * **ReLU chain** (every hidden width >= 2): the first convolution puts
   ``[L, -L]`` in channels 0, 1; each further hidden convolution maps
   channels (0, 1) to ``[c_0 - c_1, c_1 - c_0]`` with identity filters, and the
@@ -43,17 +49,23 @@ and zero biases, drawn from a seeded generator.
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import nn
 
 from pixelpde.constructive.lemma31 import identity_filter, product_weights
-from pixelpde.constructive.theorem32 import theorem32_weights
+from pixelpde.constructive.theorem32 import as_system, theorem32_weights
 from pixelpde.ground.errors import InputError
 from pixelpde.learned.architectures import Algorithm1Spec, Algorithm2Spec, Theorem32Spec
 
 
 def embedding_problem(spec, sd) -> str | None:
     """Why ``spec`` cannot represent ``sd`` exactly, or ``None`` when it can."""
+    C = getattr(sd, "channels", 1)
+    if C != 1 and not isinstance(spec, Algorithm2Spec):
+        return f"a system of {C} fields embeds in Algorithm 2 networks only"
+    if isinstance(spec, Algorithm2Spec) and spec.fields != C:
+        return f"the network has {spec.fields} field channel(s), the PDE {C}"
     if spec.size != sd.size:
         return f"the first filters are {spec.size}x{spec.size} but the stencils are {sd.size}x{sd.size}"
     degrees = _power_channels(sd)
@@ -66,9 +78,11 @@ def embedding_problem(spec, sd) -> str | None:
             if q not in have:
                 return f"terms of degree {q} need a ReLU^{q} branch of width >= {c} (append /{q}:1-{c}-1 to --arch)"
             if len(have[q]) != 3 or have[q][1] < c:
-                return f"the ReLU^{q} branch must be 1-c-1 with c >= {c} (got {'-'.join(map(str, have[q]))})"
-        if min(spec.relu[1:-1]) < 2:
-            return f"every hidden ReLU width must be >= 2 (ReLU chain {'-'.join(map(str, spec.relu))})"
+                return f"the ReLU^{q} branch must be C-c-C with c >= {c} (got {'-'.join(map(str, have[q]))})"
+        if min(spec.relu[1:-1]) < 2 * C:
+            return f"every hidden ReLU width must be >= {2 * C} (ReLU chain {'-'.join(map(str, spec.relu))})"
+        if np.any(_source(sd)) and not spec.relu_bias:
+            return "constant source terms need the biases of the ReLU chain (--relu-bias)"
         if sd.n and len(spec.relu2) != 3:
             return f"the ReLU^2 branch must have one hidden layer for Lemma 3.1 (got {'-'.join(map(str, spec.relu2))})"
         if spec.relu2[1] < 6 * sd.n:
@@ -81,7 +95,7 @@ def embedding_problem(spec, sd) -> str | None:
         return None
     if isinstance(spec, Theorem32Spec):
         return None if spec.n == sd.n else f"the Theorem 3.2 network has n={spec.n}, the PDE n={sd.n}"
-    return f"no construction for {type(spec).__name__}"
+    return f"no construction for {type(spec).__name__} (a {getattr(spec, 'kind', 'custom')} network)"
 
 
 def constructive_state(spec, sd) -> dict[str, torch.Tensor]:
@@ -99,14 +113,23 @@ def constructive_state(spec, sd) -> dict[str, torch.Tensor]:
         for layer, (_, w) in zip(("conv1", "conv2", "conv3", "conv4", "conv5"), _theorem32_items(sd), strict=True):
             state[f"{layer}.weight"][tuple(slice(0, s) for s in w.shape)] = w
         return state
-    _embed_relu_chain(state, spec, torch.as_tensor(sd.L, dtype=torch.float64))
-    for i, beta in enumerate(sd.betas):
-        M1, M2 = product_weights(sd.D[2 * i], sd.D[2 * i + 1])
+    system = as_system(sd)
+    _embed_relu_chain(state, spec, torch.as_tensor(system.L, dtype=torch.float64), system.source)
+    for i in range(system.n):
+        M1, M2 = product_weights(system.D[2 * i], system.D[2 * i + 1])
         pad = (spec.size - M2.shape[-1]) // 2  # M2's 3 x 3 identity filters, centred in the branch's k x k
         state["relu2.convs.0.weight"][6 * i : 6 * i + 6] = M1
-        state["relu2.convs.1.weight"][:, 6 * i : 6 * i + 6] = beta * torch.nn.functional.pad(M2, [pad] * 4)
-    _embed_power_branches(state, spec, sd)
+        for k in range(system.channels):
+            beta = float(system.betas[k, i])
+            state["relu2.convs.1.weight"][k, 6 * i : 6 * i + 6] = beta * torch.nn.functional.pad(M2[0], [pad] * 4)
+    _embed_power_branches(state, spec, system)
     return state
+
+
+def _source(sd) -> np.ndarray:
+    source = as_system(sd).source
+    assert source is not None  # SemiDiscreteSystem fills zeros for a system without sources
+    return source
 
 
 def _power_channels(sd) -> dict[int, int]:
@@ -123,16 +146,18 @@ def _embed_power_branches(state, spec: Algorithm2Spec, sd) -> None:
         return
     from pixelpde.constructive.polynomial import branches, factor_channels
 
-    kernels, _, _ = factor_channels(sd)
-    P = [torch.as_tensor(K, dtype=torch.float64) for K in (*sd.D, sd.L, *kernels)]  # the channels of T_1
+    system = as_system(sd)
+    kernels, _, _ = factor_channels(system)
+    P = [torch.as_tensor(K, dtype=torch.float64) for K in (*system.D, *system.L, *kernels)]  # the channels of T_1
     eye = identity_filter(spec.size)
     index = {q: j for j, (q, _) in enumerate(spec.powers)}
-    for q, branch in branches(sd).items():
+    for q, branch in branches(system).items():
         W1, W2 = state[f"powers.{index[q]}.convs.0.weight"], state[f"powers.{index[q]}.convs.1.weight"]
-        for r, (combo, coeff) in enumerate(branch.items()):
+        for r, (combo, coeffs) in enumerate(branch.items()):
             K = sum(float(c) * P[ch] for ch, c in combo)
-            W1[2 * r, 0], W1[2 * r + 1, 0] = K, -K
-            W2[0, 2 * r], W2[0, 2 * r + 1] = float(coeff) * eye, (-1) ** q * float(coeff) * eye
+            W1[2 * r], W1[2 * r + 1] = K, -K
+            for k, coeff in enumerate(coeffs):
+                W2[k, 2 * r], W2[k, 2 * r + 1] = float(coeff) * eye, (-1) ** q * float(coeff) * eye
 
 
 def _theorem32_items(sd):
@@ -141,16 +166,23 @@ def _theorem32_items(sd):
     return [(name, W.get(name, empty)) for name in ("A1", "A2", "B1", "B2", "C")]
 
 
-def _embed_relu_chain(state, spec: Algorithm2Spec, L: torch.Tensor) -> None:
+def _embed_relu_chain(state, spec: Algorithm2Spec, L: torch.Tensor, source=None) -> None:
+    """Channels 2k, 2k+1 of every hidden layer hold ReLU(+-(L_k * U + s_k)) for equation k
+    (L (C, C, k, k), row k the linear kernels of equation k; s_k a constant source, carried by
+    the first layer's bias); the last layer returns L_k * U + s_k in output channel k."""
     eye = identity_filter(spec.size)
     last = len(spec.relu) - 2
-    state["relu.convs.0.weight"][0, 0] = L
-    state["relu.convs.0.weight"][1, 0] = -L
-    for j in range(1, last):
-        w = state[f"relu.convs.{j}.weight"]
-        w[0, 0], w[0, 1], w[1, 0], w[1, 1] = eye, -eye, -eye, eye
-    w = state[f"relu.convs.{last}.weight"]
-    w[0, 0], w[0, 1] = eye, -eye
+    for k in range(L.shape[0]):
+        a, b = 2 * k, 2 * k + 1
+        state["relu.convs.0.weight"][a] = L[k]
+        state["relu.convs.0.weight"][b] = -L[k]
+        if source is not None and source[k] != 0:
+            state["relu.convs.0.bias"][a], state["relu.convs.0.bias"][b] = float(source[k]), -float(source[k])
+        for j in range(1, last):
+            w = state[f"relu.convs.{j}.weight"]
+            w[a, a], w[a, b], w[b, a], w[b, b] = eye, -eye, -eye, eye
+        w = state[f"relu.convs.{last}.weight"]
+        w[k, a], w[k, b] = eye, -eye
 
 
 def random_init_(model: nn.Module, generator: torch.Generator, mean_free: bool = False) -> nn.Module:

@@ -57,20 +57,30 @@ class Model:
 
 
 def error_metrics(pred: torch.Tensor, true: torch.Tensor) -> dict[str, list[float]]:
-    """Eqs. (23)-(25) for j = 1..J from (N, J+1, p, q) predictions and references."""
-    if pred.shape != true.shape or pred.ndim != 4:
+    """Eqs. (23)-(25) for j = 1..J from (N, J+1, p, q) predictions and references; for a system,
+    (N, J+1, C, p, q), over all fields at once (the norms of (23)-(25) taken over every field's
+    pixels; mse divides by C p q).  Per field: :func:`field_metrics`."""
+    if pred.shape != true.shape or pred.ndim not in (4, 5):
         raise InputError(
-            f"predictions {tuple(pred.shape)} and references {tuple(true.shape)} must both be (N, J+1, p, q)"
+            f"predictions {tuple(pred.shape)} and references {tuple(true.shape)} must both be (N, J+1, p, q) "
+            "or (N, J+1, C, p, q)"
         )
-    E = (pred[:, 1:] - true[:, 1:]).to(torch.float64)
-    T = true[:, 1:].to(torch.float64)
-    p2 = E.shape[-1] * E.shape[-2]
-    enorm = torch.linalg.vector_norm(E, dim=(-2, -1))
+    E = (pred[:, 1:] - true[:, 1:]).to(torch.float64).flatten(2)
+    T = true[:, 1:].to(torch.float64).flatten(2)
+    enorm = torch.linalg.vector_norm(E, dim=-1)
     return {
-        "maxE": E.abs().amax(dim=(0, 2, 3)).tolist(),
-        "mse": (enorm.square() / p2).mean(dim=0).tolist(),
-        "rE": (enorm / torch.linalg.vector_norm(T, dim=(-2, -1))).mean(dim=0).tolist(),
+        "maxE": E.abs().amax(dim=(0, 2)).tolist(),
+        "mse": (enorm.square() / E.shape[-1]).mean(dim=0).tolist(),
+        "rE": (enorm / torch.linalg.vector_norm(T, dim=-1)).mean(dim=0).tolist(),
     }
+
+
+def field_metrics(pred: torch.Tensor, true: torch.Tensor, fields) -> dict[str, dict[str, list[float]]]:
+    """Eqs. (23)-(25) of each field of a system separately: ``{name: metrics}`` from
+    (N, J+1, C, p, q) predictions and references, ``fields`` the C names."""
+    if pred.ndim != 5 or pred.shape[2] != len(fields):
+        raise InputError(f"per-field metrics need (N, J+1, C, p, q) with C = {len(fields)}, got {tuple(pred.shape)}")
+    return {name: error_metrics(pred[:, :, c], true[:, :, c]) for c, name in enumerate(fields)}
 
 
 def predict(model: Model, U0: torch.Tensor, steps: int, device="cpu", dtype=torch.float64) -> torch.Tensor:
@@ -92,14 +102,14 @@ def check_dt(model: Model, test: Trajectories, allow_mismatch: bool = False) -> 
 
 
 def constructed_models(test: Trajectories, integrator, dt: float, higher_order: bool = True) -> list[Model]:
-    """The Theorem 3.2 networks of the test data's PDE (3 x 3, and 5 x 5 fourth order)."""
-    from pixelpde.constructive import Theorem32Network
+    """The exact networks of the test data's PDE or system (3 x 3, and 5 x 5 fourth order)."""
+    from pixelpde.constructive import exact_network
 
     out = []
     variants = [("constructed", 3, 2)] + ([("constructed-5x5-order4", 5, 4)] if higher_order else [])
     for name, size, order in variants:
         sd = test.semidiscrete(size=size, order=order)
-        net = Theorem32Network.from_system(sd, compact=True)
+        net = exact_network(sd, compact=True)
         info = {
             "pde": test.pde,
             "stencils": f"{size}x{size}, order {order}",

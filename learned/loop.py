@@ -101,7 +101,7 @@ def run_epoch(
         rows = order[b * B : (b + 1) * B]
         mine = shard(rows, world)
         if noise is not None:
-            draw = torch.rand((len(rows), *U.shape[-2:]), generator=noise, dtype=torch.float64)
+            draw = torch.rand((len(rows), *U.shape[2:]), generator=noise, dtype=torch.float64)
             draw = shard((2 * draw - 1) * config.input_noise, world).to(device=device, dtype=U.dtype)
         optimizer.zero_grad(set_to_none=False)
         if len(mine):

@@ -71,8 +71,17 @@ def build_model(config: TrainConfig, data: Trajectories, generator: torch.Genera
 
     arch_sd = data.semidiscrete()
     spec = parse_arch(
-        config.arch, n=arch_sd.n, relu_bias=config.relu_bias, relu2_bias=config.relu2_bias, size=config.kernel_size
+        config.arch,
+        n=arch_sd.n,
+        relu_bias=config.relu_bias,
+        relu2_bias=config.relu2_bias,
+        size=config.kernel_size,
+        fields=data.channels,
     )
+    if getattr(spec, "fields", 1) != data.channels:
+        raise InputError(
+            f"architecture {config.arch!r} has {getattr(spec, 'fields', 1)} field channel(s), the data {data.channels}"
+        )
     sd = arch_sd if spec.size == arch_sd.size else data.semidiscrete(size=spec.size)
     model = spec.build(data.bc, dtype=torch.float64)
     if config.init == "constructive":

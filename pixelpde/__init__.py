@@ -19,6 +19,9 @@ way through the layers between::
 Conventions (stated once, used everywhere)
 ------------------------------------------
 * ``U[h, k] = u(x_h, y_k)``: axis 0 is x, axis 1 is y, and delta_y = delta_x.
+* A field of C components (a system of C equations) is ``(C, p, p)``, a batch ``(N, C, p, p)``:
+  the channel axis first, in the order of the fields; a scalar field may omit it
+  (``(p, p)``, ``(N, p, p)``).  :func:`pixelpde.stencils.boundary.as_batch` is the one rule.
 * A kernel ``K`` of size k x k (k odd, c = k // 2) acts by cross-correlation,
   exactly as :func:`torch.nn.functional.conv2d`:
   ``(K * U)[h, k] = sum_{i,j=-c..c} K[c + i, c + j] U[h + i, k + j]``.

@@ -11,11 +11,18 @@ Grids (stated once, used everywhere):
 * dirichlet: p interior nodes ``x_h = h / (p + 1)``, ``h = 1..p``,
   ``dx = 1/(p+1)``.
 
+Fields (stated once, used everywhere): a field of C components on a d-dimensional grid
+(d = 1, 2, 3; axis order x, y, z) is an array of shape ``(C, p_1, ..., p_d)``, a batch of them
+``(N, C, p_1, ..., p_d)``: the channel axis comes first, as in PyTorch's convolutions, and the
+channel order is the order of the fields (of the equations of a system).  A scalar field
+(C = 1) may omit its channel axis: ``(p_1, ..., p_d)`` and ``(N, p_1, ..., p_d)`` are accepted
+too, and results come back in the layout they came in (:func:`as_batch`).
+
 Every convolution in the project, in constructed and learned networks alike,
-goes through :func:`conv2d`, which pads with :meth:`BoundaryCondition.pad`
-and then calls :func:`torch.nn.functional.conv2d` without padding (zero
-padding, the same values, is left to the convolution itself, which saves a
-padded copy of every activation).  The
+goes through :func:`convolve`, which pads with :meth:`BoundaryCondition.pad`
+and then calls :func:`torch.nn.functional.conv1d`, ``conv2d`` or ``conv3d`` (by the kernel's
+rank) without padding (zero padding, the same values, is left to the convolution itself,
+which saves a padded copy of every activation).  The
 numpy reference of :mod:`pixelpde.stencils.semidiscrete` pads independently with
 :func:`numpy.pad` in the mode :attr:`BoundaryCondition.numpy_mode`.
 """
@@ -59,12 +66,12 @@ class BoundaryCondition(str, enum.Enum):
         return "wrap" if self is BoundaryCondition.PERIODIC else "constant"
 
     def pad(self, x, width: int):
-        """Pad the last two axes of a 4-D tensor ``(N, C, r, s)`` by ``width``."""
+        """Pad every spatial axis of a batch ``(N, C, p_1, ..., p_d)`` (d = 1, 2, 3) by ``width``."""
         import torch.nn.functional as F
 
         if width == 0:
             return x
-        return F.pad(x, (width, width, width, width), mode=self.torch_mode)
+        return F.pad(x, (width, width) * (x.ndim - 2), mode=self.torch_mode)
 
     def spacing(self, p: int) -> Fraction:
         """Grid spacing for p nodes (periodic) or p interior nodes (Dirichlet)."""
@@ -78,10 +85,11 @@ class BoundaryCondition(str, enum.Enum):
             return np.arange(p, dtype=np.float64) / p
         return np.arange(1, p + 1, dtype=np.float64) / (p + 1)
 
-    def mesh(self, p: int) -> tuple[np.ndarray, np.ndarray]:
-        """``(X, Y)`` with ``X[h, k] = x_h`` and ``Y[h, k] = y_k`` (axis 0 is x)."""
+    def mesh(self, p: int, dim: int = 2) -> tuple[np.ndarray, ...]:
+        """The d coordinate arrays of the grid, ``(X, Y)`` with ``X[h, k] = x_h`` and ``Y[h, k] = y_k``
+        for d = 2 (axis 0 is x; ``(X, Y, Z)`` for d = 3, ``(X,)`` for d = 1)."""
         x = self.nodes(p)
-        return np.meshgrid(x, x, indexing="ij")
+        return tuple(np.meshgrid(*[x] * check_dim(dim), indexing="ij"))
 
 
 def check_grid_size(p: int, minimum: int = 3) -> int:
@@ -89,30 +97,50 @@ def check_grid_size(p: int, minimum: int = 3) -> int:
     return check_int(p, "grid size p", minimum, MAX_NODES_PER_AXIS)
 
 
-def conv2d(x, weight, bc: BoundaryCondition | str, bias=None):
-    """Same-size cross-correlation of ``x`` (N, C_in, r, s) with ``weight``
-    (C_out, C_in, k, k), padded by the boundary condition ``bc``."""
+#: Spatial dimensions a grid may have (lines, pixels, voxels).
+DIMENSIONS = (1, 2, 3)
+
+
+def check_dim(dim) -> int:
+    """A grid dimension: 1, 2 or 3."""
+    return check_int(dim, "dimension", 1, 3)
+
+
+def convolve(x, weight, bc: BoundaryCondition | str, bias=None):
+    """Same-size cross-correlation of ``x`` (N, C_in, p_1, ..., p_d) with ``weight``
+    (C_out, C_in, k, ..., k), padded by the boundary condition ``bc``; d = 1, 2, 3 by the
+    weight's rank (conv1d, conv2d, conv3d)."""
     import torch.nn.functional as F
 
     bc = BoundaryCondition.parse(bc)
+    conv = (F.conv1d, F.conv2d, F.conv3d)[weight.ndim - 3]
     width = weight.shape[-1] // 2
     if (
         bc is BoundaryCondition.DIRICHLET
     ):  # zero padding inside the kernel: no padded copy (measured ~20% faster training)
-        return F.conv2d(x, weight, bias, padding=width)
-    return F.conv2d(bc.pad(x, width), weight, bias)
+        return conv(x, weight, bias, padding=width)
+    return conv(bc.pad(x, width), weight, bias)
 
 
-def to_nchw(U):
-    """View a field batch as (N, 1, r, s) for convolution.
+def as_batch(U, channels: int = 1, dim: int = 2):
+    """View a field or a batch of fields as ``(N, C, p_1, ..., p_d)`` for convolution.
 
-    Accepts (r, s), (N, r, s) or (N, 1, r, s) and returns the 4-D tensor with
-    a function that maps an (N, 1, r, s) result back to the input's layout.
+    Accepts ``(C, *spatial)`` and ``(N, C, *spatial)``; for a scalar field (``channels == 1``)
+    also ``(*spatial)`` and ``(N, *spatial)`` (module docstring).  Returns the batch and a
+    function mapping a result of the same channel count back to the input's layout.
     """
-    if U.ndim == 2:
+    rank, shape = U.ndim - dim, tuple(U.shape)
+    if channels == 1 and rank == 0:
         return U[None, None], lambda y: y[0, 0]
-    if U.ndim == 3:
+    if channels == 1 and rank == 1:
         return U[:, None], lambda y: y[:, 0]
-    if U.ndim == 4 and U.shape[1] == 1:
+    if rank == 1 and shape[0] == channels:
+        return U[None], lambda y: y[0]
+    if rank == 2 and shape[1] == channels:
         return U, lambda y: y
-    raise InputError(f"field must have shape (r, s), (batch, r, s) or (batch, 1, r, s), got {tuple(U.shape)}")
+    spatial = ", ".join("p" for _ in range(dim))
+    if channels == 1:
+        layouts = f"({spatial}), (batch, {spatial}) or (batch, 1, {spatial})"
+    else:
+        layouts = f"({channels}, {spatial}) or (batch, {channels}, {spatial})"
+    raise InputError(f"a field of {channels} component(s) on a {dim}-D grid must have shape {layouts}, got {shape}")

@@ -27,7 +27,7 @@ is built by default from the minimal factorisation of the quadratic part
 (:meth:`PDE.products`, :mod:`pixelpde.stencils.quadratic_form`), with
 ``interactions="as-written"`` from one product per monomial.
 
-Constant source terms, degrees above ``max_degree`` (default
+A constant source term is kept apart (``constant``: a bias of the network).  Degrees above ``max_degree`` (default
 :data:`DEFAULT_MAX_DEGREE`, at most :data:`MAX_NETWORK_DEGREE`), unknown names and
 functions (``sin(u)``), division by u and non-integer or negative powers are
 refused with a one-line :class:`~pixelpde.ground.errors.InputError` naming the
@@ -143,6 +143,8 @@ class PDE:
     size: int = 3
     order: int = 2
     higher: tuple[PolynomialTerm, ...] = ()
+    #: A constant source term (a bias of the network); 0 for the paper's class (8).
+    constant: sp.Rational = sp.S.Zero
 
     @property
     def n(self) -> int:
@@ -159,6 +161,17 @@ class PDE:
         if self.higher:
             return max(t.degree for t in self.higher)
         return 2 if self.quadratic else 1 if self.linear else 0
+
+    def as_system(self):
+        """This PDE as the one-field system ``u_t = ...`` (:class:`pixelpde.stencils.system.PDESystem`)."""
+        from pixelpde.stencils.system import Equation, PDESystem
+
+        monomials = [(((0, a),), c) for a, c in self.linear]
+        monomials += [(((0, t.first), (0, t.second)), t.beta) for t in self.quadratic]
+        monomials += [(tuple((0, a) for a in t.factors), t.beta) for t in self.higher]
+        if self.constant != 0:
+            monomials.append(((), self.constant))
+        return PDESystem(self.source, ("u",), (Equation.from_monomials(monomials),), self.size, self.order)
 
     def quadratic_variables(self) -> list[tuple[int, int]]:
         """The distinct derivatives of the quadratic part, in canonical order."""
@@ -194,12 +207,14 @@ class PDE:
         expr = sum((c * sym(a) for a, c in self.linear), sp.Integer(0))
         expr += sum((t.beta * sym(t.first) * sym(t.second) for t in self.quadratic), sp.Integer(0))
         expr += sum((t.beta * sp.Mul(*[sym(a) for a in t.factors]) for t in self.higher), sp.Integer(0))
-        return expr
+        return expr + self.constant
 
     def __str__(self) -> str:
         terms = [sp.sstr(c * sp.Symbol(derivative_name(a))) for a, c in self.linear]
         terms += [str(t) for t in self.quadratic]
         terms += [str(t) for t in self.higher]
+        if self.constant != 0:
+            terms.append(sp.sstr(self.constant))
         if not terms:
             return "u_t = 0"
         text = " + ".join(terms).replace("+ -", "- ")
@@ -233,52 +248,84 @@ def _minimal_cached(quadratic, variables):
     return minimal_products([(t.beta, t.first, t.second) for t in quadratic], list(variables))
 
 
-def parse_pde(text: str, size: int = 3, order: int = 2, max_degree: int = DEFAULT_MAX_DEGREE) -> PDE:
-    """Parse and normalise a PDE string into the class (8); see the module docstring."""
-    if not isinstance(text, str):
-        raise InputError("the PDE must be a string")
+def _check_kernel_and_degree(max_degree: int, size: int, order: int) -> int:
     max_degree = check_max_degree(max_degree)
     derive_stencil((0, 0), size, order)  # validates size and order
+    return max_degree
+
+
+def expand_polynomial(
+    text: str, names: Mapping, key, max_degree: int, size: int, order: int, what: str, alpha_of=lambda v: v
+):
+    """The right-hand side ``text`` as ``{monomial: coefficient}``, exactly.
+
+    ``names`` is the identifier whitelist handed to :func:`parse_expression`; ``key(symbol)``
+    maps a symbol to its variable (an ``alpha`` for a scalar PDE, ``(field, alpha)`` for a system)
+    and orders them; ``alpha_of(variable)`` is its multi-index.  A monomial is the sorted tuple of its variables (``()`` for a constant).
+    Refused with one line: a non-polynomial, a degree above ``max_degree`` (checked before
+    expanding, which could take minutes), a derivative the k x k kernel cannot reach.
+    """
+    expr = parse_expression(text, names, what=what)
+    symbols = sorted(expr.free_symbols, key=key)
+    if not symbols:
+        return {(): sp.Rational(expr)} if expr != 0 else {}
+    if not expr.is_polynomial(*symbols):
+        raise InputError(
+            f"{what} {text.strip()!r} is not a polynomial in the fields and their derivatives (division by an expression in them?)"
+        )
+    degree = _degree_lower_bound(expr, symbols)
+    if degree > max_degree:
+        raise InputError(
+            f"{what} {text.strip()!r}: a term is of degree {degree}, above the limit {max_degree} "
+            f"(raise it with --max-degree, at most {MAX_NETWORK_DEGREE})"
+        )
+    poly = sp.Poly(sp.expand(expr), *symbols)
+    out = {}
+    for monom, coeff in poly.terms():
+        if coeff == 0:
+            continue
+        factors = tuple(key(s) for s, k in zip(symbols, monom, strict=True) for _ in range(k))
+        if len(factors) > max_degree:
+            term = sp.Mul(*[s**k for s, k in zip(symbols, monom, strict=True)])
+            raise InputError(
+                f"{what} {text.strip()!r}: term {coeff * term} is of degree {len(factors)}, above the limit "
+                f"{max_degree} (raise it with --max-degree, at most {MAX_NETWORK_DEGREE})"
+            )
+        for variable in factors:
+            derive_stencil(alpha_of(variable), size, order)  # raises if the kernel cannot reach it
+        out[factors] = sp.Rational(coeff)
+    return out
+
+
+def parse_pde(text: str, size: int = 3, order: int = 2, max_degree: int = DEFAULT_MAX_DEGREE) -> PDE:
+    """Parse a scalar PDE ``u_t = RHS`` into the class (8) (plus a constant source term).
+
+    Parameters: ``text`` the PDE (``"u_t = 0.01*(u_xx + u_yy) + u*(1 - u)"``; ``u_t =`` optional);
+    ``size``/``order`` the stencils' kernel size (odd) and order of accuracy; ``max_degree`` the
+    highest degree of a term (2..:data:`MAX_NETWORK_DEGREE`).  Returns a :class:`PDE` whose
+    linear, quadratic and higher-degree parts are exact rationals; bad text raises a one-line
+    :class:`~pixelpde.ground.errors.InputError` naming the term.  Systems of several fields:
+    :func:`pixelpde.stencils.system.parse_system`.
+    """
+    if not isinstance(text, str):
+        raise InputError("the PDE must be a string")
+    max_degree = _check_kernel_and_degree(max_degree, size, order)
     rhs = text
     if "=" in text:
         lhs, _, rhs = text.partition("=")
         if lhs.strip().replace(" ", "") not in ("u_t", "du/dt"):
             raise InputError(f"PDE {text.strip()!r}: the left-hand side must be u_t, not {lhs.strip()!r}")
-    expr = parse_expression(rhs, _DerivativeNames(), what="PDE")
-    symbols = sorted(expr.free_symbols, key=lambda s: _alpha_key(parse_derivative(s.name)))
-    if not symbols:
-        if expr != 0:
-            raise InputError(f"PDE {text.strip()!r}: constant source term {expr} is not allowed (class (8) has none)")
-        return PDE(text.strip(), (), (), size, order)
-    if not expr.is_polynomial(*symbols):
-        raise InputError(
-            f"PDE {text.strip()!r} is not a polynomial in u and its derivatives (division by an expression in u?)"
-        )
-    degree = _degree_lower_bound(expr, symbols)
-    if degree > max_degree:  # refused before expanding, which could take minutes ((u + u_x + ... )**16)
-        raise InputError(
-            f"PDE {text.strip()!r}: a term is of degree {degree}, above the limit {max_degree} "
-            f"(raise it with --max-degree, at most {MAX_NETWORK_DEGREE})"
-        )
-    poly = sp.Poly(sp.expand(expr), *symbols)
+    terms = expand_polynomial(
+        rhs, _DerivativeNames(), lambda s: parse_derivative(s.name), max_degree, size, order, "PDE"
+    )
     linear: dict[tuple[int, int], sp.Rational] = {}
     quadratic: dict[tuple[tuple[int, int], tuple[int, int]], sp.Rational] = {}
     higher: dict[tuple[tuple[int, int], ...], sp.Rational] = {}
-    for monom, coeff in poly.terms():
-        if coeff == 0:
-            continue
-        factors = [parse_derivative(s.name) for s, k in zip(symbols, monom, strict=True) for _ in range(k)]
-        term = sp.Mul(*[s**k for s, k in zip(symbols, monom, strict=True)])
+    constant = sp.Integer(0)
+    for factors, coeff in terms.items():
         if len(factors) == 0:
-            raise InputError(f"PDE {text.strip()!r}: constant source term {coeff} is not allowed (class (8) has none)")
-        if len(factors) > max_degree:
-            raise InputError(
-                f"PDE {text.strip()!r}: term {coeff * term} is of degree {len(factors)}, above the limit "
-                f"{max_degree} (raise it with --max-degree, at most {MAX_NETWORK_DEGREE})"
-            )
-        for alpha in factors:
-            derive_stencil(alpha, size, order)  # raises if the kernel cannot reach it
-        if len(factors) == 1:
+            constant = coeff
+        elif len(factors) == 1:
             linear[factors[0]] = coeff
         elif len(factors) > 2:
             higher[tuple(sorted(factors, key=_alpha_key))] = coeff
@@ -298,4 +345,5 @@ def parse_pde(text: str, size: int = 3, order: int = 2, max_degree: int = DEFAUL
             PolynomialTerm(beta, f)
             for f, beta in sorted(higher.items(), key=lambda kv: (len(kv[0]), [_alpha_key(a) for a in kv[0]]))
         ),
+        constant=constant,
     )

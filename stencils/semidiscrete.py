@@ -30,15 +30,36 @@ from pixelpde.stencils.expr import positive_fraction
 from pixelpde.stencils.finite_difference import derivative_name, matrix_to_array
 
 
-def _balanced(D1: sp.MatrixBase, D2: sp.MatrixBase) -> tuple[sp.MatrixBase, sp.MatrixBase]:
+def _balanced(D1, D2):
     """``(lam D1, D2 / lam)`` with lam a power of two making the kernels' l1 norms about equal:
     the same product, exactly, whose polarisation ab = ((a+b)^2 - a^2 - b^2)/2 loses least
-    (with u next to u_xx / dx^2 unbalanced factors would cost their ratio in relative error)."""
-    n1, n2 = (float(sum(abs(v) for v in D)) for D in (D1, D2))
+    (with u next to u_xx / dx^2 unbalanced factors would cost their ratio in relative error).
+    A kernel is a SymPy matrix, or a tuple of them (one per field, for systems)."""
+    as_tuple = lambda D: D if isinstance(D, tuple) else (D,)
+    n1, n2 = (float(sum(abs(v) for M in as_tuple(D) for v in M)) for D in (D1, D2))
     if n1 == 0 or n2 == 0:
         return D1, D2
     lam = sp.Integer(2) ** round(math.log2(n2 / n1) / 2)
-    return sp.ImmutableMatrix(D1 * lam), sp.ImmutableMatrix(D2 / lam)
+    scale = lambda D, c: (
+        tuple(sp.ImmutableMatrix(M * c) for M in D) if isinstance(D, tuple) else sp.ImmutableMatrix(D * c)
+    )
+    return scale(D1, lam), scale(D2, 1 / lam)
+
+
+def correlate(K: np.ndarray, U: np.ndarray, bc: BoundaryCondition) -> np.ndarray:
+    """``(K * U)[i] = sum_o K[c + o] Upad[i + o]`` over the last d = K.ndim axes of ``U``
+    (d = 1, 2, 3), ``Upad`` being U padded by ``c = k // 2`` as the boundary condition says:
+    the defining shifted sum, independent of PyTorch."""
+    K = np.asarray(K, dtype=np.float64)
+    d, c = K.ndim, K.shape[0] // 2
+    spatial = U.shape[-d:]
+    padded = np.pad(U, [(0, 0)] * (U.ndim - d) + [(c, c)] * d, mode=bc.numpy_mode)
+    out = np.zeros(U.shape, dtype=np.float64)
+    for index in np.ndindex(*K.shape):
+        if K[index] != 0.0:
+            window = tuple(slice(i, i + n) for i, n in zip(index, spatial, strict=True))
+            out += K[index] * padded[(Ellipsis, *window)]
+    return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,9 +81,14 @@ class SemiDiscretePDE:
     exact: dict | None = field(default=None, repr=False)
     higher: tuple = ()
     interactions: str | None = None
+    #: A constant source term (the bias of the network), 0 in the paper's class (8).
+    constant: float = 0.0
 
     def __post_init__(self):
         object.__setattr__(self, "bc", BoundaryCondition.parse(self.bc))
+        if not np.isfinite(float(self.constant)):
+            raise InputError("the constant source term must be finite")
+        object.__setattr__(self, "constant", float(self.constant))
         L = np.asarray(self.L, dtype=np.float64)
         if L.ndim != 2 or L.shape[0] != L.shape[1] or L.shape[0] % 2 == 0:
             raise InputError(f"kernel L must be k x k with k odd, got shape {L.shape}")
@@ -135,6 +161,7 @@ class SemiDiscretePDE:
             },
             higher=tuple((float(g), tuple(matrix_to_array(K) for K in Ks)) for g, Ks in higher),
             interactions=interactions,
+            constant=float(getattr(pde, "constant", 0)),
         )
 
     @property
@@ -173,31 +200,38 @@ class SemiDiscretePDE:
         return U.astype(np.float64, copy=False)
 
     def correlate(self, K: np.ndarray, U: np.ndarray) -> np.ndarray:
-        """``(K * U)[h, k] = sum_{a,b} K[a, b] Upad[h + a, k + b]`` for U of shape (..., r, s),
-        ``Upad`` being U padded by ``c = k // 2`` as the boundary condition says."""
-        K = np.asarray(K, dtype=np.float64)
-        c = K.shape[0] // 2
-        r, s = U.shape[-2:]
-        padded = np.pad(U, [(0, 0)] * (U.ndim - 2) + [(c, c), (c, c)], mode=self.bc.numpy_mode)
-        out = np.zeros(U.shape, dtype=np.float64)
-        for a in range(K.shape[0]):
-            for b in range(K.shape[1]):
-                if K[a, b] != 0.0:
-                    out += K[a, b] * padded[..., a : a + r, b : b + s]
-        return out
+        """``(K * U)[h, k] = sum_{a,b} K[a, b] Upad[h + a, k + b]`` for U of shape (..., r, s)
+        (:func:`correlate` with this boundary condition)."""
+        return correlate(K, U, self.bc)
+
+    def as_system(self) -> SemiDiscreteSystem:
+        """The same X as a one-field :class:`SemiDiscreteSystem` (kernels with a channel axis)."""
+        exact = None
+        if self.exact is not None:
+            exact = {
+                "L": ((self.exact["L"],),),
+                "betas": (tuple(self.exact["betas"]),),
+                "D": tuple((D,) for D in self.exact["D"]),
+                "higher": tuple(((g,), tuple((K,) for K in Ks)) for g, Ks in self.exact["higher"]),
+                "source": (sp.Rational(getattr(self.pde, "constant", 0)),),
+            }
+        return SemiDiscreteSystem(
+            L=self.L[None, None],
+            betas=np.asarray(self.betas, dtype=np.float64).reshape(1, -1),
+            D=tuple(D[None] for D in self.D),
+            bc=self.bc,
+            source=np.array([self.constant]),
+            higher=tuple((np.array([g]), tuple(K[None] for K in Ks)) for g, Ks in self.higher),
+            fields=("u",),
+            dx=self.dx,
+            exact=exact,
+            interactions=self.interactions,
+        )
 
     def rhs(self, U) -> np.ndarray:
         """Reference X(U) of eq. (11) for ``U`` of shape (r, s) or (..., r, s), float64."""
         U = self.check_field(U)
-        out = self.correlate(self.L, U)
-        for i, beta in enumerate(self.betas):
-            out += beta * self.correlate(self.D[2 * i], U) * self.correlate(self.D[2 * i + 1], U)
-        for gamma, kernels in self.higher:
-            term = self.correlate(kernels[0], U)
-            for K in kernels[1:]:
-                term = term * self.correlate(K, U)
-            out += gamma * term
-        return out
+        return self.as_system().rhs(U[..., None, :, :])[..., 0, :, :]
 
     def linear_matrix(self, r: int, s: int | None = None):
         """The matrix of ``U -> L * U`` on row-major ``vec(U)`` (index ``h*s + k``), a SciPy CSR matrix."""
@@ -242,6 +276,8 @@ class SemiDiscretePDE:
         }
         if self.interactions is not None:
             out["interactions"] = self.interactions
+        if self.constant:
+            out["constant"] = str(getattr(self.pde, "constant", self.constant))
         if self.pde is not None and getattr(self.pde, "quadratic", ()):
             sym = lambda a: sp.Symbol(derivative_name(a))
             out["products"] = [p.text(sym) for p in self.pde.products(self.interactions or "minimal")]
@@ -269,4 +305,222 @@ class SemiDiscretePDE:
             }
             if self.higher:
                 out["stencils"]["higher"] = [{"beta": g, "factors": [K.tolist() for K in Ks]} for g, Ks in self.higher]
+        return out
+
+
+def _field_kernel(coeffs, stencil, dx, size: int, channels: int) -> tuple[sp.ImmutableMatrix, ...]:
+    """``sum_{(c, alpha)} coeff * D_alpha`` placed in channel c: one exact k x k matrix per field."""
+    out = [sp.zeros(size, size) for _ in range(channels)]
+    for (c, alpha), coeff in coeffs:
+        out[c] += coeff * stencil(alpha).kernel(dx)
+    return tuple(sp.ImmutableMatrix(M) for M in out)
+
+
+def _stack(matrices) -> np.ndarray:
+    return np.stack([matrix_to_array(M) for M in matrices])
+
+
+@dataclass(frozen=True, eq=False)
+class SemiDiscreteSystem:
+    r"""X(U) of eq. (11) for a system of C fields, with its reference evaluation.
+
+    .. math::
+
+        X_k(U) = s_k + \sum_c L_{kc} * U_c + \sum_{i=1}^{n} eta_{ki}\,
+            (D_{2i-1} \star U) \odot (D_{2i} \star U)
+            + \sum_m \gamma_{km} igodot_j (E_{m,j} \star U),
+        \qquad D \star U = \sum_c D[c] * U_c,
+
+    so a factor is a kernel per field (a linear form across fields) and a product is shared
+    by every equation with a non-zero coefficient on it.  Shapes: ``L`` (C, C, k, k) (row k:
+    equation k), each ``D[j]`` and factor kernel (C, k, k), ``betas`` (C, n), ``source`` (C,),
+    ``higher`` a tuple of ``(gammas (C,), kernels)``.  A scalar PDE is C = 1
+    (:meth:`SemiDiscretePDE.as_system`).
+    """
+
+    L: np.ndarray
+    betas: np.ndarray
+    D: tuple[np.ndarray, ...]
+    bc: BoundaryCondition
+    source: np.ndarray | None = None
+    higher: tuple = ()
+    fields: tuple[str, ...] | None = None
+    dx: Fraction | None = None
+    system: object | None = None
+    exact: dict | None = field(default=None, repr=False)
+    interactions: str | None = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "bc", BoundaryCondition.parse(self.bc))
+        L = np.asarray(self.L, dtype=np.float64)
+        if L.ndim != 4 or L.shape[0] != L.shape[1] or L.shape[2] != L.shape[3] or L.shape[2] % 2 == 0:
+            raise InputError(f"kernel L must be C x C x k x k with k odd, got shape {L.shape}")
+        C, k = L.shape[0], L.shape[2]
+        betas = np.asarray(self.betas, dtype=np.float64).reshape(C, -1)
+        D = tuple(np.asarray(d, dtype=np.float64) for d in self.D)
+        if len(D) != 2 * betas.shape[1]:
+            raise InputError(f"{betas.shape[1]} products need {2 * betas.shape[1]} kernels D, got {len(D)}")
+        if any(d.shape != (C, k, k) for d in D):
+            raise InputError(f"every factor kernel must have shape {(C, k, k)}")
+        source = np.zeros(C) if self.source is None else np.asarray(self.source, dtype=np.float64).reshape(C)
+        higher = []
+        for gammas, kernels in self.higher:
+            gammas = np.asarray(gammas, dtype=np.float64).reshape(C)
+            kernels = tuple(np.asarray(K, dtype=np.float64) for K in kernels)
+            if len(kernels) < 3 or any(K.shape != (C, k, k) for K in kernels):
+                raise InputError(f"a higher-degree term needs >= 3 kernels of shape {(C, k, k)}")
+            higher.append((gammas, kernels))
+        arrays = [L, betas, source, *D] + [a for g, Ks in higher for a in (g, *Ks)]
+        if not all(np.all(np.isfinite(a)) for a in arrays):
+            raise InputError("kernels and coefficients must be finite (a coefficient overflows float64)")
+        fields = tuple(self.fields) if self.fields is not None else tuple("uvwabc"[:C]) if C <= 6 else None
+        for name, value in (("L", L), ("betas", betas), ("D", D), ("source", source), ("higher", tuple(higher))):
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "fields", fields)
+
+    @classmethod
+    def from_system(cls, system, dx, bc, interactions: str = "minimal") -> SemiDiscreteSystem:
+        """Discretise a :class:`~pixelpde.stencils.system.PDESystem` on a grid of spacing ``dx``:
+        each linear form becomes its kernels per field (convolution is linear, for either padding);
+        the products are ``system.products(interactions)``, balanced by powers of two with
+        ``minimal`` (:func:`_balanced`)."""
+        dx = positive_fraction(dx, "dx")
+        k, C = system.size, system.channels
+        kernel = lambda coeffs: _field_kernel(coeffs, system.stencil, dx, k, C)
+        L = tuple(kernel([(m[0], c) for m, c in e.of_degree(1)]) for e in system.equations)
+        products, betas = system.products(interactions)
+        factors = [(kernel(p.first.coeffs), kernel(p.second.coeffs)) for p in products]
+        if interactions == "minimal":
+            factors = [_balanced(D1, D2) for D1, D2 in factors]
+        higher = [(gammas, tuple(kernel([(v, 1)]) for v in m)) for m, gammas in system.higher()]
+        return cls(
+            L=np.stack([_stack(row) for row in L]),
+            betas=np.array([[float(b) for b in row] for row in betas], dtype=np.float64).reshape(C, len(products)),
+            D=tuple(_stack(d) for pair in factors for d in pair),
+            bc=bc,
+            source=np.array([float(c) for c in system.constants]),
+            higher=tuple((np.array([float(g) for g in gs]), tuple(_stack(K) for K in Ks)) for gs, Ks in higher),
+            fields=system.fields,
+            dx=dx,
+            system=system,
+            exact={
+                "L": L,
+                "betas": betas,
+                "D": tuple(d for pair in factors for d in pair),
+                "higher": tuple(higher),
+                "source": system.constants,
+            },
+            interactions=interactions,
+        )
+
+    @property
+    def channels(self) -> int:
+        return self.L.shape[0]
+
+    @property
+    def size(self) -> int:
+        return self.L.shape[-1]
+
+    @property
+    def n(self) -> int:
+        """Number of (shared) quadratic products."""
+        return self.betas.shape[1]
+
+    @property
+    def degrees(self) -> tuple[int, ...]:
+        return tuple(sorted({len(Ks) for _, Ks in self.higher}))
+
+    @property
+    def degree(self) -> int:
+        return max(self.degrees, default=2 if self.n else 1)
+
+    def check_field(self, U) -> np.ndarray:
+        """Validate a field of this system's layout ((C, r, s), (N, C, r, s); a scalar also (r, s),
+        (N, r, s)) and return it as float64 (N, C, r, s) with the function restoring the layout."""
+        from pixelpde.stencils.boundary import as_batch
+
+        U = np.asarray(U)
+        if U.dtype.kind not in "fiu" or U.dtype == np.bool_:
+            raise InputError(f"field must be a real array, got dtype {U.dtype}")
+        if U.ndim < 2:
+            raise InputError(f"field must have 2 spatial axes, got shape {U.shape}")
+        X, restore = as_batch(U, self.channels, 2)
+        if min(X.shape[-2:]) < self.size:
+            raise InputError(f"grid {X.shape[-2]}x{X.shape[-1]} is smaller than the {self.size}x{self.size} kernel")
+        if not np.all(np.isfinite(X)):
+            raise InputError("field contains NaN or Inf")
+        return X.astype(np.float64, copy=False), restore
+
+    def apply(self, K: np.ndarray, X: np.ndarray) -> np.ndarray:
+        r"""``K \star X = sum_c K[c] * X[:, c]`` for a factor kernel (C, k, k) and X (N, C, r, s)."""
+        return sum(correlate(K[c], X[:, c], self.bc) for c in range(self.channels) if np.any(K[c]))
+
+    def rhs(self, U) -> np.ndarray:
+        """Reference X(U) of eq. (11) for every equation, in the layout of ``U``, float64."""
+        X, restore = self.check_field(U)
+        zero = np.zeros(X.shape[:1] + X.shape[2:])
+        out = []
+        for k in range(self.channels):
+            term = zero + self.source[k]
+            for c in range(self.channels):
+                if np.any(self.L[k, c]):
+                    term = term + correlate(self.L[k, c], X[:, c], self.bc)
+            out.append(term)
+        for i in range(self.n):
+            if np.any(self.betas[:, i]):
+                product = self.apply(self.D[2 * i], X) * self.apply(self.D[2 * i + 1], X)
+                for k in range(self.channels):
+                    if self.betas[k, i]:
+                        out[k] = out[k] + self.betas[k, i] * product
+        for gammas, kernels in self.higher:
+            product = self.apply(kernels[0], X)
+            for K in kernels[1:]:
+                product = product * self.apply(K, X)
+            for k in range(self.channels):
+                if gammas[k]:
+                    out[k] = out[k] + gammas[k] * product
+        return restore(np.stack(out, axis=1))
+
+    def describe(self) -> dict:
+        """JSON-ready description: the fields, the system, and the kernels (exact rational strings when known)."""
+        from pixelpde.stencils.system import variable_name
+
+        exact = lambda M: [[str(v) for v in M.row(r)] for r in range(M.rows)]
+        out = {
+            "fields": list(self.fields) if self.fields else None,
+            "pde": None if self.system is None else self.system.source,
+            "pde_canonical": None if self.system is None else str(self.system),
+            "bc": str(self.bc),
+            "dx": None if self.dx is None else str(self.dx),
+            "dx_float": None if self.dx is None else float(self.dx),
+            "size": self.size,
+            "order": None if self.system is None else self.system.order,
+            "n": self.n,
+            "interactions": self.interactions,
+        }
+        if self.system is not None and self.n:
+            products, _ = self.system.products(self.interactions or "minimal")
+            sym = lambda v: sp.Symbol(variable_name(v, self.fields))
+            out["products"] = [p.text(sym) for p in products]
+        if self.higher:
+            out["degrees"] = {str(q): sum(1 for _, Ks in self.higher if len(Ks) == q) for q in self.degrees}
+        if self.exact is not None:
+            out["stencils"] = {
+                "source": [str(c) for c in self.exact["source"]],
+                "L": [[exact(M) for M in row] for row in self.exact["L"]],
+                "betas": [[str(b) for b in row] for row in self.exact["betas"]],
+                "D": [[exact(M) for M in D] for D in self.exact["D"]],
+                "higher": [
+                    {"gammas": [str(g) for g in gs], "factors": [[exact(M) for M in K] for K in Ks]}
+                    for gs, Ks in self.exact["higher"]
+                ],
+            }
+        else:
+            out["stencils"] = {
+                "source": self.source.tolist(),
+                "L": self.L.tolist(),
+                "betas": self.betas.tolist(),
+                "D": [D.tolist() for D in self.D],
+                "higher": [{"gammas": g.tolist(), "factors": [K.tolist() for K in Ks]} for g, Ks in self.higher],
+            }
         return out

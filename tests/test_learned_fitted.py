@@ -10,7 +10,7 @@ from pixelpde.integrators import get_integrator, rollout
 from pixelpde.learned import fitted
 from pixelpde.learned.architectures import parse_arch
 from pixelpde.learned.data import Trajectories
-from pixelpde.stencils.boundary import conv2d
+from pixelpde.stencils.boundary import convolve
 
 pytestmark = pytest.mark.usefixtures("single_thread")
 f64 = torch.float64
@@ -24,7 +24,7 @@ def _random_chain(widths, k=3, seed=0):
 def _apply_chain(chain, U):
     x = U[:, None]
     for W in chain:
-        x = conv2d(x, W, "periodic")
+        x = convolve(x, W, "periodic")
     return x[:, 0]
 
 
@@ -35,7 +35,7 @@ def test_symbol_convention_matches_the_chain_and_the_stencil():
     S = fitted.linear_chain_symbol(chain, 13)
     assert torch.allclose(torch.fft.ifft2(S * torch.fft.fft2(U)).real, _apply_chain(chain, U), atol=1e-12, rtol=0)
     K = torch.randn(5, 5, dtype=f64, generator=torch.Generator().manual_seed(2))
-    via_conv = conv2d(U[:, None], K[None, None], "periodic")[:, 0]
+    via_conv = convolve(U[:, None], K[None, None], "periodic")[:, 0]
     via_symbol = torch.fft.ifft2(fitted.stencil_symbol(K, 13) * torch.fft.fft2(U)).real
     assert torch.allclose(via_conv, via_symbol, atol=1e-12, rtol=0)
 
@@ -60,7 +60,7 @@ def test_a_known_linear_map_is_recovered(integrator, substeps):
     integ = get_integrator(integrator, substeps)
     if integ.projected:  # a skew-symmetric F0 is what the projected integrator's data look like: |G| = 1 per mode
         F0 = torch.tensor([[0.0, 1.0, 0.0], [-2.0, 0.0, 2.0], [0.0, -1.0, 0.0]], dtype=f64)
-    field = lambda U: conv2d(U[:, None], F0[None, None], "periodic")[:, 0]
+    field = lambda U: convolve(U[:, None], F0[None, None], "periodic")[:, 0]
     U0 = torch.randn(6, p, p, dtype=f64, generator=torch.Generator().manual_seed(5))
     if integ.projected:  # exact unitary data: G = (1 + hF0)^s / |1 + hF0|^s per mode
         h = dt / substeps

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-FOLDERS = {"stencils", "constructive", "integrators", "convergence", "fem", "learned", "studies"}
+FOLDERS = {"stencils", "constructive", "integrators", "convergence", "fem", "spectral", "learned", "studies"}
 
 
 def _clean_env() -> dict:

@@ -22,7 +22,11 @@ if TYPE_CHECKING:
 
 def add_pde_options(parser: argparse.ArgumentParser, dx: bool = True) -> None:
     """``--pde --bc [--dx] --size --order``: what a semi-discrete system needs."""
-    parser.add_argument("--pde", required=True, help='PDE right-hand side, e.g. "u_t = 0.01*(u_xx + u_yy) + u*(1 - u)"')
+    parser.add_argument(
+        "--pde",
+        required=True,
+        help='PDE, e.g. "u_t = 0.01*(u_xx + u_yy) + u*(1 - u)", or a system "u_t = ...; v_t = ..." (one equation per field)',
+    )
     parser.add_argument("--bc", required=True, choices=["periodic", "dirichlet"], help="boundary condition (padding)")
     if dx:
         parser.add_argument("--dx", required=True, help="grid spacing, e.g. 0.01 or 1/64 (read exactly)")
@@ -44,15 +48,24 @@ def add_stencil_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--order", type=int, default=2, help="order of accuracy of the stencils (default 2)")
 
 
+def parse_from_args(args):
+    """The scalar PDE (:class:`~pixelpde.stencils.pde.PDE`) or the system
+    (:class:`~pixelpde.stencils.system.PDESystem`) that ``--pde`` writes."""
+    from pixelpde.stencils import is_system, parse_pde, parse_system
+
+    parse = parse_system if is_system(args.pde) else parse_pde
+    return parse(args.pde, size=args.size, order=args.order, max_degree=getattr(args, "max_degree", 3))
+
+
 def semidiscrete_from_args(args):
-    from pixelpde.stencils import parse_pde
-
-    pde = parse_pde(args.pde, size=args.size, order=args.order, max_degree=getattr(args, "max_degree", 3))
-    return pde.discretise(args.dx, args.bc, interactions=getattr(args, "interactions", "minimal"))
+    """X of ``--pde`` on the grid ``--dx``, ``--bc``: a SemiDiscretePDE or a SemiDiscreteSystem."""
+    return parse_from_args(args).discretise(args.dx, args.bc, interactions=getattr(args, "interactions", "minimal"))
 
 
-def load_field(path) -> np.ndarray:
-    """Read an (r, s) or (batch, r, s) float array from a ``.npy`` file; refuse NaN/Inf."""
+def load_field(path, channels: int = 1) -> np.ndarray:
+    """Read a field of ``channels`` components from a ``.npy`` file: (r, s) or (batch, r, s) for a
+    scalar, (C, r, s) or (batch, C, r, s) for a system (the layout rule of
+    :func:`pixelpde.stencils.boundary.as_batch`); refuse NaN/Inf and a wrong number of fields."""
     import numpy as np
 
     path = Path(path)
@@ -64,8 +77,12 @@ def load_field(path) -> np.ndarray:
         raise InputError(f"cannot read {str(path)!r} as a .npy array: {exc}") from None
     if U.dtype.kind not in "fiu" or U.dtype == np.bool_:
         raise InputError(f"{str(path)!r} holds dtype {U.dtype}; a real float array is needed")
-    if U.ndim not in (2, 3):
-        raise InputError(f"{str(path)!r} has shape {U.shape}; expected (r, s) or (batch, r, s)")
+    from pixelpde.stencils.boundary import as_batch
+
+    try:
+        as_batch(U, channels, 2)
+    except InputError as exc:
+        raise InputError(f"{str(path)!r}: {exc}") from None
     if not np.all(np.isfinite(U)):
         raise InputError(f"{str(path)!r} contains NaN or Inf")
     return U.astype(np.float64, copy=False)

@@ -8,7 +8,11 @@ from pixelpde.commands._common import load_field, save_array
 def register(sub) -> None:
     p = sub.add_parser("apply", help="evaluate a saved network F_theta on a field (float64)")
     p.add_argument("--weights", required=True, help="weights file (.pt) with its .json sidecar")
-    p.add_argument("--input", required=True, help="U as .npy, shape (r, s) or (batch, r, s)")
+    p.add_argument(
+        "--input",
+        required=True,
+        help="U as .npy, shape (r, s) or (batch, r, s); for a system of C fields (C, r, s) or (batch, C, r, s)",
+    )
     p.add_argument("--out", required=True, help="output .npy")
     p.set_defaults(func=run)
 
@@ -22,7 +26,7 @@ def run(args) -> None:
 
     check_distinct(args.out, [args.input, args.weights, sidecar_path(args.weights)], "--out")
     net, meta = load_any_network(args.weights)
-    U = load_field(args.input)
+    U = load_field(args.input, getattr(net, "channels", 1))
     size = meta.get("size", 3)
     if min(U.shape[-2:]) < size:
         from pixelpde.ground.errors import InputError

@@ -8,7 +8,11 @@ from pixelpde.commands._common import add_pde_options, load_field, save_array, s
 def register(sub) -> None:
     p = sub.add_parser("rhs", help="evaluate the semi-discrete right-hand side X(U) of eq. (11) directly")
     add_pde_options(p)
-    p.add_argument("--input", required=True, help="U as .npy, shape (r, s) or (batch, r, s)")
+    p.add_argument(
+        "--input",
+        required=True,
+        help="U as .npy, shape (r, s) or (batch, r, s); for a system of C fields (C, r, s) or (batch, C, r, s)",
+    )
     p.add_argument("--out", required=True, help="output .npy")
     p.set_defaults(func=run)
 
@@ -18,7 +22,7 @@ def run(args) -> None:
 
     check_distinct(args.out, [args.input], "--out")
     sd = semidiscrete_from_args(args)
-    U = load_field(args.input)
+    U = load_field(args.input, getattr(sd, "channels", 1))
     X = sd.rhs(U)
     save_array(args.out, X)
     print(f"X(U) of shape {X.shape} written to {args.out} (max |X| = {abs(X).max():.6g})")

@@ -1,7 +1,8 @@
 """``pixelpde weights --pde ... --bc ... --dx ... --out FILE.pt``: the exact network's weights.
 
 Theorem 3.2's network for the paper's quadratic class, the polynomial network
-(:mod:`pixelpde.constructive.polynomial`) when the PDE has terms of degree >= 3.
+(:mod:`pixelpde.constructive.polynomial`) when the PDE has terms of degree >= 3; for a system
+(``--pde "u_t = ...; v_t = ..."``) the same with one channel per field.
 The quadratic part is built from its minimal factorisation unless
 ``--interactions as-written``; both n and both parameter counts are printed.
 """
@@ -31,6 +32,8 @@ def run(args) -> None:
     sd = semidiscrete_from_args(args)  # parse first: a bad PDE fails before torch is imported
     from pixelpde.constructive import save_network
 
+    if getattr(sd, "system", None) is not None:
+        return _run_system(args, sd)
     other_kind = "as-written" if sd.interactions == "minimal" else "minimal"
     other = sd.pde.discretise(sd.dx, sd.bc, interactions=other_kind)
     net, total, nonzero, compact = _counts(sd)
@@ -52,5 +55,40 @@ def run(args) -> None:
     _, o_total, o_nonzero, o_compact = _counts(other)
     print(
         f"{other_kind} instead: n = {other.n}, parameters: {o_total} ({o_compact} in compact 1x1 form), {o_nonzero} non-zero"
+    )
+    print(f"wrote {args.out} and {args.out[:-3]}.json")
+
+
+def _run_system(args, sd) -> None:
+    """A system of C fields: the network with C channels in and out, its products shared between
+    equations, and its size beside a PeRCNN cell's for the same number of fields."""
+    from pixelpde.constructive import save_network
+    from pixelpde.constructive.size import percnn_count
+
+    system = sd.system
+    net, total, nonzero, compact = _counts(sd)
+    record = save_network(args.out, net, sd)
+    print(f"system of {system.channels} fields ({', '.join(system.fields)}: channels in this order)")
+    print(f"  {system}".replace("; ", "\n  "))
+    print(f"bc={sd.bc}, dx={sd.dx}, {sd.size}x{sd.size} stencils, order {system.order}")
+    uses = [int((sd.betas[:, i] != 0).sum()) for i in range(sd.n)]
+    print(
+        f"n = {sd.n} quadratic product{'s' if sd.n != 1 else ''} ({sd.interactions}), "
+        f"{sum(u > 1 for u in uses)} shared by several equations"
+    )
+    for product in record.get("products", []):
+        print(f"  {product}")
+    if sd.higher:
+        structure = ", ".join(f"degree {q}: {c} ReLU^{q} channels" for q, c in net.structure["branches"].items())
+        shared = sum(int((g != 0).sum()) > 1 for g, _ in sd.higher)
+        print(f"higher-degree monomials: {len(sd.higher)}, {shared} shared ({structure})")
+    if any(sd.source):
+        print(f"constant sources: the output bias S = {[float(c) for c in sd.source]}")
+    for name, shape in record["shapes"].items():
+        print(f"  {name}: {' x '.join(map(str, shape))}")
+    print(f"parameters: {total} ({compact} in compact 1x1 form), {nonzero} non-zero")
+    print(
+        f"a PeRCNN cell for {system.channels} fields (3 parallel 5x5 convolutions of 16 channels per field): "
+        f"{percnn_count(system.channels)} trainable parameters"
     )
     print(f"wrote {args.out} and {args.out[:-3]}.json")

@@ -180,7 +180,7 @@ def load_network(path, compact: bool = False, dtype=torch.float64):
 
 def network_from_tensors(path, state: dict, meta: dict, compact: bool = False, dtype=torch.float64):
     """The network of tensors and sidecar already read by :func:`load_tensors` from ``path``."""
-    from pixelpde.constructive.network import Theorem32Network
+    from pixelpde.constructive.network import ExactNetwork, Theorem32Network
     from pixelpde.constructive.polynomial import PolynomialNetwork
 
     if meta.get("network") not in ("theorem32", "polynomial"):
@@ -195,6 +195,7 @@ def network_from_tensors(path, state: dict, meta: dict, compact: bool = False, d
     source = meta.get("source", False)
     if source not in (True, False):
         raise InputError(f"sidecar of {str(path)!r}: source must be true or false")
+    net: ExactNetwork
     try:
         if meta["network"] == "polynomial":
             net = PolynomialNetwork(meta["structure"], meta["bc"], size, compact=False)

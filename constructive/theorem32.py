@@ -53,7 +53,7 @@ def theorem32_shapes(
     the filter size of the identity-multiple layers (3, or 1 in compact mode); ``source`` adds
     the bias S (C,) of the constant terms.  For C = 1 without a source: the paper's shapes."""
     w = 2 * n + channels
-    shapes = {
+    shapes: dict[str, tuple[int, ...]] = {
         "A1": (2 * w, channels, size, size),
         "A2": (w, 2 * w, inner, inner),
         "B1": (6 * n, w, inner, inner),

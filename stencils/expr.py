@@ -142,8 +142,8 @@ def parse_expression(
     try:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as exc:
-        column = f" at column {exc.offset}" if exc.offset else ""
-        raise InputError(f"malformed {what} {source!r}: syntax error{column}") from None
+        where = f" at column {exc.offset}" if exc.offset else ""
+        raise InputError(f"malformed {what} {source!r}: syntax error{where}") from None
     except (ValueError, RecursionError, MemoryError):
         raise InputError(f"malformed {what} {source!r}") from None
     try:

@@ -169,7 +169,7 @@ def _order_1d(weights, offsets, derivative: int) -> int | None:
 
 
 @functools.cache
-def derive_stencil(alpha: tuple[int, int], size: int = 3, order: int = 2) -> Stencil:
+def derive_stencil(alpha: tuple[int, ...], size: int = 3, order: int = 2) -> Stencil:
     """The standard k x k stencil (k = ``size``, odd) for ``d^alpha u`` with
     order of accuracy at least ``order``; see the module docstring."""
     alpha = tuple(int(a) for a in alpha)

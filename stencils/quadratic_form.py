@@ -55,6 +55,7 @@ Examples: :math:`u u_x + u u_y = u (u_x + u_y)`, n = 1;
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sympy as sp
 
@@ -65,7 +66,7 @@ Alpha = tuple[int, int]
 class LinearForm:
     """``sum_alpha coeffs[alpha] * d^alpha u`` with exact (rational or algebraic) coefficients."""
 
-    coeffs: tuple[tuple[Alpha, sp.Expr], ...]
+    coeffs: tuple[tuple[Any, sp.Expr], ...]  #: keys: a multi-index alpha, or a system's (field, alpha)
 
     def expression(self, symbol) -> sp.Expr:
         return sp.Add(*[c * symbol(a) for a, c in self.coeffs])

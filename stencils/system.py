@@ -218,8 +218,8 @@ class _SystemNames(Mapping):
         return self.fields.index(letter), (letters.count("x"), letters.count("y"))
 
     def __contains__(self, name) -> bool:
-        match = isinstance(name, str) and _VARIABLE.match(name)
-        return bool(match) and match.group(1) not in RESERVED
+        match = _VARIABLE.match(name) if isinstance(name, str) else None
+        return match is not None and match.group(1) not in RESERVED
 
     def __getitem__(self, name: str) -> sp.Symbol:
         v = self.variable(name)

@@ -20,12 +20,13 @@ follow PyTorch's (out, in, k, k) layout, paper index ``[a, b]`` being
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 import torch
 
-from pixelpde.stencils.boundary import as_batch, convolve
+from pixelpde.stencils.boundary import BoundaryCondition, as_batch, convolve
 
 
-def identity_filter(size: int = 3, dtype=torch.float64) -> torch.Tensor:
+def identity_filter(size: int = 3, dtype: torch.dtype = torch.float64) -> torch.Tensor:
     """The k x k identity filter I, with ``I * U = U``."""
     eye = torch.zeros(size, size, dtype=dtype)
     eye[size // 2, size // 2] = 1
@@ -37,7 +38,7 @@ def relu2(x: torch.Tensor) -> torch.Tensor:
     return torch.relu(x).square()
 
 
-def square_weights(size: int = 3, dtype=torch.float64) -> tuple[torch.Tensor, torch.Tensor]:
+def square_weights(size: int = 3, dtype: torch.dtype = torch.float64) -> tuple[torch.Tensor, torch.Tensor]:
     """``(L1, L2)`` of eq. (19), so that ``L2 * relu2(L1 * U) = U * U``."""
     eye = identity_filter(size, dtype)
     L1 = torch.stack([eye, -eye])[:, None]
@@ -45,25 +46,28 @@ def square_weights(size: int = 3, dtype=torch.float64) -> tuple[torch.Tensor, to
     return L1, L2
 
 
-def product_weights(D1, D2, dtype=torch.float64) -> tuple[torch.Tensor, torch.Tensor]:
+def product_weights(
+    D1: npt.ArrayLike, D2: npt.ArrayLike, dtype: torch.dtype = torch.float64
+) -> tuple[torch.Tensor, torch.Tensor]:
     """``(M1, M2)`` of Lemma 3.1 for kernels ``D1, D2``: k x k (any odd k) for a scalar field, or
     (C, k, k) for C fields, a kernel per field (a product of derivatives of different fields is
     the same polarisation; M1 is then 6 x C x k x k)."""
-    D1 = torch.as_tensor(np.asarray(D1, dtype=np.float64)).to(dtype)
-    D2 = torch.as_tensor(np.asarray(D2, dtype=np.float64)).to(dtype)
-    if D1.shape != D2.shape:
-        raise ValueError(f"the two factors' kernels must have one shape, got {tuple(D1.shape)} and {tuple(D2.shape)}")
-    if D1.ndim == 2:
-        D1, D2 = D1[None], D2[None]
-    S = D1 + D2
-    M1 = torch.stack([S, -S, D1, -D1, D2, -D2])
+    K1 = torch.as_tensor(np.asarray(D1, dtype=np.float64)).to(dtype)
+    K2 = torch.as_tensor(np.asarray(D2, dtype=np.float64)).to(dtype)
+    if K1.shape != K2.shape:
+        raise ValueError(f"the two factors' kernels must have one shape, got {tuple(K1.shape)} and {tuple(K2.shape)}")
+    if K1.ndim == 2:
+        K1, K2 = K1[None], K2[None]
+    S = K1 + K2
+    M1 = torch.stack([S, -S, K1, -K1, K2, -K2])
     half = identity_filter(3, dtype) / 2
     M2 = torch.stack([half, half, -half, -half, -half, -half])[None]
     return M1, M2
 
 
-def two_layer(U: torch.Tensor, W1: torch.Tensor, W2: torch.Tensor, bc) -> torch.Tensor:
+def two_layer(U: torch.Tensor, W1: torch.Tensor, W2: torch.Tensor, bc: BoundaryCondition | str) -> torch.Tensor:
     """``W2 * relu2(W1 * U)`` for U of shape (r, s), (N, r, s) or (N, 1, r, s), or for C = W1.shape[1]
     fields (C, r, s) or (N, C, r, s)."""
     x, restore = as_batch(U, W1.shape[1], 2)
-    return restore(convolve(relu2(convolve(x, W1, bc)), W2, bc))
+    out: torch.Tensor = restore(convolve(relu2(convolve(x, W1, bc)), W2, bc))
+    return out

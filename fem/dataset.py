@@ -204,6 +204,8 @@ class Dataset:
             self._fail(f"generator {a['generator']!r} is not pixelpde")
         if a["version"] != FORMAT_VERSION:
             self._fail(f"file format version {a['version']!r} is not supported (this reader knows {FORMAT_VERSION})")
+        if " spectral " in f" {a['generator']} ":
+            return self._validate_spectral()
         try:
             problem = get_problem(a["problem"])
         except InputError:
@@ -245,6 +247,43 @@ class Dataset:
             self._fail(f"ic has shape {self._file['ic'].shape}; expected ({U.shape[0]}, {len(problem.ic_columns)})")
         self.problem = problem
         self.params = params
+
+    def _validate_spectral(self) -> None:
+        """A spectral dataset (pixelpde.spectral): its system parses, its fields match the channel
+        axis, the periodic grid and dt are consistent, U is (N, M+1, C, p, p) (C = 1: (N, M+1, p, p))."""
+        from pixelpde.stencils import is_system, parse_pde, parse_system
+
+        a = self.attrs
+        try:
+            text = str(a["pde"])
+            system = (parse_system if is_system(text) else parse_pde)(text, size=3, order=2, max_degree=6)
+        except InputError as exc:
+            self._fail(f"its system does not parse: {exc}")
+        channels = getattr(system, "channels", 1)
+        fields = str(a.get("fields", "u")).split(",")
+        if len(fields) != channels:
+            self._fail(f"mislabelled: fields {a.get('fields')!r} but the system has {channels} equation(s)")
+        p = a["p"]
+        if not isinstance(p, int) or p < 3 or a["bc"] != "periodic":
+            self._fail(f"bad attribute p={p!r} or bc={a['bc']!r} (spectral data are periodic)")
+        if not math.isclose(float(a["dx"]), 1.0 / p, rel_tol=1e-12):
+            self._fail(f"mislabelled: dx={a['dx']!r} but a periodic grid with p={p} has dx={1.0 / p!r}")
+        dt = a["dt"]
+        if not isinstance(dt, float) or not math.isfinite(dt) or dt <= 0:
+            self._fail(f"bad attribute dt={dt!r}")
+        U = self._U
+        frame = (p, p) if channels == 1 else (channels, p, p)
+        if U.ndim != 2 + len(frame) or U.shape[2:] != frame or U.dtype.kind != "f":
+            self._fail(
+                f"U has shape {U.shape} and dtype {U.dtype}; expected float (N, M+1, {', '.join(map(str, frame))})"
+            )
+        if "t" not in self._file or "ic" not in self._file:
+            self._fail("missing dataset 't' or 'ic' (incomplete write)")
+        t = self._file["t"][...]
+        if t.shape != (U.shape[1],) or not np.allclose(t, dt * np.arange(U.shape[1]), rtol=1e-12, atol=0):
+            self._fail(f"mislabelled: t (shape {t.shape}) is not j*dt for the {U.shape[1]} snapshots")
+        self.problem = None
+        self.params = {}
 
     # -- context manager -------------------------------------------------------------------
     def close(self) -> None:

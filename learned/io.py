@@ -19,7 +19,7 @@ import torch
 
 from pixelpde.ground.errors import InputError
 
-KINDS = ("algorithm2", "algorithm1")
+KINDS = ("algorithm2", "algorithm1", "percnn")
 
 
 def load_any_network(path, dtype=torch.float64):

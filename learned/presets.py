@@ -37,13 +37,31 @@ class ProblemPreset:
     #: same substeps), for the paper's comparisons: Figure 3 sets Psi_1 (Euler, eq. (30))
     #: beside Psi_2 (projected Euler, eq. (31)) on the advection data.
     also_integrators: tuple[str, ...] = ()
+    #: where the data come from: the finite elements of Appendix A (``fem``) or the spectral
+    #: ETDRK4 generator of systems (``spectral``, its preset of the same name)
+    generator: str = "fem"
+    #: a peer's architecture trained on the same data with the same budget (random init)
+    baseline: str | None = None
 
 
 PROBLEMS = {
     "advection": ProblemPreset("table2", "projected-euler", 2, constructive_lr=1e-3, also_integrators=("euler",)),
     "heat": ProblemPreset("table3", "euler", 3),
     "fisher": ProblemPreset("table4", "euler", 3, min_rms=0.1),
+    # Systems (issue 17): spectral data of the presets of pixelpde.spectral (PeRCNN's parameters), an
+    # Algorithm 2 network with two channels in and out and the ReLU^3 branch the cubic terms need
+    # (Gray-Scott's shared u v^2: 6 channels; lambda-omega's u^3, u^2 v, u v^2, v^3: 16), beside
+    # a PeRCNN-style cell (percnn:8: three parallel 5 x 5 convolutions of 8 channels per field).
+    "gray-scott": ProblemPreset(
+        "2-8-16-8-2/2-6-2/3:2-6-2", "euler", 1, constructive_lr=1e-5, generator="spectral", baseline="percnn:8"
+    ),
+    "lambda-omega": ProblemPreset(
+        "2-8-16-8-2/2-6-2/3:2-16-2", "euler", 1, constructive_lr=1e-5, generator="spectral", baseline="percnn:8"
+    ),
 }
+
+#: The problems whose data are systems (several fields) from the spectral generator.
+SYSTEMS = tuple(name for name, pre in PROBLEMS.items() if pre.generator == "spectral")
 
 
 def preset(problem: str) -> ProblemPreset:
@@ -79,8 +97,8 @@ class ReproduceSize:
     def dt(self, problem: str) -> float | None:
         """The time step of the data: the generator's default for ``dt_grid``
         nodes (so a coarse grid covers the paper's physical time), or ``None``
-        for the default of the grid itself."""
-        if self.dt_grid is None:
+        for the default of the grid itself (a spectral preset's own dt)."""
+        if self.dt_grid is None or preset(problem).generator != "fem":
             return None
         from pixelpde.fem import get_problem
 

@@ -38,14 +38,17 @@ def write_evaluation(out, evaluation, test: Trajectories) -> dict:
         tmp.write_text(json.dumps(evaluation.record, indent=1, default=str) + "\n")
     title = f"{test.problem or test.pde}: {test.n_trajectories} test trajectories, p = {test.p}"
     error_curves(metrics, out / "errors.png", title)
+    # a system's panel shows its first field (channel 0); per-field metrics are reproduce's metrics-fields.json
+    first = (lambda a: a[0]) if test.channels > 1 else (lambda a: a)  # noqa: E731
+    field = f" (field {str(test.attrs.get('fields', 'u')).split(',')[0]})" if test.channels > 1 else ""
     for name, pred in evaluation.predictions.items():
         prediction_panel(
-            test.U[0, 0].numpy(),
-            test.U[0, steps].numpy(),
-            pred[0, steps].numpy(),
+            first(test.U[0, 0].numpy()),
+            first(test.U[0, steps].numpy()),
+            first(pred[0, steps].numpy()),
             out / f"figure1-{name}.png",
             steps,
-            f"{name}: {test.pde}",
+            f"{name}{field}: {test.pde}",
         )
     return metrics
 

@@ -1,7 +1,9 @@
 """``pixelpde reproduce``: simulate -> train -> evaluate -> compare, end to end.
 
 For one problem of section 4 (advection, heat, fisher) with the paper's
-network and integrator (:mod:`pixelpde.learned.presets`):
+network and integrator (:mod:`pixelpde.learned.presets`), or one system (gray-scott,
+lambda-omega: spectral data, a two-channel Algorithm 2 network, a PeRCNN-style baseline and
+metrics per field, ``metrics-fields.json``):
 
 1. simulate training and test trajectories with the finite-element
    generator (:func:`pixelpde.fem.generate`, Appendix A), written to ``OUT/data``;
@@ -37,16 +39,23 @@ from pathlib import Path
 from pixelpde.ground.atomic import atomic_path
 from pixelpde.ground.errors import InputError
 from pixelpde.learned.data import Trajectories
-from pixelpde.learned.presets import SIZES, min_norm, preset
+from pixelpde.learned.presets import SIZES, SYSTEMS, min_norm, preset
 
 
 def simulate(
     problem: str, n: int, steps: int, seed: int, p: int, path: Path, progress: bool, min_norm_value=None, dt=None
 ) -> Trajectories:
-    """Generate ``n`` trajectories with :func:`pixelpde.fem.generate` and write them to ``path``.
+    """Generate ``n`` trajectories with :func:`pixelpde.fem.generate` (or, for a system, the spectral
+    generator's preset of the same name, :mod:`pixelpde.spectral`) and write them to ``path``.
 
     For Fisher the generator keeps only initial conditions with
     ``||U^0|| > min_norm_value`` (section 4.3)."""
+    if preset(problem).generator == "spectral":
+        from pixelpde.spectral import SpectralSpec, write_simulation
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_simulation(path, SpectralSpec(n=n, steps=steps, seed=seed, preset=problem, p=p, dt=dt), progress=progress)
+        return Trajectories.open(path)
     from pixelpde.fem import generate, write_dataset
 
     params = {} if min_norm_value is None else {"min_norm": min_norm_value}
@@ -60,6 +69,7 @@ OUTPUTS = (
     "data",
     "runs",
     "metrics.json",
+    "metrics-fields.json",
     "metrics.csv",
     "evaluation.json",
     "errors.png",
@@ -93,6 +103,8 @@ def training_configs(problem: str, size, seed: int, device: str, constructive: b
         )
     for name in pre.also_integrators:
         configs.append(TrainConfig(**{**common, "integrator": name}, name=f"learned-{name}"))
+    if pre.baseline is not None:
+        configs.append(TrainConfig(**{**common, "arch": pre.baseline}, name=f"baseline-{pre.baseline.split(':')[0]}"))
     return configs
 
 
@@ -222,6 +234,7 @@ def reproduce(
         runs, test_data, size.test_steps, device=pick_device(device), progress=progress, dtype=size.eval_dtype
     )
     metrics = write_evaluation(out, evaluation, test_data)
+    per_field = _field_metrics(out, evaluation, test_data)
     timings["evaluate_s"] = time.perf_counter() - start
 
     setup = {
@@ -242,10 +255,11 @@ def reproduce(
         tmp.write_text(json.dumps(setup, indent=1) + "\n")
     sections = [
         ("Setup", _setup_text(setup, train_data, test_data, configs)),
+        *([("Per field", _field_text(per_field, size.test_steps))] if per_field else []),
         ("Timings", "\n".join(f"- {k[:-2].replace('_', ' ')}: {v:.1f} s" for k, v in timings.items())),
     ]
     figures = ["errors.png"] + [f"figure1-{name}.png" for name in metrics]
-    after = [("The paper-size run", _paper_size_text(problem, quick, seed))]
+    after = [("The paper-size run", _paper_size_text(problem, quick, seed))] if problem not in SYSTEMS else []
     write_report(out, f"pixelpde reproduce {problem}{' --quick' if quick else ''}", sections, metrics, figures, after)
     return metrics
 
@@ -254,7 +268,7 @@ def _setup_text(setup, train_data, test_data, configs) -> str:
     size = setup["size"]
     lines = [
         f"- PDE `{setup['pde']}`, {setup['bc']} boundary conditions, p = {size['p']}, dx = {setup['dx']}, dt = {setup['dt']:.6g}",
-        f"- training data: {train_data.n_trajectories} finite-element trajectories of {train_data.n_steps} steps (seed {setup['seed']})",
+        f"- training data: {train_data.n_trajectories} {_kind(setup['problem'])} trajectories of {train_data.n_steps} steps (seed {setup['seed']})",
         f"- test data: {test_data.n_trajectories} trajectories of {test_data.n_steps} steps (seed {setup['seed'] + 1})",
     ]
     if size["dt_grid"] is not None:
@@ -277,6 +291,43 @@ def _setup_text(setup, train_data, test_data, configs) -> str:
             "- **quick mode**: a coarse grid and a few epochs, so that it runs in minutes on a CPU; "
             "the numbers are real but are not the paper's configuration."
         )
+    return "\n".join(lines)
+
+
+def _kind(problem: str) -> str:
+    return "spectral (ETDRK4)" if preset(problem).generator == "spectral" else "finite-element"
+
+
+def _field_metrics(out: Path, evaluation, test: Trajectories) -> dict:
+    """Metrics (23)-(25) of every model on each field of a system, written to ``metrics-fields.json``
+    (``{model: {field: {"maxE": [...], "mse": [...], "rE": [...]}}}``, fractions); ``{}`` for a scalar PDE."""
+    from pixelpde.learned.evaluate import field_metrics
+
+    if test.channels == 1:
+        return {}
+    fields = str(test.attrs.get("fields", "")).split(",")
+    if len(fields) != test.channels:
+        fields = [f"field {c}" for c in range(test.channels)]
+    steps = evaluation.record["steps"]
+    out_metrics = {
+        name: field_metrics(pred, test.U[:, : steps + 1], fields) for name, pred in evaluation.predictions.items()
+    }
+    with atomic_path(out / "metrics-fields.json") as tmp:
+        tmp.write_text(json.dumps(out_metrics, indent=1, default=lambda x: None) + "\n")
+    return out_metrics
+
+
+def _field_text(per_field: dict, steps: int) -> str:
+    fields = list(next(iter(per_field.values())))
+    lines = [
+        f"rE({steps}) of each field (eq. (25), in per cent):",
+        "",
+        "| model | " + " | ".join(fields) + " |",
+        "|---|" + "---|" * len(fields),
+    ]
+    for name, by_field in per_field.items():
+        cells = [f"{100 * by_field[f]['rE'][-1]:.4g} %" for f in fields]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 

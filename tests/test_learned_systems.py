@@ -108,3 +108,42 @@ def test_metrics_over_all_fields_and_per_field():
     total = error_metrics(pred, true)
     np.testing.assert_allclose(total["mse"], np.array(per["v"]["mse"]) / 2, rtol=1e-12)
     assert total["maxE"] == pytest.approx(per["v"]["maxE"], rel=1e-12)
+
+
+def test_reproduce_a_system_end_to_end(tmp_path, monkeypatch, problem="gray-scott"):
+    """Spectral data -> the two-channel network (random and constructive start) and the PeRCNN-style
+    baseline -> metrics over all fields and per field, beside the constructed networks."""
+    import json
+
+    import pixelpde.learned.reproduce as rep
+    from pixelpde.learned.presets import SIZES, ReproduceSize
+
+    toy = ReproduceSize(
+        p=12,
+        n_train=2,
+        train_steps=3,
+        n_test=2,
+        test_steps=4,
+        stages=(2,),
+        epochs=1,
+        lr_step=30,
+        batch_size=4,
+        constructive_noise=0.0,
+    )
+    monkeypatch.setitem(SIZES, "quick", toy)
+    out = tmp_path / problem
+    rep.reproduce(problem, out, quick=True, progress=False, echo=lambda *a: None)
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert set(metrics) == {
+        "learned",
+        "learned-constructive-init",
+        "baseline-percnn",
+        "constructed",
+        "constructed-5x5-order4",
+    }
+    fields = json.loads((out / "metrics-fields.json").read_text())
+    assert set(fields["constructed"]) == {"u", "v"}
+    assert len(fields["learned"]["v"]["rE"]) == 4
+    report = (out / "report.md").read_text()
+    assert "Per field" in report
+    assert "spectral (ETDRK4)" in report

@@ -1,4 +1,4 @@
-"""``pixelpde reproduce advection|heat|fisher [--quick] --out DIR``: the section 4 experiment end to end."""
+"""``pixelpde reproduce advection|heat|fisher|gray-scott|lambda-omega [--quick] --out DIR``: end to end."""
 
 from __future__ import annotations
 
@@ -7,7 +7,11 @@ from pixelpde.commands._common import add_runtime_options, apply_runtime_options
 
 def register(sub) -> None:
     p = sub.add_parser("reproduce", help="simulate -> train -> evaluate -> compare for one problem of section 4")
-    p.add_argument("problem", choices=["advection", "heat", "fisher"])
+    p.add_argument(
+        "problem",
+        choices=["advection", "heat", "fisher", "gray-scott", "lambda-omega"],
+        help="a problem of section 4, or a system (spectral data, PeRCNN-style baseline beside)",
+    )
     p.add_argument("--quick", action="store_true", help="small grid, few trajectories and epochs (minutes on a CPU)")
     p.add_argument(
         "--out",

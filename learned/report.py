@@ -39,7 +39,7 @@ def write_evaluation(out, evaluation, test: Trajectories) -> dict:
     title = f"{test.problem or test.pde}: {test.n_trajectories} test trajectories, p = {test.p}"
     error_curves(metrics, out / "errors.png", title)
     # a system's panel shows its first field (channel 0); per-field metrics are reproduce's metrics-fields.json
-    first = (lambda a: a[0]) if test.channels > 1 else (lambda a: a)  # noqa: E731
+    first = (lambda a: a[0]) if test.channels > 1 else (lambda a: a)
     field = f" (field {str(test.attrs.get('fields', 'u')).split(',')[0]})" if test.channels > 1 else ""
     for name, pred in evaluation.predictions.items():
         prediction_panel(

@@ -233,3 +233,14 @@ def test_every_preset_runs_and_cites_its_source(name):
     assert np.all(np.isfinite(U))
     assert attrs["rescaling"]
     assert attrs["ic_formula"]
+
+
+def test_a_spectral_dataset_opens_and_describes_itself(tmp_path):
+    """It has no Appendix A problem: repr names its system instead (it raised AttributeError)."""
+    from pixelpde.fem.dataset import Dataset
+
+    out = tmp_path / "heat.h5"
+    write_simulation(out, SpectralSpec(n=2, steps=3, seed=0, system=HEAT, dim=2, p=12, dt=0.1), progress=False)
+    with Dataset.open(out) as ds:
+        assert ds.problem is None
+        assert repr(ds).startswith(f"Dataset({str(out)!r}: {ds.pde}, 2 trajectories x 4 snapshots of 12x12")

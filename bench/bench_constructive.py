@@ -9,6 +9,7 @@ float32, for the Fisher equation (n = 1) and a PDE with n = 3 interactions.
 import argparse
 import platform
 import time
+from functools import partial
 
 import numpy as np
 import torch
@@ -36,9 +37,10 @@ def main():
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--repeats", type=int, default=20)
     args = ap.parse_args()
-    cpu = next(
-        (l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor()
-    )
+    with open("/proc/cpuinfo") as info:
+        cpu = next(
+            (line.split(":", 1)[1].strip() for line in info if line.startswith("model name")), platform.processor()
+        )
     print(f"machine: {cpu}, torch threads {torch.get_num_threads()}, torch {torch.__version__}")
     print(f"batch {args.batch} x {args.p} x {args.p}, ms per evaluation (mean of {args.repeats})")
     U = np.random.default_rng(0).uniform(-1, 1, (args.batch, args.p, args.p))
@@ -50,9 +52,9 @@ def main():
             compact = full.compacted()
             x = torch.from_numpy(U).to(dtype)
             with torch.no_grad():
-                t_full = timed(lambda: full(x), args.repeats)
-                t_compact = timed(lambda: compact(x), args.repeats)
-            t_ref = timed(lambda: sd.rhs(U), max(3, args.repeats // 4)) if dtype == torch.float64 else float("nan")
+                t_full = timed(partial(full, x), args.repeats)
+                t_compact = timed(partial(compact, x), args.repeats)
+            t_ref = timed(partial(sd.rhs, U), max(3, args.repeats // 4)) if dtype == torch.float64 else float("nan")
             counts = f"{full.num_parameters()}/{compact.num_parameters()}"
             print(f"{label:<14} {str(dtype)[6:]:<8} {t_full:9.2f} {t_compact:9.2f} {t_ref:9.2f} {counts:>22}")
 

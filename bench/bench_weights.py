@@ -64,7 +64,6 @@ def main():
     print(
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}, python {platform.python_version()}"
     )
-    import torch
 
     with tempfile.TemporaryDirectory() as d:
         out = os.path.join(d, "w.pt")
@@ -76,7 +75,7 @@ def main():
             )
             for name, p in PDES.items()
         }
-    (base_w, _, base_c), base_i = rows["heat (linear, baseline)"]
+    (base_w, _, base_c), _ = rows["heat (linear, baseline)"]
     print("fresh interpreter: whole command = imports + cold work; warm: the same call repeated in one process")
     print(
         f"{'PDE':30s} {'command [s]':>11s} {'ratio':>6s} {'imports [s]':>11s} {'cold work [s]':>13s} {'ratio':>6s} {'warm [s]':>9s}"

@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from pixelpde.stencils.boundary import as_batch, convolve
+from pixelpde.stencils.boundary import BoundaryCondition, as_batch, convolve
 
 
 def identity_filter(size: int = 3, dtype=torch.float64, dim: int = 2) -> torch.Tensor:
@@ -63,7 +63,7 @@ def product_weights(D1, D2, dtype=torch.float64, dim: int = 2) -> tuple[torch.Te
     return M1, M2
 
 
-def two_layer(U: torch.Tensor, W1: torch.Tensor, W2: torch.Tensor, bc) -> torch.Tensor:
+def two_layer(U: torch.Tensor, W1: torch.Tensor, W2: torch.Tensor, bc: BoundaryCondition | str) -> torch.Tensor:
     """``W2 * relu2(W1 * U)`` for U of shape (r, s), (N, r, s) or (N, 1, r, s), or for C = W1.shape[1]
     fields (C, r, s) or (N, C, r, s); the grid has ``W1.ndim - 2`` dimensions."""
     x, restore = as_batch(U, W1.shape[1], W1.ndim - 2)

@@ -20,6 +20,8 @@ output, less work.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import torch
 from torch import nn
 
@@ -35,6 +37,9 @@ from pixelpde.constructive.theorem32 import (
 from pixelpde.ground.errors import InputError
 from pixelpde.stencils.boundary import BoundaryCondition, as_batch, check_dim, convolve
 from pixelpde.stencils.semidiscrete import SemiDiscretePDE
+
+#: The construction a method is called on (its twin, its compact form are of the same class).
+_Net = TypeVar("_Net", bound="ExactNetwork")
 
 
 class ExactNetwork(nn.Module):
@@ -84,10 +89,10 @@ class ExactNetwork(nn.Module):
         """``C * T_1`` plus the source bias S (the constant terms), if any."""
         return convolve(t1, self.C, self.bc, bias=getattr(self, SOURCE_NAME, None))
 
-    def _twin(self, compact: bool) -> ExactNetwork:  # pragma: no cover - each construction defines it
+    def _twin(self: _Net, compact: bool) -> _Net:  # pragma: no cover - each construction defines it
         raise NotImplementedError
 
-    def _resized(self, compact: bool) -> ExactNetwork:
+    def _resized(self: _Net, compact: bool) -> _Net:
         """The same map with the identity-multiple layers (all but A1 and S) as 1 x 1 filters
         (``compact``) or as 3 x 3 ones (1 or 3 per axis on a ``dim``-D grid).  Exact when those
         filters vanish off their centre (as in the construction); otherwise the result would
@@ -112,11 +117,11 @@ class ExactNetwork(nn.Module):
         out.load_weights(weights)
         return out
 
-    def compacted(self) -> ExactNetwork:
+    def compacted(self: _Net) -> _Net:
         """The compact 1 x 1 form (the remark after Theorem 3.2)."""
         return self if self.compact else self._resized(True)
 
-    def expanded(self) -> ExactNetwork:
+    def expanded(self: _Net) -> _Net:
         """The full 3 x 3 form of a compact network (inverse of :meth:`compacted`)."""
         return self._resized(False) if self.compact else self
 

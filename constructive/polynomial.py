@@ -60,6 +60,7 @@ from __future__ import annotations
 import itertools
 import math
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 import torch
@@ -86,7 +87,7 @@ def power_sum(channels: tuple[int, ...]) -> dict[Combination, Fraction]:
     for signs in itertools.product((1, -1), repeat=q - 1):
         eps = (1, *signs)
         combo: dict[int, int] = {}
-        for e, ch in zip(eps, channels):
+        for e, ch in zip(eps, channels, strict=True):
             combo[ch] = combo.get(ch, 0) + e
         items = sorted((ch, c) for ch, c in combo.items() if c != 0)
         if not items:
@@ -195,9 +196,9 @@ def polynomial_weights(sd, dtype=torch.float64) -> tuple[dict, dict[str, torch.T
     eye = identity_filter(3, dim=sd.dim)
     kernels, _, _ = _factor_channels(sd)
     first = 2 * sd.n + sd.channels
-    for j, G in enumerate(kernels):
+    for j, kernel in enumerate(kernels):
         ch = first + j
-        G = torch.as_tensor(G, dtype=torch.float64)
+        G = torch.as_tensor(kernel, dtype=torch.float64)
         W["A1"][2 * ch], W["A1"][2 * ch + 1] = G, -G
         W["A2"][ch, 2 * ch], W["A2"][ch, 2 * ch + 1] = eye, -eye
     for q, branch in branches(sd).items():
@@ -221,7 +222,7 @@ class PolynomialNetwork(ExactNetwork):
     def __init__(self, structure: dict, bc, size: int = 3, compact: bool = False, dtype=torch.float64, dim: int = 2):
         super().__init__()
         try:
-            self.structure = {
+            self.structure: dict[str, Any] = {
                 "n": int(structure["n"]),
                 "m": int(structure["m"]),
                 "branches": {str(int(q)): int(c) for q, c in structure["branches"].items()},

@@ -38,14 +38,14 @@ import numpy as np
 import torch
 
 from pixelpde.constructive.lemma31 import identity_filter
-from pixelpde.stencils.semidiscrete import SemiDiscreteSystem
+from pixelpde.stencils.semidiscrete import SemiDiscretePDE, SemiDiscreteSystem
 
 WEIGHT_NAMES = ("A1", "A2", "B1", "B2", "C")
 #: The bias carrying a system's constant source terms (absent when they are all 0).
 SOURCE_NAME = "S"
 
 
-def as_system(sd) -> SemiDiscreteSystem:
+def as_system(sd: SemiDiscretePDE | SemiDiscreteSystem) -> SemiDiscreteSystem:
     """A :class:`SemiDiscreteSystem` (a scalar :class:`SemiDiscretePDE` is its one-field case)."""
     return sd if isinstance(sd, SemiDiscreteSystem) else sd.as_system()
 
@@ -73,7 +73,9 @@ def theorem32_shapes(
     return shapes
 
 
-def theorem32_weights(sd, dtype=torch.float64) -> dict[str, torch.Tensor]:
+def theorem32_weights(
+    sd: SemiDiscretePDE | SemiDiscreteSystem, dtype: torch.dtype = torch.float64
+) -> dict[str, torch.Tensor]:
     """The weights of the proof of Theorem 3.2 for ``sd``, a scalar PDE or a system of C fields.
 
     For a system, T_1 holds the 2n factors (each a kernel per input field) and then the C linear
@@ -111,7 +113,7 @@ def theorem32_weights(sd, dtype=torch.float64) -> dict[str, torch.Tensor]:
     return {name: w.to(dtype) for name, w in W.items()}
 
 
-def linear_weights(sd, dtype=torch.float64) -> dict[str, torch.Tensor]:
+def linear_weights(sd: SemiDiscretePDE, dtype: torch.dtype = torch.float64) -> dict[str, torch.Tensor]:
     """Weights of eq. (27), ``F(U) = A2 * ReLU(A1 * U)`` with A1 = [L, -L]
     (2 x 1 x k x k) and A2 = [1, -1] (1 x 2 x 1 x 1); only for linear scalar PDEs without a source
     (k and 1, k x k x k and 1 x 1 x 1 on grids of 1 and 3 dimensions)."""

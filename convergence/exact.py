@@ -29,6 +29,7 @@ accurate for smooth :math:`u_0` satisfying the boundary condition.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.fft as sfft
@@ -36,6 +37,9 @@ import scipy.fft as sfft
 from pixelpde.convergence.grids import cells_for_nodes, nodes_for_cells, restrict
 from pixelpde.convergence.initial import InitialCondition
 from pixelpde.stencils.boundary import BoundaryCondition
+
+if TYPE_CHECKING:
+    from pixelpde.stencils.pde import PDE
 
 #: Default number of cells per axis on which u0 is expanded (rounded up to a multiple of the target's).
 RESOLUTION = 256
@@ -46,7 +50,7 @@ class ExactSolution:
     """:math:`u(t, \\cdot)` on the p-node grid of ``bc``: call ``solution(t, p)``."""
 
     kind: str
-    pde: object
+    pde: PDE
     bc: BoundaryCondition
     ic: InitialCondition
     resolution: int = RESOLUTION
@@ -62,8 +66,8 @@ class ExactSolution:
             k = 2j * np.pi * np.fft.fftfreq(fine, 1.0 / fine)
             U = np.fft.ifft2(np.exp(t * self._symbol(k, k)) * np.fft.fft2(U0)).real
         else:
-            k = np.pi * np.arange(1, fine + 1)
-            U = sfft.idstn(np.exp(t * self._symbol(k, k, sine=True)) * sfft.dstn(U0, type=1), type=1)
+            q = np.pi * np.arange(1, fine + 1)
+            U = sfft.idstn(np.exp(t * self._symbol(q, q, sine=True)) * sfft.dstn(U0, type=1), type=1)
         return restrict(U, self.bc, p)
 
     def _symbol(self, kx: np.ndarray, ky: np.ndarray, sine: bool = False) -> np.ndarray:
@@ -80,7 +84,7 @@ class ExactSolution:
         return np.exp(c * t) * self.ic(np.mod(X + b1 * t, 1.0), np.mod(Y + b2 * t, 1.0))
 
     def describe(self) -> dict:
-        out = {"kind": f"exact PDE solution ({self.kind})"}
+        out: dict[str, str | int] = {"kind": f"exact PDE solution ({self.kind})"}
         if self.kind != "translation":
             out["resolution"] = self.resolution
         return out

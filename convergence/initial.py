@@ -10,7 +10,9 @@ of :class:`pixelpde.stencils.boundary.BoundaryCondition`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import sympy as sp
@@ -55,7 +57,7 @@ class InitialCondition:
 
     text: str
     expr: sp.Expr
-    _func: object = field(repr=False, compare=False)
+    _func: Callable[..., Any] = field(repr=False, compare=False)
 
     def __call__(self, X, Y) -> np.ndarray:
         X = np.asarray(X, dtype=np.float64)

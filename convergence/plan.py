@@ -37,6 +37,7 @@ from pixelpde.ground.validate import MAX_STEPS, MAX_STUDY_STEPS, MAX_STUDY_WORK,
 from pixelpde.integrators import Integrator, get_integrator
 from pixelpde.stencils import parse_pde
 from pixelpde.stencils.boundary import BoundaryCondition
+from pixelpde.stencils.pde import PDE
 
 DEFAULT_T = 0.5
 DEFAULT_GRID_DT = 32  #: nodes per axis of a time study's grid
@@ -83,7 +84,7 @@ class Plan:
     """A validated study: parsed inputs and the ladder of levels."""
 
     spec: StudySpec
-    pde: object
+    pde: PDE
     bc: BoundaryCondition
     ic: InitialCondition
     integrator: Integrator
@@ -241,10 +242,10 @@ def make_plan(spec: StudySpec) -> Plan:
     if spec.vary == "dt" and spec.refinements is None:  # stop the default ladder above round-off
         rate = solution_rate(systems[0], U0s[0])
         refinements = refinements_above(ROUNDOFF_MARGIN, integ.order, rate, T, n0, refinements)
-        cells = cells[: refinements + 1]
+        cells, systems, U0s = cells[: refinements + 1], systems[: refinements + 1], U0s[: refinements + 1]
     steps = tuple(n0 * growth**i for i in range(refinements + 1))
     total = sum(steps)
-    work = sum(n * nodes_for_cells(bc, m) ** 2 for n, m in zip(steps, cells))
+    work = sum(n * nodes_for_cells(bc, m) ** 2 for n, m in zip(steps, cells, strict=True))
     if total > MAX_STUDY_STEPS or work > MAX_STUDY_WORK:
         raise InputError(
             f"the study would take {total} time steps ({work:.3g} node-steps; T={T:g}, {n0} steps on the coarsest "

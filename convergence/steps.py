@@ -129,7 +129,7 @@ def refinements_above(floor: float, order: int, rate: float, T: float, n0: int, 
     e0 = estimated_error(order, rate, T, n0)
     if e0 <= 0:
         return least
-    fit = int(math.floor(math.log2(e0 / floor) / order)) if e0 > floor else 0
+    fit = math.floor(math.log2(e0 / floor) / order) if e0 > floor else 0
     return max(least, min(default, fit))
 
 
@@ -141,7 +141,7 @@ def default_steps(systems, U0s, T: float, integrator, growth: int, target: float
     accurate to ``target`` (:func:`accurate_steps`).
     """
     n0 = accurate_steps(integrator.order, solution_rate(systems[0], U0s[0]), T, target)
-    for i, (sd, U0) in enumerate(zip(systems, U0s)):
+    for i, (sd, U0) in enumerate(zip(systems, U0s, strict=True)):
         n_stab = stable_steps(integrator, spectrum_rectangle(sd, U0), T)
         n0 = max(n0, -(-n_stab // growth**i))
     return n0

@@ -179,7 +179,7 @@ def record(plan: Plan, errors, reference_info: dict, field_name: str) -> dict:
         "integrator": plan.integrator.name,
         "rows": [
             {"delta": d, "error_max": e.max, "error_l2": e.l2, "error_rel": e.rel, "order": o}
-            for d, e, o in zip(deltas, errors, orders)
+            for d, e, o in zip(deltas, errors, orders, strict=True)
         ],
         "fitted_order": fitted_order([deltas[i] for i in fitted], [chosen[i] for i in fitted]),
         "expected_order": expected_order(plan),

@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pixelpde.fem.problems import get_problem
+from pixelpde.fem.problems import Problem, get_problem
 from pixelpde.ground.atomic import atomic_path
 from pixelpde.ground.errors import InputError
 from pixelpde.ground.validate import MAX_COUNT, MAX_NODES_PER_AXIS, MAX_STEPS, check_int, check_memory
@@ -323,7 +323,7 @@ class Dataset:
             self._fail(f"mislabelled: t (shape {t.shape}) is not j*dt for the {U.shape[1]} snapshots")
         if self._file["ic"].shape != (U.shape[0], len(problem.ic_columns)):
             self._fail(f"ic has shape {self._file['ic'].shape}; expected ({U.shape[0]}, {len(problem.ic_columns)})")
-        self.problem = problem
+        self.problem: Problem | None = problem  # None for a spectral dataset (no Appendix A problem)
         self.params = params
 
     def _validate_spectral(self) -> None:
@@ -400,7 +400,8 @@ class Dataset:
 
     def __repr__(self) -> str:
         return (
-            f"Dataset({str(self.path)!r}: {self.problem.name}, {self.n_trajectories} trajectories x "
+            f"Dataset({str(self.path)!r}: {self.problem.name if self.problem is not None else self.pde}, "
+            f"{self.n_trajectories} trajectories x "
             f"{self.n_steps + 1} snapshots of {self.p}x{self.p}, dt={self.dt:g})"
         )
 

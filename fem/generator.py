@@ -163,7 +163,11 @@ def _run(pl: Plan, sink, progress: bool, batch: int | None, out: np.ndarray | No
     with bar:
         for start in range(0, pl.n, batch):
             U0 = pl.problem.initial_field(pl.table[start : start + batch], pl.p)
-            block = out[start : start + len(U0)] if out is not None else buffer[: len(U0)]
+            if out is not None:
+                block = out[start : start + len(U0)]
+            else:
+                assert buffer is not None  # allocated above exactly when there is no output dataset
+                block = buffer[: len(U0)]
             block[:, 0] = U0
             done = 0
             if pl.backend == "firedrake":

@@ -262,7 +262,7 @@ class SparseLUSolver(Q1Solver):
     def product(self, U, W):
         U, W = self._check(U), self._check(W)
         flatU, flatW = U.reshape(-1, self.p, self.p), W.reshape(-1, self.p, self.p)
-        out = np.stack([self.assembled.product(a, b) for a, b in zip(flatU, flatW)])
+        out = np.stack([self.assembled.product(a, b) for a, b in zip(flatU, flatW, strict=True)])
         return out.reshape(U.shape)
 
 

@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 
@@ -106,6 +107,8 @@ class Problem:
     ic_columns: tuple[str, ...]
     ic_formula: str
     defaults: dict = field(default_factory=dict)
+    #: where the default time step comes from (the paper's rule), set by each problem
+    dt_rule: ClassVar[str]
 
     # -- parameters -----------------------------------------------------------------------
     def parameters(self, params: dict) -> dict:
@@ -183,7 +186,7 @@ class Advection(Problem):
 
     def pde(self, params):
         terms = []
-        for coeff, name in zip(params["b"], ("u_x", "u_y")):
+        for coeff, name in zip(params["b"], ("u_x", "u_y"), strict=True):
             if coeff == 0:
                 continue
             terms.append(name if coeff == 1 else f"-{name}" if coeff == -1 else f"{_number(coeff)}*{name}")

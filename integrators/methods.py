@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 
@@ -56,7 +57,11 @@ def rk4(F: VectorField, U: torch.Tensor, h: float) -> torch.Tensor:
 
 
 #: Base methods and their classical orders (the expected orders, as data).
-METHODS: dict[str, tuple[Callable, int]] = {"euler": (euler, 1), "rk2": (heun, 2), "rk4": (rk4, 4)}
+METHODS: dict[str, tuple[Callable[[VectorField, torch.Tensor, float], torch.Tensor], int]] = {
+    "euler": (euler, 1),
+    "rk2": (heun, 2),
+    "rk4": (rk4, 4),
+}
 
 
 def sample_norms(U: torch.Tensor) -> torch.Tensor:
@@ -65,10 +70,12 @@ def sample_norms(U: torch.Tensor) -> torch.Tensor:
     A 2-D tensor is one field; for 3-D (N, r, s) and 4-D (N, C, r, s) tensors
     the norm is taken per sample over all but the first axis.
     """
+    norms: torch.Tensor
     if U.ndim == 2:
-        return torch.linalg.vector_norm(U)
-    dims = tuple(range(1, U.ndim))
-    return torch.linalg.vector_norm(U, dim=dims, keepdim=True)
+        norms = torch.linalg.vector_norm(U)
+    else:
+        norms = torch.linalg.vector_norm(U, dim=tuple(range(1, U.ndim)), keepdim=True)
+    return norms
 
 
 def project_norm(new: torch.Tensor, old: torch.Tensor) -> torch.Tensor:
@@ -84,7 +91,7 @@ class Integrator:
     projected: bool = False
     substeps: int = 1
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.method not in METHODS:
             raise InputError(f"unknown integrator method {self.method!r} (use one of {', '.join(METHODS)})")
         object.__setattr__(self, "substeps", check_int(self.substeps, "substeps", 1, MAX_SUBSTEPS))
@@ -98,7 +105,7 @@ class Integrator:
     def name(self) -> str:
         return f"projected-{self.method}" if self.projected else self.method
 
-    def stability_function(self, z):
+    def stability_function(self, z: Any) -> Any:  # a complex number or a NumPy array of them
         r"""The amplification factor of the unprojected :math:`\Psi^{\delta t}` on :math:`\dot u = \lambda u`.
 
         With :math:`z = \delta t\,\lambda`: Euler, Heun and classical RK4 have
@@ -145,13 +152,15 @@ def get_integrator(name: str, substeps: int = 1) -> Integrator:
     return Integrator(key.removeprefix("projected-"), projected, substeps)
 
 
-def _grad_enabled(steps, grad: bool | None) -> bool:
+def _grad_enabled(steps: int, grad: bool | None) -> bool:
     """Check ``steps``; whether a rollout builds an autograd graph (``grad=None``: the global mode)."""
     check_int(steps, "steps", 0)
     return torch.is_grad_enabled() if grad is None else bool(grad)
 
 
-def _march(F: VectorField, U0: torch.Tensor, dt: float, steps: int, integrator: Integrator, grad, keep: bool):
+def _march(
+    F: VectorField, U0: torch.Tensor, dt: float, steps: int, integrator: Integrator, grad: bool | None, keep: bool
+) -> tuple[torch.Tensor, list[torch.Tensor]]:
     """The one time-stepping loop: ``steps`` steps from ``U0``; returns the last state and, with
     ``keep``, the list of every state (detached when no graph is built)."""
     enabled = _grad_enabled(steps, grad)
@@ -177,7 +186,8 @@ def rollout(
     gradients on, the graph of the whole rollout is kept for backpropagation.
     """
     _, states = _march(F, U0, dt, steps, integrator, grad, keep=True)
-    return torch.stack(states, dim=0 if U0.ndim == 2 else 1)
+    trajectory: torch.Tensor = torch.stack(states, dim=0 if U0.ndim == 2 else 1)
+    return trajectory
 
 
 def advance(

@@ -57,6 +57,7 @@ outputs are multiplied elementwise (the "Pi-block"), and a 1 x 1 convolution W_k
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from dataclasses import asdict, dataclass, replace
 
@@ -100,7 +101,7 @@ class Chain(nn.Module):
         last = len(self.channels) - 2
         self.convs = nn.ModuleList(
             Conv(a, b, bc, size, bias=bias and i < last, dtype=dtype)
-            for i, (a, b) in enumerate(zip(self.channels[:-1], self.channels[1:]))
+            for i, (a, b) in enumerate(zip(self.channels[:-1], self.channels[1:], strict=True))
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -174,7 +175,7 @@ class Algorithm2Spec:
             *((ch, self.relu2_bias) for _, ch in self.powers),
         )
         for channels, bias in branches:
-            count += k2 * sum(a * b for a, b in zip(channels[:-1], channels[1:]))
+            count += k2 * sum(a * b for a, b in itertools.pairwise(channels))
             count += sum(channels[1:-1]) if bias else 0
         return count
 
@@ -291,6 +292,8 @@ PERCNN_LAPLACIAN = (-1 / 12, 4 / 3, -5 / 2, 4 / 3, -1 / 12)
 class PeRCNNNetwork(nn.Module):
     """The PeRCNN-style baseline of :class:`PeRCNNSpec` (module docstring)."""
 
+    laplacian: torch.Tensor  # a buffer (register_buffer), not a parameter
+
     def __init__(self, spec: PeRCNNSpec, bc, dtype=torch.float32):
         super().__init__()
         self.spec = spec
@@ -311,6 +314,7 @@ class PeRCNNNetwork(nn.Module):
         diffusion = convolve_groups(x, self.laplacian, self.bc) * self.diffusion[None, :, None, None]
         outs = []
         for convs, out in zip(self.pi, self.out, strict=True):
+            assert isinstance(convs, nn.ModuleList)
             product = convs[0](x)
             for conv in convs[1:]:
                 product = product * conv(x)

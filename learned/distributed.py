@@ -263,7 +263,7 @@ def _launch(nproc, target, args, threads, box, mp) -> tuple[int, str | None]:
                 outcomes.append(tuple(json.load(fh)))
     outcomes.sort()
     for code in (3, 2):  # divergence first: it is what stopped the others
-        for rank, c, message in outcomes:
+        for _rank, c, message in outcomes:
             if c == code:
                 return code, message
     if failure is not None:

@@ -90,7 +90,7 @@ def embedding_problem(spec, sd) -> str | None:
         return None
     if isinstance(spec, Algorithm1Spec):
         need = (4 * sd.n + 2, 2 * sd.n + 1, 6 * sd.n)
-        if any(w < m for w, m in zip(spec.widths, need)):
+        if any(w < m for w, m in zip(spec.widths, need, strict=True)):
             return f"Algorithm 1 widths {spec.widths} are below Theorem 3.2's (4n+2, 2n+1, 6n) = {need}"
         return None
     if isinstance(spec, Theorem32Spec):
@@ -110,7 +110,7 @@ def constructive_state(spec, sd) -> dict[str, torch.Tensor]:
         return theorem32_weights(sd)
     state = {k: torch.zeros_like(v, dtype=torch.float64) for k, v in spec.build(sd.bc).state_dict().items()}
     if isinstance(spec, Algorithm1Spec):
-        for layer, (name, w) in zip(("conv1", "conv2", "conv3", "conv4", "conv5"), _theorem32_items(sd)):
+        for layer, (_, w) in zip(("conv1", "conv2", "conv3", "conv4", "conv5"), _theorem32_items(sd), strict=True):
             state[f"{layer}.weight"][tuple(slice(0, s) for s in w.shape)] = w
         return state
     system = as_system(sd)
@@ -127,7 +127,9 @@ def constructive_state(spec, sd) -> dict[str, torch.Tensor]:
 
 
 def _source(sd) -> np.ndarray:
-    return as_system(sd).source
+    source = as_system(sd).source
+    assert source is not None  # SemiDiscreteSystem fills zeros for a system without sources
+    return source
 
 
 def _power_channels(sd) -> dict[int, int]:
@@ -187,7 +189,7 @@ def random_init_(model: nn.Module, generator: torch.Generator, mean_free: bool =
     """Orthogonal weights, zero biases (in place), drawn from ``generator``; with
     ``mean_free``, then :func:`mean_free_first_filters_` (the paper's code)."""
     with torch.no_grad():
-        for name, p in model.named_parameters():
+        for p in model.parameters():
             if p.ndim >= 2:
                 flat = torch.empty(p.shape[0], p[0].numel(), dtype=torch.float64)
                 nn.init.orthogonal_(flat, generator=generator)
@@ -215,6 +217,7 @@ def mean_free_first_filters_(model: nn.Module) -> nn.Module:
     with torch.no_grad():
         for name in names:
             w = model.get_submodule(name).weight
+            assert isinstance(w, torch.Tensor)
             w.sub_(w.mean(dim=(-2, -1), keepdim=True))
     return model
 

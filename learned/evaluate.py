@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 import torch
 
 from pixelpde.ground.errors import InputError
-from pixelpde.integrators import rollout
+from pixelpde.integrators import Integrator, rollout
 from pixelpde.learned.data import Trajectories
 
 METRICS = ("maxE", "mse", "rE_frac")
@@ -76,7 +76,7 @@ class Model:
 
     name: str
     F: torch.nn.Module
-    integrator: object
+    integrator: Integrator
     dt: float
     info: dict
 
@@ -199,7 +199,7 @@ def evaluate_runs(
     steps: int = 40,
     constructed: bool = True,
     integrator=None,
-    device: str = "cpu",
+    device: str | torch.device = "cpu",
     allow_dt_mismatch: bool = False,
     progress: bool = True,
     dtype: str = "float64",

@@ -55,6 +55,7 @@ by one number, :math:`\hat U^{j+1}(k) = G(k)\, \hat U^j(k)`.  Four steps:
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import torch
@@ -200,7 +201,7 @@ def fit_linear_chain(
     k = spec.size
     p = target.shape[-1]
     params = []
-    for a, b in zip(widths[:-1], widths[1:]):
+    for a, b in itertools.pairwise(widths):
         W = torch.empty(b, a * k * k, dtype=torch.float64)
         torch.nn.init.orthogonal_(W, generator=generator)
         params.append((W.reshape(b, a, k, k) * 0.5).requires_grad_(True))
@@ -238,14 +239,14 @@ def embed_linear_chain(model, spec, chain: list[torch.Tensor]) -> None:
         for p in model.parameters():
             p.zero_()
         last = len(chain) - 1
-        for l, A in enumerate(chain):
-            W = model.relu.convs[l].weight
+        for layer, A in enumerate(chain):
+            W = model.relu.convs[layer].weight
             A = A.to(W.dtype)
             for b in range(A.shape[0]):
                 for a in range(A.shape[1]):
-                    if l == last:
+                    if layer == last:
                         W[0, 2 * a], W[0, 2 * a + 1] = A[b, a], -A[b, a]
-                    elif l == 0:
+                    elif layer == 0:
                         W[2 * b, 0], W[2 * b + 1, 0] = A[b, a], -A[b, a]
                     else:
                         W[2 * b, 2 * a], W[2 * b, 2 * a + 1] = A[b, a], -A[b, a]

@@ -120,7 +120,7 @@ def run_epoch(
         )
         all_reduce_sum(flat, world)
         if world.size > 1:
-            for p, g in zip(params, flat[:-1].split(sizes)):
+            for p, g in zip(params, flat[:-1].split(sizes), strict=True):
                 if p.grad is None:  # a rank whose shards were all empty so far has no gradient yet
                     p.grad = g.view_as(p).clone()
                 else:

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from pixelpde.ground.atomic import atomic_path
 
@@ -29,7 +30,7 @@ def prediction_panel(U0, truth, pred, path, steps: int, title: str = "") -> None
     plt = _pyplot()
     diff = pred - truth
     span = float(abs(diff).max()) or 1.0
-    panels = [
+    panels: list[tuple[str, Any, dict[str, Any]]] = [
         ("initial condition", U0, {"cmap": "viridis"}),
         (f"reference at {steps} dt", truth, {"cmap": "viridis"}),
         (f"prediction at {steps} dt", pred, {"cmap": "viridis"}),

@@ -23,6 +23,7 @@ import csv
 import io
 import json
 import math
+from collections.abc import Sequence
 from pathlib import Path
 
 from pixelpde.ground.atomic import atomic_path
@@ -43,7 +44,7 @@ def write_evaluation(out, evaluation, test: Trajectories) -> dict:
     title = f"{test.problem or test.pde}: {test.n_trajectories} test trajectories, p = {test.p}"
     error_curves(metrics, out / "errors.png", title)
     # a system's panel shows its first field (channel 0); per-field metrics are reproduce's metrics-fields.json
-    first = (lambda a: a[0]) if test.channels > 1 else (lambda a: a)  # noqa: E731
+    first = (lambda a: a[0]) if test.channels > 1 else (lambda a: a)
     field = f" (field {str(test.attrs.get('fields', 'u')).split(',')[0]})" if test.channels > 1 else ""
     for name, pred in evaluation.predictions.items():
         check_name(name, "model name")  # it becomes figure1-NAME.png inside out_dir
@@ -161,7 +162,7 @@ def write_report(
     sections: list[tuple[str, str]],
     metrics: dict,
     figures: list[str],
-    after: list[tuple[str, str]] = (),
+    after: Sequence[tuple[str, str]] = (),
 ) -> Path:
     """``out/report.md``: a title, free-form sections, the metrics explained, the table, its conclusion, figures."""
     out = Path(out)

@@ -185,7 +185,7 @@ def reproduce(
     from pixelpde.learned.device import pick_device
     from pixelpde.learned.evaluate import evaluate_runs
     from pixelpde.learned.io import load_run
-    from pixelpde.learned.report import read_metrics, write_evaluation, write_report
+    from pixelpde.learned.report import write_evaluation, write_report
     from pixelpde.learned.runfiles import CHECKPOINT, MODEL
     from pixelpde.learned.train import train, train_parallel
 

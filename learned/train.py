@@ -301,6 +301,7 @@ def _train_worker(payload) -> int:
     data_path, count, min_norm, config, out, progress, resume = payload
     config = TrainConfig.from_dict(config)
     world = distributed.world_from_env()
+    assert world is not None, "launch's worker entry sets the launcher variables"
     distributed.check_world(world, config.batch_size)
     distributed.init(world, pick_device(config.device, world.local_rank))  # left by launch's worker entry
     data = Trajectories.open(data_path).select(count=count, min_norm=min_norm)

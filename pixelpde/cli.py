@@ -16,6 +16,7 @@ import argparse
 import importlib
 import os
 import sys
+from typing import NoReturn
 
 from pixelpde import __version__
 from pixelpde.ground import atomic, interrupt, validate
@@ -44,7 +45,7 @@ DISK_FULL = 2
 class _Parser(argparse.ArgumentParser):
     """argparse with the one-line error contract (no usage dump)."""
 
-    def error(self, message: str) -> None:  # pragma: no cover - exercised via CLI tests
+    def error(self, message: str) -> NoReturn:  # pragma: no cover - exercised via CLI tests
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 

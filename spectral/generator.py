@@ -168,16 +168,17 @@ def plan(spec: SpectralSpec, before_work=None) -> Plan:
         if spec.params:
             raise InputError("parameters are for presets; put the numbers into the system")
         system = as_system(spec.system, spec.dim)
-    p_default = preset.p if preset else None
-    if spec.p is None and p_default is None:
+    p_given = spec.p if spec.p is not None else (preset.p if preset else None)
+    if p_given is None:
         raise InputError("a system needs the grid size p (presets have a default)")
-    p = check_grid_size(spec.p if spec.p is not None else p_default)
+    p = check_grid_size(p_given)
     refine = spec.refine if spec.refine is not None else (preset.refine if preset else 1)
     refine = check_int(refine, "refine", 1, MAX_REFINE)
     check_int(p * refine, "spectral nodes per axis (p * refine)", MIN_NODES, MAX_NODES_PER_AXIS)
-    if spec.dt is None and preset is None:
+    dt_given = spec.dt if spec.dt is not None else (preset.dt if preset else None)
+    if dt_given is None:
         raise InputError("a system needs the time step dt (presets have a default)")
-    dt = check_positive(spec.dt if spec.dt is not None else preset.dt, "dt", 1e6)
+    dt = check_positive(dt_given, "dt", 1e6)
     substeps = check_int(
         spec.substeps if spec.substeps is not None else (preset.substeps if preset else 1), "substeps", 1, MAX_SUBSTEPS
     )

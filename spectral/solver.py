@@ -107,7 +107,8 @@ class SpectralGrid:
         lead = hat.shape[: hat.ndim - self.d]
         out = np.zeros((*lead, *((Q,) * (self.d - 1)), Q // 2 + 1), dtype=np.complex128)
         for src, dst in self._block_slices(Q):
-            out[(..., *dst)] = hat[(..., *src)]
+            into, frm = (..., *dst), (..., *src)  # named: mypy takes x[(..., *s)] for 3.11's x[*s]
+            out[into] = hat[frm]
         return out
 
     def truncate(self, hat_Q: np.ndarray, Q: int) -> np.ndarray:
@@ -115,7 +116,8 @@ class SpectralGrid:
         lead = hat_Q.shape[: hat_Q.ndim - self.d]
         out = np.zeros((*lead, *self.shape_hat), dtype=np.complex128)
         for src, dst in self._block_slices(Q):
-            out[(..., *src)] = hat_Q[(..., *dst)]
+            into, frm = (..., *src), (..., *dst)
+            out[into] = hat_Q[frm]
         return out
 
     def interpolate(self, u: np.ndarray, n: int) -> np.ndarray:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import enum
 from fractions import Fraction
+from typing import Literal
 
 import numpy as np
 
@@ -61,7 +62,7 @@ class BoundaryCondition(str, enum.Enum):
         return "circular" if self is BoundaryCondition.PERIODIC else "constant"
 
     @property
-    def numpy_mode(self) -> str:
+    def numpy_mode(self) -> Literal["wrap", "constant"]:
         """The :func:`numpy.pad` mode of the same padding."""
         return "wrap" if self is BoundaryCondition.PERIODIC else "constant"
 

@@ -33,6 +33,7 @@ import math
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from typing import Any, ClassVar
 
 import sympy as sp
 
@@ -141,8 +142,8 @@ def parse_expression(
     try:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as exc:
-        column = f" at column {exc.offset}" if exc.offset else ""
-        raise InputError(f"malformed {what} {source!r}: syntax error{column}") from None
+        where = f" at column {exc.offset}" if exc.offset else ""
+        raise InputError(f"malformed {what} {source!r}: syntax error{where}") from None
     except (ValueError, RecursionError, MemoryError):
         raise InputError(f"malformed {what} {source!r}") from None
     try:
@@ -170,7 +171,7 @@ class _Translator:
     the total degree of the text as written and an upper bound on the number
     of terms of its expansion, both checked before the node is built."""
 
-    _BINARY = {
+    _BINARY: ClassVar[Mapping[type[ast.operator], Callable[[Any, Any], Any]]] = {
         ast.Add: lambda a, b: a + b,
         ast.Sub: lambda a, b: a - b,
         ast.Mult: lambda a, b: a * b,

@@ -276,7 +276,7 @@ def central_weights_1d(derivative: int, half_width: int, order: int) -> tuple[li
 
 def _order_1d(weights, offsets, derivative: int) -> int | None:
     for power in range(derivative + 1, derivative + 2 * len(offsets) + 3):
-        moment = sum(w * sp.Integer(o) ** power for w, o in zip(weights, offsets))
+        moment = sum(w * sp.Integer(o) ** power for w, o in zip(weights, offsets, strict=True))
         if moment != 0:
             return power - derivative
     return None

@@ -55,6 +55,7 @@ Examples: :math:`u u_x + u u_y = u (u_x + u_y)`, n = 1;
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sympy as sp
 
@@ -65,7 +66,7 @@ Alpha = tuple[int, ...]
 class LinearForm:
     """``sum_alpha coeffs[alpha] * d^alpha u`` with exact (rational or algebraic) coefficients."""
 
-    coeffs: tuple[tuple[Alpha, sp.Expr], ...]
+    coeffs: tuple[tuple[Any, sp.Expr], ...]  #: keys: a multi-index alpha, or a system's (field, alpha)
 
     def expression(self, symbol) -> sp.Expr:
         return sp.Add(*[c * symbol(a) for a, c in self.coeffs])
@@ -169,7 +170,7 @@ def _monic(row, variables) -> tuple[sp.Expr, LinearForm]:
     """``row . v`` as ``scale * form``: the form's first non-zero coefficient is 1, unless that
     would make another coefficient exceed 2 in magnitude; then its largest coefficient is 1
     (balanced factors keep the polarisation's rounding error small)."""
-    entries = [(a, sp.radsimp(c)) for a, c in zip(variables, row) if c != 0]
+    entries = [(a, sp.radsimp(c)) for a, c in zip(variables, row, strict=True) if c != 0]
     lead = entries[0][1]
     largest = max((c for _, c in entries), key=lambda c: (abs(c), 0))
     if abs(largest) > 2 * abs(lead):
@@ -205,7 +206,7 @@ def minimal_products(terms, variables) -> tuple[Product, ...]:
         else:
             matched.append(((dp, rp), negative.pop(partner)))
     k = min(len(unmatched_pos), len(negative))
-    matched += list(zip(unmatched_pos[:k], negative[:k]))
+    matched += list(zip(unmatched_pos[:k], negative[:k], strict=True))
     rest = unmatched_pos[k:] + negative[k:]
     for (dp, rp), (dn, rn) in matched:
         s = sp.sqrt(-dn / dp)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import sympy as sp
@@ -28,6 +29,12 @@ from pixelpde.ground.errors import InputError
 from pixelpde.stencils.boundary import BoundaryCondition
 from pixelpde.stencils.expr import positive_fraction
 from pixelpde.stencils.finite_difference import derivative_name, freeze, kernel_strings, kernel_to_array, zero_kernel
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from pixelpde.stencils.pde import PDE
+    from pixelpde.stencils.system import PDESystem
 
 
 def _balanced(D1, D2):
@@ -67,8 +74,8 @@ def correlate(K: np.ndarray, U: np.ndarray, bc: BoundaryCondition) -> np.ndarray
     out = np.zeros(U.shape, dtype=np.float64)
     for index in np.ndindex(*K.shape):
         if K[index] != 0.0:
-            window = tuple(slice(i, i + n) for i, n in zip(index, spatial, strict=True))
-            out += K[index] * padded[(Ellipsis, *window)]
+            window: tuple[Any, ...] = (Ellipsis, *(slice(i, i + n) for i, n in zip(index, spatial, strict=True)))
+            out += K[index] * padded[window]
     return out
 
 
@@ -87,7 +94,7 @@ class SemiDiscretePDE:
     D: tuple[np.ndarray, ...]
     bc: BoundaryCondition
     dx: Fraction | None = None
-    pde: object | None = None
+    pde: PDE | None = None
     exact: dict | None = field(default=None, repr=False)
     higher: tuple = ()
     interactions: str | None = None
@@ -306,7 +313,7 @@ class SemiDiscretePDE:
             out["interactions"] = self.interactions
         if self.constant:
             out["constant"] = str(getattr(self.pde, "constant", self.constant))
-        if self.pde is not None and getattr(self.pde, "quadratic", ()):
+        if self.pde is not None and getattr(self.pde, "quadratic", None):
             sym = lambda a: sp.Symbol(derivative_name(a))
             out["products"] = [p.text(sym) for p in self.pde.products(self.interactions or "minimal")]
         if self.higher:
@@ -375,7 +382,7 @@ class SemiDiscreteSystem:
     higher: tuple = ()
     fields: tuple[str, ...] | None = None
     dx: Fraction | None = None
-    system: object | None = None
+    system: PDESystem | None = None
     exact: dict | None = field(default=None, repr=False)
     interactions: str | None = None
 
@@ -472,7 +479,7 @@ class SemiDiscreteSystem:
     def degree(self) -> int:
         return max(self.degrees, default=2 if self.n else 1)
 
-    def check_field(self, U) -> np.ndarray:
+    def check_field(self, U) -> tuple[np.ndarray, Callable[[np.ndarray], np.ndarray]]:
         """Validate a field of this system's layout ((C, r, s), (N, C, r, s); a scalar also (r, s),
         (N, r, s); d spatial axes last) and return it as float64 (N, C, r, s) with the function
         restoring the layout."""
@@ -499,6 +506,7 @@ class SemiDiscreteSystem:
     def rhs(self, U) -> np.ndarray:
         """Reference X(U) of eq. (11) for every equation, in the layout of ``U``, float64."""
         X, restore = self.check_field(U)
+        assert self.source is not None  # __post_init__ turns None into zeros
         zero = np.zeros(X.shape[:1] + X.shape[2:])
         out = []
         for k in range(self.channels):
@@ -543,7 +551,9 @@ class SemiDiscreteSystem:
             out["dim"] = self.dim
         if self.system is not None and self.n:
             products, _ = self.system.products(self.interactions or "minimal")
-            sym = lambda v: sp.Symbol(variable_name(v, self.fields))
+            fields = self.fields
+            assert fields is not None  # from_system names the fields of its system
+            sym = lambda v: sp.Symbol(variable_name(v, fields))
             out["products"] = [p.text(sym) for p in products]
         if self.higher:
             out["degrees"] = {str(q): sum(1 for _, Ks in self.higher if len(Ks) == q) for q in self.degrees}
@@ -559,6 +569,7 @@ class SemiDiscreteSystem:
                 ],
             }
         else:
+            assert self.source is not None  # __post_init__ turns None into zeros
             out["stencils"] = {
                 "source": self.source.tolist(),
                 "L": self.L.tolist(),

@@ -219,8 +219,8 @@ class _SystemNames(Mapping):
         return self.fields.index(letter), axis_letters(letters, self.dim, name)
 
     def __contains__(self, name) -> bool:
-        match = isinstance(name, str) and _VARIABLE.match(name)
-        return bool(match) and match.group(1) not in RESERVED
+        match = _VARIABLE.match(name) if isinstance(name, str) else None
+        return match is not None and match.group(1) not in RESERVED
 
     def __getitem__(self, name: str) -> sp.Symbol:
         v = self.variable(name)

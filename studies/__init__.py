@@ -1,7 +1,8 @@
 """studies: the paper's open questions (sections 4-5) as reproducible studies.
 
-Each study is a module with a spec (a dataclass of sizes), a plan (the list
-of runs it compares) and a summary (table, figure, report).  The shared
+Each study is a module with a header (``HEADER``, a :class:`.sizes.StudyHeader`: title,
+question and the dataclass of sizes for tiny, quick and full), a plan (the list of runs it
+compares) and a summary (table, figure, report).  The shared
 machinery: :mod:`.folder` (the output folder, its manifest and the refusal to
 mix configurations), :mod:`.data` (datasets simulated once per study),
 :mod:`.runs` (train -> evaluate one configuration, resumable by fingerprint),

@@ -23,14 +23,8 @@ import math
 from pixelpde.learned.presets import preset
 from pixelpde.studies.output import pct, pyplot, rE_at, save_figure
 from pixelpde.studies.runs import RunSpec
-from pixelpde.studies.sizes import Sizes, datasets
+from pixelpde.studies.sizes import Sizes, StudyHeader, datasets
 
-TITLE = "advection beyond the paper's model"
-QUESTION = (
-    "Can the paper's Table 2 network (projected Euler x 2, dt = 0.02) beat the paper's published advection model "
-    "(rE(40) = 1.38 % on 30 test trajectories at p = 100)? The data's one-step map is linear and translation-invariant: "
-    "fit it, turn it into the vector field of the integrator, embed it (--init fitted), fine-tune."
-)
 PAPER_RE40 = 0.0138
 #: Adam moves every weight by about lr per step whatever the gradient, so fine-tuning a fitted
 #: initialisation (rE(1) ~ 1e-6) needs lr near float32 resolution: at 1e-5 the quick study measured
@@ -42,13 +36,23 @@ FITTED_LR = 1e-7
 #: within 0.98-1.08x of the untrained start (docs/learned.md, "Results").
 TIED_LR = 1e-7
 
-SIZES = {
-    "tiny": Sizes(p=16, n_train=6, train_steps=3, n_test=2, test_steps=4, seeds=1, epochs=1, stages=(2,), batch_size=4),
-    "quick": Sizes(p=32, n_train=40, train_steps=4, n_test=30, test_steps=40, seeds=2, epochs=3, stages=(3,)),
-    "full": Sizes(
-        p=100, n_train=50, train_steps=10, n_test=30, test_steps=40, seeds=1, epochs=1, stages=(3,), batch_size=32
+HEADER = StudyHeader(
+    title="advection beyond the paper's model",
+    question=(
+        "Can the paper's Table 2 network (projected Euler x 2, dt = 0.02) beat the paper's published advection model "
+        "(rE(40) = 1.38 % on 30 test trajectories at p = 100)? The data's one-step map is linear and translation-invariant: "
+        "fit it, turn it into the vector field of the integrator, embed it (--init fitted), fine-tune."
     ),
-}
+    sizes={
+        "tiny": Sizes(
+            p=16, n_train=6, train_steps=3, n_test=2, test_steps=4, seeds=1, epochs=1, stages=(2,), batch_size=4
+        ),
+        "quick": Sizes(p=32, n_train=40, train_steps=4, n_test=30, test_steps=40, seeds=2, epochs=3, stages=(3,)),
+        "full": Sizes(
+            p=100, n_train=50, train_steps=10, n_test=30, test_steps=40, seeds=1, epochs=1, stages=(3,), batch_size=32
+        ),
+    },
+)
 
 
 def plan(sizes: Sizes) -> list[RunSpec]:
@@ -101,7 +105,7 @@ def _label(r) -> str:
 def figure(sizes, results, path) -> None:
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(7.5, 4.8), constrained_layout=True)
-    colours = {}
+    colours: dict[str, str] = {}
     for r in results:
         rE = [v if v is not None and math.isfinite(v) and v > 0 else float("nan") for v in r["metrics"]["rE_frac"]]
         name = _label(r)

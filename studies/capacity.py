@@ -19,22 +19,23 @@ import math
 from pixelpde.learned.presets import preset
 from pixelpde.studies.output import pct, pyplot, rE_at, save_figure
 from pixelpde.studies.runs import RunSpec
-from pixelpde.studies.sizes import TINY, Sizes, datasets
+from pixelpde.studies.sizes import TINY, Sizes, StudyHeader, datasets
 
-TITLE = "capacity: small networks"
-QUESTION = (
-    "Section 4: 'We could not obtain accurate results with networks of the same size as those presented in the "
-    "theoretical derivations'. rE against parameter count for the theory's networks and the embedded tables, "
-    "random vs constructive initialisation."
-)
-
-SIZES = {
-    "tiny": TINY,
-    "quick": Sizes(p=16, n_train=6, train_steps=5, n_test=10, test_steps=40, seeds=2, epochs=3),
-    "full": Sizes(
-        p=100, n_train=20, train_steps=10, n_test=30, test_steps=40, seeds=3, epochs=10, lr_step=3, batch_size=32
+HEADER = StudyHeader(
+    title="small networks",
+    question=(
+        "Section 4: 'We could not obtain accurate results with networks of the same size as those presented in the "
+        "theoretical derivations'. rE against parameter count for the theory's networks and the embedded tables, "
+        "random vs constructive initialisation."
     ),
-}
+    sizes={
+        "tiny": TINY,
+        "quick": Sizes(p=16, n_train=6, train_steps=5, n_test=10, test_steps=40, seeds=2, epochs=3),
+        "full": Sizes(
+            p=100, n_train=20, train_steps=10, n_test=30, test_steps=40, seeds=3, epochs=10, lr_step=3, batch_size=32
+        ),
+    },
+)
 #: ``full`` also covers advection; the smaller sizes heat and Fisher.
 PROBLEMS = {"tiny": ("heat", "fisher"), "quick": ("heat", "fisher"), "full": ("heat", "fisher", "advection")}
 #: Quadratic interactions n of each problem's PDE (u_t = ... + u(1-u) has one: u*u).
@@ -85,12 +86,12 @@ def figure(sizes, results, path) -> None:
         1, len(problems), figsize=(6.5 * len(problems), 4.5), constrained_layout=True, squeeze=False
     )
     J = sizes.steps
-    for ax, problem in zip(axes[0], problems):
+    for ax, problem in zip(axes[0], problems, strict=True):
         for init, marker in (("random", "o"), ("constructive", "s")):
             rs = [r for r in results if r["run"]["labels"]["problem"] == problem and r["run"]["labels"]["init"] == init]
             ys = [rE_at(r, J) if rE_at(r, J) is not None else float("nan") for r in rs]
             ax.scatter([r["parameters"] for r in rs], ys, marker=marker, label=f"{init} init")
-            for r, y in zip(rs, ys):
+            for r, y in zip(rs, ys, strict=True):
                 if r["run"]["labels"]["seed"] == 0 and math.isfinite(y):
                     ax.annotate(r["run"]["labels"]["arch"], (r["parameters"], y), fontsize=6)
         ax.axhline(0.01, color="grey", lw=0.8, ls=":")

@@ -29,14 +29,7 @@ from pixelpde.ground.validate import check_positive_int
 from pixelpde.learned.presets import preset
 from pixelpde.studies.output import pct, pyplot, rE_at, save_figure
 from pixelpde.studies.runs import RunSpec
-from pixelpde.studies.sizes import TINY, Sizes, datasets
-
-TITLE = "datasize: training trajectories at a fixed budget of Adam steps"
-QUESTION = (
-    "Section 4 / the paper's code: 1000 training trajectories, one window each. At a fixed number of Adam "
-    "steps, how does rE(40) of a randomly initialised network change with the number of trajectories, "
-    "and how much of the gap to the paper's ~1 % does it close?"
-)
+from pixelpde.studies.sizes import TINY, Sizes, StudyHeader, datasets
 
 
 @dataclass(frozen=True)
@@ -63,34 +56,42 @@ class DataSizes(Sizes):
             preset(problem)  # one line for an unknown problem
 
 
-SIZES = {
-    "tiny": DataSizes(**{**asdict(TINY), "n_train": 4, "batch_size": 2}, counts=(2, 4)),
-    "quick": DataSizes(
-        p=16,
-        n_train=64,
-        train_steps=5,
-        n_test=10,
-        test_steps=40,
-        seeds=1,
-        epochs=3,
-        lr_step=1,
-        batch_size=8,
-        counts=(4, 16, 64),
+HEADER = StudyHeader(
+    title="training trajectories at a fixed budget of Adam steps",
+    question=(
+        "Section 4 / the paper's code: 1000 training trajectories, one window each. At a fixed number of Adam "
+        "steps, how does rE(40) of a randomly initialised network change with the number of trajectories, "
+        "and how much of the gap to the paper's ~1 % does it close?"
     ),
-    "full": DataSizes(
-        p=100,
-        n_train=1000,
-        train_steps=10,
-        n_test=30,
-        test_steps=40,
-        seeds=1,
-        epochs=5,
-        lr_step=2,
-        batch_size=32,
-        counts=(20, 100, 1000),
-        problems=("fisher", "advection"),
-    ),
-}
+    sizes={
+        "tiny": DataSizes(**{**asdict(TINY), "n_train": 4, "batch_size": 2}, counts=(2, 4)),
+        "quick": DataSizes(
+            p=16,
+            n_train=64,
+            train_steps=5,
+            n_test=10,
+            test_steps=40,
+            seeds=1,
+            epochs=3,
+            lr_step=1,
+            batch_size=8,
+            counts=(4, 16, 64),
+        ),
+        "full": DataSizes(
+            p=100,
+            n_train=1000,
+            train_steps=10,
+            n_test=30,
+            test_steps=40,
+            seeds=1,
+            epochs=5,
+            lr_step=2,
+            batch_size=32,
+            counts=(20, 100, 1000),
+            problems=("fisher", "advection"),
+        ),
+    },
+)
 
 
 def schedule(sizes: DataSizes, n: int) -> tuple[int, int, int]:

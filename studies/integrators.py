@@ -14,26 +14,27 @@ import math
 from pixelpde.learned.presets import preset
 from pixelpde.studies.output import pct, pyplot, rE_at, save_figure
 from pixelpde.studies.runs import RunSpec
-from pixelpde.studies.sizes import TINY, Sizes, datasets
-
-TITLE = "integrators in the learned model"
-QUESTION = (
-    "Section 5: 'the influence of higher-order numerical integrators in the definition and training of neural "
-    "networks'. Same network, same data and budget, Euler / Heun / RK4 and projected forms at equal cost "
-    "(network evaluations per step) and equal dt."
-)
+from pixelpde.studies.sizes import TINY, Sizes, StudyHeader, datasets
 
 #: (integrator, substeps): four evaluations of F per step each.
 EQUAL_COST = (("euler", 4), ("rk2", 2), ("rk4", 1), ("projected-euler", 4), ("projected-rk2", 2), ("projected-rk4", 1))
 EVALUATIONS = {"euler": 1, "rk2": 2, "rk4": 4}
 
-SIZES = {
-    "tiny": TINY,
-    "quick": Sizes(p=16, n_train=6, train_steps=5, n_test=10, test_steps=40, seeds=2, epochs=4),
-    "full": Sizes(
-        p=100, n_train=20, train_steps=10, n_test=30, test_steps=40, seeds=3, epochs=10, lr_step=3, batch_size=32
+HEADER = StudyHeader(
+    title="integrators in the learned model",
+    question=(
+        "Section 5: 'the influence of higher-order numerical integrators in the definition and training of neural "
+        "networks'. Same network, same data and budget, Euler / Heun / RK4 and projected forms at equal cost "
+        "(network evaluations per step) and equal dt."
     ),
-}
+    sizes={
+        "tiny": TINY,
+        "quick": Sizes(p=16, n_train=6, train_steps=5, n_test=10, test_steps=40, seeds=2, epochs=4),
+        "full": Sizes(
+            p=100, n_train=20, train_steps=10, n_test=30, test_steps=40, seeds=3, epochs=10, lr_step=3, batch_size=32
+        ),
+    },
+)
 
 
 def plan(sizes: Sizes) -> list[RunSpec]:

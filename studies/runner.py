@@ -1,7 +1,7 @@
 """``run_study``: spec -> plan of runs -> each run trained and evaluated -> study.json, CSV, figure, report.
 
-A study module defines ``TITLE``, ``QUESTION``, ``SIZES`` (``tiny`` for the
-tests, ``quick`` for minutes on a CPU, ``full``), ``plan(sizes) -> [RunSpec]``,
+A study module defines ``HEADER`` (a :class:`~pixelpde.studies.sizes.StudyHeader`: title, question,
+sizes ``tiny`` for the tests, ``quick`` for minutes on a CPU, ``full``), ``plan(sizes) -> [RunSpec]``,
 ``figure(sizes, results, path)``, ``findings(sizes, results) -> str`` and
 optionally ``columns(result) -> dict`` (extra CSV columns).
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib
 import platform
 import time
-from dataclasses import replace
 from pathlib import Path
 
 from pixelpde.ground.errors import InputError
@@ -29,10 +28,7 @@ def get_study(name: str):
 
 def study_sizes(name: str, size: str = "quick", **overrides):
     """The validated :class:`~pixelpde.studies.sizes.Sizes` of a study (``overrides``: p, seeds, ...)."""
-    module = get_study(name)
-    if size not in module.SIZES:
-        raise InputError(f"unknown size {size!r} (use one of {', '.join(module.SIZES)})")
-    return replace(module.SIZES[size], **{k: v for k, v in overrides.items() if v is not None})
+    return get_study(name).HEADER.sized(size, **overrides)
 
 
 def run_study(
@@ -107,9 +103,9 @@ def _write_report(out: Path, module, name, size, sizes, runs, table, text, secon
     from pixelpde.ground.atomic import atomic_path
 
     lines = [
-        f"# pixelpde study {name}{' --quick' if size == 'quick' else ''}",
+        f"# pixelpde study {name}{' --quick' if size == 'quick' else ''}: {module.HEADER.title}",
         "",
-        f"**Question.** {module.QUESTION}",
+        f"**Question.** {module.HEADER.question}",
         "",
         "## Setup",
         "",

@@ -1,8 +1,12 @@
-"""How big a study is: one dataclass for every study, validated before anything runs."""
+"""How big a study is, and what it asks: one dataclass of sizes for every study, validated before
+anything runs, and :class:`StudyHeader`, the one shape of every study module's header."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from types import MappingProxyType
+from typing import Any
 
 from pixelpde.ground.errors import InputError
 from pixelpde.ground.validate import MAX_COUNT, MAX_NODES_PER_AXIS, MAX_STUDY_SEEDS, check_int, check_positive_int
@@ -46,7 +50,7 @@ class Sizes:
 
     def train_config(self, **kw) -> dict:
         """TrainConfig fields with this budget (Algorithm 3's schedule, cut to ``epochs``)."""
-        base = dict(
+        base: dict[str, Any] = dict(
             stages=self.stages,
             epochs=self.epochs,
             lr_step=self.lr_step or self.epochs,
@@ -56,6 +60,35 @@ class Sizes:
         base.update(kw)
         base["stages"] = list(base["stages"])
         return base
+
+
+#: The sizes of every study: ``tiny`` for the tests (seconds), ``quick`` for minutes on a CPU, ``full``.
+SIZE_NAMES = ("tiny", "quick", "full")
+
+
+@dataclass(frozen=True)
+class StudyHeader:
+    """What a study module declares once, as ``HEADER``: a title (the report's heading), the question
+    it answers (the report's first paragraph) and its :class:`Sizes` for each of :data:`SIZE_NAMES`."""
+
+    title: str
+    question: str
+    sizes: Mapping[str, Sizes]
+
+    def __post_init__(self) -> None:
+        # A malformed header is a bug of the study module, not bad input: ValueError, not InputError.
+        if not self.title.strip() or "\n" in self.title or not self.question.strip():
+            raise ValueError(f"a study needs a one-line title and a question, got {self.title!r}")
+        if tuple(self.sizes) != SIZE_NAMES or not all(isinstance(s, Sizes) for s in self.sizes.values()):
+            raise ValueError(f"a study's sizes are Sizes for {SIZE_NAMES}, in that order; got {list(self.sizes)}")
+        object.__setattr__(self, "sizes", MappingProxyType(dict(self.sizes)))
+
+    def sized(self, size: str, **overrides: Any) -> Sizes:
+        """The :class:`Sizes` called ``size`` with ``overrides`` (p, seeds, ...; None keeps the default),
+        validated again; an unknown size is a one-line :class:`InputError`."""
+        if size not in self.sizes:
+            raise InputError(f"unknown size {size!r} (use one of {', '.join(self.sizes)})")
+        return replace(self.sizes[size], **{k: v for k, v in overrides.items() if v is not None})
 
 
 #: The CI size every study shares (seconds): one seed, one epoch of M = 2 windows on an 8 x 8 grid.

@@ -15,22 +15,23 @@ import math
 from pixelpde.learned.presets import preset
 from pixelpde.studies.output import pct, pyplot, rE_at, save_figure
 from pixelpde.studies.runs import RunSpec
-from pixelpde.studies.sizes import TINY, Sizes, datasets
+from pixelpde.studies.sizes import TINY, Sizes, StudyHeader, datasets
 
-TITLE = "structure preservation"
-QUESTION = (
-    "Section 5: 'finding the optimal strategy to preserve such structure in practice remains an open question'; "
-    "section 4.2: CNN errors near the boundary. Do projected integrators keep the advection norm, do learned heat "
-    "models dissipate, and are errors larger near a Dirichlet boundary?"
-)
-
-SIZES = {
-    "tiny": TINY,
-    "quick": Sizes(p=32, n_train=6, train_steps=5, n_test=10, test_steps=40, seeds=2, epochs=4),
-    "full": Sizes(
-        p=100, n_train=20, train_steps=10, n_test=30, test_steps=40, seeds=3, epochs=30, lr_step=9, batch_size=32
+HEADER = StudyHeader(
+    title="structure preservation",
+    question=(
+        "Section 5: 'finding the optimal strategy to preserve such structure in practice remains an open question'; "
+        "section 4.2: CNN errors near the boundary. Do projected integrators keep the advection norm, do learned heat "
+        "models dissipate, and are errors larger near a Dirichlet boundary?"
     ),
-}
+    sizes={
+        "tiny": TINY,
+        "quick": Sizes(p=32, n_train=6, train_steps=5, n_test=10, test_steps=40, seeds=2, epochs=4),
+        "full": Sizes(
+            p=100, n_train=20, train_steps=10, n_test=30, test_steps=40, seeds=3, epochs=30, lr_step=9, batch_size=32
+        ),
+    },
+)
 
 
 def plan(sizes: Sizes) -> list[RunSpec]:

@@ -31,7 +31,8 @@ def one_line_error(err: str) -> str:
     """The single non-empty line of ``err``, an ``error:`` message (no traceback)."""
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1, err
-    assert "error:" in lines[0] and "Traceback" not in err, err
+    assert "error:" in lines[0], err
+    assert "Traceback" not in err, err
     return lines[0]
 
 

@@ -92,7 +92,7 @@ def test_weights_file_runs_a_time_study(tmp_path, capsys):
     assert main(["weights", *ADV, "--dx", "1/16", "--out", str(weights)]) == 0
     capsys.readouterr()
     js = tmp_path / "w.json"
-    code, out, err = cli(
+    code, _, err = cli(
         [
             "convergence",
             *ADV,
@@ -152,7 +152,7 @@ def test_bad_requests_fail_with_one_line_and_no_files(extra, message, tmp_path, 
     monkeypatch.chdir(tmp_path)
     argv = ["convergence", *ADV, "--vary", "dt", "--grid", "8", "--refinements", "1", "--quiet"]
     argv += ["--json", "out.json", "--plot", "out.png", *extra]  # later options win in argparse
-    code, out, err = cli(argv, capsys)
+    code, _, err = cli(argv, capsys)
     assert code == 2
     assert message in one_line_error(err)
     assert list(tmp_path.iterdir()) == []

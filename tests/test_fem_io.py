@@ -190,7 +190,7 @@ def test_killed_write_leaves_no_complete_looking_file(tmp_path):
     assert not out.exists()
     leftovers = list(tmp_path.glob(".killed.h5.*.part.h5"))
     assert len(leftovers) == 1
-    with pytest.raises(InputError, match="missing attribute|not a readable"):
+    with pytest.raises(InputError, match=r"missing attribute|not a readable"):
         Dataset.open(leftovers[0])
 
 
@@ -229,7 +229,7 @@ def test_truncated_file_is_refused(heat_file, tmp_path):
     path = _copy(heat_file, tmp_path / "t.h5")
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
-    with pytest.raises(InputError, match="not a readable HDF5 file|cannot be read"), Dataset.open(path) as ds:
+    with pytest.raises(InputError, match=r"not a readable HDF5 file|cannot be read"), Dataset.open(path) as ds:
         ds.verify()
 
 
@@ -288,7 +288,7 @@ def test_training_windows_of_a_dataset_file_are_its_slices(heat_file):
         index = window_index(data.n_trajectories, data.n_steps, 3)
         windows = gather_windows(data.U, index, 3)
         assert windows.shape == (5 * 5, 3, 12, 12)  # 5 trajectories x (7 - 3 + 1) starts
-        for w, (i, s) in zip(windows, index.tolist()):
+        for w, (i, s) in zip(windows, index.tolist(), strict=True):
             np.testing.assert_array_equal(w.numpy(), ds.trajectory(i)[s : s + 3])
         strided = window_index(data.n_trajectories, data.n_steps, 2, stride=3)
         assert strided.tolist() == [[i, s] for i in range(5) for s in (0, 3)]

@@ -61,7 +61,8 @@ def test_hostile_input_fails_in_one_line(argv, fragment, fixtures, tmp_path, mon
     out, err = capsys.readouterr()
     lines = err.strip().splitlines()
     assert code == 2, (out, err)
-    assert len(lines) == 1 and "Traceback" not in err, err
+    assert len(lines) == 1, err
+    assert "Traceback" not in err, err
     assert fragment in lines[0], lines[0]
     assert _files(work) == before, sorted(map(str, _files(work) - before))
     assert not (work / "PWNED").exists()
@@ -92,7 +93,9 @@ def test_edited_sidecar_field_by_field_is_refused(fixtures, tmp_path, capsys):
             ]
         )
         err = capsys.readouterr().err.strip().splitlines()
-        assert code == 2 and len(err) == 1 and "edited" in err[0], (key, err)
+        assert code == 2, (key, err)
+        assert len(err) == 1, (key, err)
+        assert "edited" in err[0], (key, err)
     assert not (tmp_path / "F.npy").exists()
 
 
@@ -225,7 +228,7 @@ def _check(argv, tmp_path, capsys):
         code = _guarded(argv)
     finally:
         os.chdir(here)
-    out, err = capsys.readouterr()
+    _, err = capsys.readouterr()
     assert code in (0, 2), (argv, err)
     assert "Traceback" not in err, (argv, err)
     if code == 2:

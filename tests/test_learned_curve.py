@@ -81,7 +81,9 @@ def test_points_are_evaluates_metrics_of_the_weights_at_that_epoch(tmp_path, hel
         assert row["maxE(12)"] == m["maxE"][11]
     assert rows[0]["rE_frac(12)"] != rows[1]["rE_frac(12)"]
     header = (tmp_path / "full" / "curve.csv").read_text().splitlines()[0]
-    assert header.startswith("epochs,stage,M,epoch,adam_steps,windows_seen,train_seconds,loss,rE_frac(1),rE_frac(10),rE_frac(12)")
+    assert header.startswith(
+        "epochs,stage,M,epoch,adam_steps,windows_seen,train_seconds,loss,rE_frac(1),rE_frac(10),rE_frac(12)"
+    )
 
 
 def test_a_resumed_run_keeps_its_points_and_may_add_a_curve(tmp_path, held_out):

@@ -1,5 +1,7 @@
 """--init fitted (pixelpde.learned.fitted): conventions, exact recovery of a known linear map, the embedding."""
 
+import itertools
+
 import pytest
 import torch
 from hypothesis import given, settings
@@ -18,7 +20,7 @@ f64 = torch.float64
 
 def _random_chain(widths, k=3, seed=0):
     g = torch.Generator().manual_seed(seed)
-    return [torch.randn(b, a, k, k, dtype=f64, generator=g) for a, b in zip(widths[:-1], widths[1:])]
+    return [torch.randn(b, a, k, k, dtype=f64, generator=g) for a, b in itertools.pairwise(widths)]
 
 
 def _apply_chain(chain, U):
@@ -82,7 +84,7 @@ def test_a_known_linear_map_is_recovered(integrator, substeps):
     exact_field = lambda V: torch.fft.ifft2(target * torch.fft.fft2(V)).real
     stepped = rollout(exact_field, U[:, 0], dt, 3, integ, grad=False)
     assert (stepped - U).abs().max() <= 1e-12 * U.abs().max()
-    K, kinfo = fitted.choose_stencil(target, weights, 1, dt, integ)
+    K, _ = fitted.choose_stencil(target, weights, 1, dt, integ)
     if not integ.projected:
         assert (K - F0).abs().max() <= 1e-6 * F0.abs().max()
     spec = parse_arch("1-8-8-1/1-1-1")
@@ -109,9 +111,10 @@ def test_refuses_what_it_cannot_describe():
             get_integrator("euler"),
             torch.Generator(),
         )
+    spec = parse_arch("table2")
+    model = spec.build("periodic")
     with pytest.raises(InputError, match="receptive field"):
-        spec = parse_arch("table2")
-        fitted.fitted_init_(spec.build("periodic"), spec, data, 0.01, get_integrator("euler"), torch.Generator())
+        fitted.fitted_init_(model, spec, data, 0.01, get_integrator("euler"), torch.Generator())
 
 
 def test_cli_train_init_fitted_on_dirichlet_data_is_one_line(tmp_path, capsys):

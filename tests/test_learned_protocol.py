@@ -140,5 +140,6 @@ def test_cli_protocol_options(tmp_path, capsys):
     ):
         assert main([*common, "--out", str(tmp_path / "bad"), *bad]) == 2
         err = capsys.readouterr().err.strip().splitlines()
-        assert len(err) == 1 and message in err[0], err
+        assert len(err) == 1, err
+        assert message in err[0], err
         assert not (tmp_path / "bad").exists()

@@ -110,9 +110,10 @@ def test_metrics_over_all_fields_and_per_field():
     assert total["maxE"] == pytest.approx(per["v"]["maxE"], rel=1e-12)
 
 
-def test_reproduce_a_system_end_to_end(tmp_path, monkeypatch, problem="gray-scott"):
+def test_reproduce_a_system_end_to_end(tmp_path, monkeypatch):
     """Spectral data -> the two-channel network (random and constructive start) and the PeRCNN-style
     baseline -> metrics over all fields and per field, beside the constructed networks."""
+    problem = "gray-scott"
     import json
 
     import pixelpde.learned.reproduce as rep

@@ -79,7 +79,7 @@ def test_random_init_is_orthogonal_with_zero_biases():
             gram = W @ W.T if W.shape[0] <= W.shape[1] else W.T @ W
             assert torch.allclose(gram, torch.eye(gram.shape[0], dtype=torch.float64), atol=1e-12), name
     again = random_init_(PRESETS["table4"].build("periodic", torch.float64), torch.Generator().manual_seed(3))
-    assert all(torch.equal(a, b) for a, b in zip(net.parameters(), again.parameters()))
+    assert all(torch.equal(a, b) for a, b in zip(net.parameters(), again.parameters(), strict=True))
 
 
 def test_loss_falls_on_a_tiny_dataset(tmp_path):

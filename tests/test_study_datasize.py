@@ -12,9 +12,9 @@ pytestmark = pytest.mark.usefixtures("single_thread")
 
 @pytest.mark.parametrize("size", ["tiny", "quick", "full"])
 def test_every_count_gets_the_same_number_of_adam_steps(size):
-    from pixelpde.studies.datasize import SIZES, plan, schedule
+    from pixelpde.studies.datasize import HEADER, plan, schedule
 
-    sizes = SIZES[size]
+    sizes = HEADER.sizes[size]
     budget = sizes.epochs * math.ceil(sizes.n_train / sizes.batch_size)  # per stage, at the largest count
     for n in sizes.counts:
         epochs, lr_step, steps = schedule(sizes, n)
@@ -39,10 +39,10 @@ def test_the_smaller_datasets_are_the_first_trajectories_of_the_largest(tmp_path
     import torch
 
     from pixelpde.studies.data import load_or_simulate
-    from pixelpde.studies.datasize import SIZES
+    from pixelpde.studies.datasize import HEADER
     from pixelpde.studies.sizes import datasets
 
-    sizes = SIZES["tiny"]
+    sizes = HEADER.sizes["tiny"]
     big = load_or_simulate(datasets(sizes, "fisher", n_train=4)[0], tmp_path)
     small = load_or_simulate(datasets(sizes, "fisher", n_train=2)[0], tmp_path)
     assert small.U.shape[0] == 2
@@ -97,9 +97,9 @@ def test_data_parallel_runs_end_where_one_process_ends(tiny_datasize, tmp_path):
     two = json.loads((tmp_path / "study.json").read_text())["results"]
     assert len(one) == len(two) == 2
     assert [json.loads(p.read_text())["workers"] for p in sorted((tmp_path / "runs").glob("*/model.json"))] == [2, 2]
-    for a, b in zip(one, two):
+    for a, b in zip(one, two, strict=True):
         assert a["epochs"] == b["epochs"]
-        for x, y in zip(a["metrics"]["rE_frac"], b["metrics"]["rE_frac"]):
+        for x, y in zip(a["metrics"]["rE_frac"], b["metrics"]["rE_frac"], strict=True):
             assert abs(x - y) <= 1e-5 * abs(x)
 
 

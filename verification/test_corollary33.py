@@ -108,7 +108,7 @@ def test_total_error_tracks_C1_dx2_plus_C2_dtr(method):
     table = TABLES[method]
     r = get_integrator(method).order
     rows = [(1 / m, T / n, *measure(3, 2, m, n, method)) for m, steps in table.items() for n in steps]
-    dx, dt, ell, rel = (np.array(col) for col in zip(*rows))
+    dx, dt, ell, rel = (np.array(col) for col in zip(*rows, strict=True))
     C1, C2 = leading(2, r)
     model = C1 * dx**2 + C2 * dt**r
     assert np.all(np.abs(model - ell) <= 0.03 * np.abs(ell))  # the theoretical model, every row
@@ -128,7 +128,7 @@ def test_rk4_time_error_hides_under_the_space_error_at_stable_steps():
     rollout with 8x the steps, whose time error is 4096x smaller) is < 3 % of the total on every row."""
     cases = ((16, 12), (32, 24), (64, 46))
     rows = [(1 / m, T / n, *measure(3, 2, m, n, "rk4")) for m, n in cases]
-    dx, dt, ell, _ = (np.array(col) for col in zip(*rows))
+    dx, dt, ell, _ = (np.array(col) for col in zip(*rows, strict=True))
     space = np.array([measure(3, 2, m, 8 * n, "rk4")[0] for m, n in cases])
     time_part = np.abs(ell - space)
     print("rk4 time part / total", time_part / np.abs(ell))

@@ -64,7 +64,7 @@ CASES = {"rk2": ((16, 32, 64), 32, 2), "euler": ((16, 32, 64), 64, 4)}
 def test_rollout_of_noisy_nonlinear_data_is_second_order(method):
     grids, n0, growth = CASES[method]
     steps = [n0 * growth**i for i in range(len(grids))]
-    errors = [rollout_error(p, n, method) for p, n in zip(grids, steps)]
+    errors = [rollout_error(p, n, method) for p, n in zip(grids, steps, strict=True)]
     observed = fitted_order([1 / p for p in grids], errors)
     print(method, "errors", errors, "order", observed)
     assert abs(observed - 2) <= 0.1, (errors, observed)
@@ -73,6 +73,6 @@ def test_rollout_of_noisy_nonlinear_data_is_second_order(method):
 def test_measurement_error_of_order_one_in_space_breaks_the_order():
     """Outside the corollary's assumption, eps = O(dx): the rollout error is first order."""
     grids, steps = (16, 32, 64), (16, 32, 64)
-    errors = [rollout_error(p, n, "rk2", space_power=1) for p, n in zip(grids, steps)]
+    errors = [rollout_error(p, n, "rk2", space_power=1) for p, n in zip(grids, steps, strict=True)]
     observed = fitted_order([1 / p for p in grids], errors)
     assert abs(observed - 1) <= 0.1, (errors, observed)

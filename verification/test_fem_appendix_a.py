@@ -100,8 +100,8 @@ def _run(name, U0, dt, steps):
     prob = get_problem(name)
     solver = SpectralSolver(prob.bc, U0.shape[-1])
     U = U0[None]
-    for U in prob.run(solver, U0[None], steps, dt, prob.parameters({}), StepStats()):
-        pass
+    for U_next in prob.run(solver, U0[None], steps, dt, prob.parameters({}), StepStats()):
+        U = U_next
     return U[0]
 
 
@@ -251,7 +251,7 @@ def test_network_for_the_pde_attribute_tracks_the_data(problem):
     the data at all.
     """
     rows = [_one_step_error(problem, p) for p in (32, 64, 128)]
-    dx, dt, e = (np.array(col) for col in zip(*rows))
+    dx, dt, e = (np.array(col) for col in zip(*rows, strict=True))
     ratio = e / np.array([_leading_error(problem, p) for p in (32, 64, 128)])
     slope = np.polyfit(np.log(dx), np.log(e), 1)[0]
     print(problem, "dx", dx, "dt", dt, "error/dt", e, "slope", slope, "measured / predicted", ratio)

@@ -2,6 +2,8 @@
 exactly max(p, q) products, p and q the numbers of positive and negative eigenvalues of its
 symmetric matrix; the factorisation is exact and its network equals X(U) to rounding."""
 
+import itertools
+
 import numpy as np
 import pytest
 import sympy as sp
@@ -56,7 +58,7 @@ def descartes_signature(M: sp.Matrix) -> tuple[int, int]:
 
     def changes(coeffs):
         signs = [c > 0 for c in coeffs if c != 0]
-        return sum(1 for a, b in zip(signs, signs[1:]) if a != b)
+        return sum(1 for a, b in itertools.pairwise(signs) if a != b)
 
     return changes(poly.all_coeffs()), changes(sp.Poly(poly.as_expr().subs(x, -x), x).all_coeffs())
 
@@ -107,7 +109,12 @@ def test_no_smaller_factorisation_exists(factors):
     """The rank bound: any sum of n' products has a minimal factorisation of at most n' products
     (p, q <= n'), so max(p, q) is a lower bound for every factorisation."""
     v = [sym(a) for a in ALPHAS]
-    Q = sp.expand(sum(sum(c * x for c, x in zip(a, v)) * sum(c * x for c, x in zip(b, v)) for a, b in factors))
+    Q = sp.expand(
+        sum(
+            sum(c * x for c, x in zip(a, v, strict=True)) * sum(c * x for c, x in zip(b, v, strict=True))
+            for a, b in factors
+        )
+    )
     poly = sp.Poly(Q, *v) if Q != 0 else None
     terms = []
     if poly is not None:

@@ -33,7 +33,7 @@ from pixelpde.stencils.boundary import BoundaryCondition
 
 P = 12
 DT = 2e-4
-#: (k, l, amplitude): modes of very different decay and norms spanning 1e-2..1e2
+#: (kx, ky, amplitude): modes of very different decay and norms spanning 1e-2..1e2
 ORDER = {"euler": 1, "rk2": 2, "rk4": 4}
 MODES = [(1, 0, 1e-2), (2, 3, 1.0), (5, 4, 1e2), (6, 6, 3.0)]
 
@@ -41,9 +41,9 @@ MODES = [(1, 0, 1e-2), (2, 3, 1.0), (5, 4, 1e2), (6, 6, 3.0)]
 def windows_and_factors(M, method, substeps):
     X, Y = BoundaryCondition.PERIODIC.mesh(P)
     fields, rho, c, norms2 = [], [], [], []
-    for k, l, a in MODES:
-        U0 = a * np.cos(2 * np.pi * (k * X + l * Y))
-        sigma = -4 * (math.sin(math.pi * k / P) ** 2 + math.sin(math.pi * l / P) ** 2) * P**2
+    for kx, ky, a in MODES:
+        U0 = a * np.cos(2 * np.pi * (kx * X + ky * Y))
+        sigma = -4 * (math.sin(math.pi * kx / P) ** 2 + math.sin(math.pi * ky / P) ** 2) * P**2
         z = sigma * DT / substeps  # R = the degree-q Taylor polynomial of exp (q stages of order q)
         rho.append(sum(z**i / math.factorial(i) for i in range(ORDER[method] + 1)) ** substeps)
         c.append(math.exp(sigma * DT))

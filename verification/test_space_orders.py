@@ -10,6 +10,7 @@ order and the fitted slope must be within 0.1 (3 x 3) or 0.2 (5 x 5) of the
 declared order.
 """
 
+import itertools
 import math
 
 import pytest
@@ -80,9 +81,9 @@ def test_fine_grid_reference_for_a_nonlinear_pde():
     assert info["cells"] == 128
     dx = [row["delta"] for row in study["rows"]]
     fine = 1 / info["cells"]
-    predicted = [math.log2((a**2 - fine**2) / (b**2 - fine**2)) for a, b in zip(dx, dx[1:])]
+    predicted = [math.log2((a**2 - fine**2) / (b**2 - fine**2)) for a, b in itertools.pairwise(dx)]
     observed = [row["order"] for row in study["rows"][1:]]
-    assert all(abs(o - p) <= 0.02 for o, p in zip(observed, predicted)), (observed, predicted)
+    assert all(abs(o - p) <= 0.02 for o, p in zip(observed, predicted, strict=True)), (observed, predicted)
     assert abs(study["fitted_order"] - 2) <= 0.1
 
 

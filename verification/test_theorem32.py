@@ -61,14 +61,14 @@ def test_weights_are_those_of_the_proof():
     D1, D2, L = (np.arange(9.0).reshape(3, 3) + k for k in (1, 20, 40))
     sd = SemiDiscretePDE(L=L, betas=(-3.0,), D=(D1, D2), bc="periodic")
     W = {k: v.numpy() for k, v in theorem32_weights(sd).items()}
-    I = np.zeros((3, 3))
-    I[1, 1] = 1
+    centre = np.zeros((3, 3))
+    centre[1, 1] = 1
     np.testing.assert_array_equal(W["A1"][:, 0], [D1, -D1, D2, -D2, L, -L])
-    np.testing.assert_array_equal(W["A2"][2, 4], I)
-    np.testing.assert_array_equal(W["A2"][2, 5], -I)
-    np.testing.assert_array_equal(W["C"][0, 2], I)
+    np.testing.assert_array_equal(W["A2"][2, 4], centre)
+    np.testing.assert_array_equal(W["A2"][2, 5], -centre)
+    np.testing.assert_array_equal(W["C"][0, 2], centre)
     assert np.count_nonzero(W["C"]) == 1
-    np.testing.assert_array_equal(W["B1"][0, 0] + W["B1"][0, 1], 2 * I)
+    np.testing.assert_array_equal(W["B1"][0, 0] + W["B1"][0, 1], 2 * centre)
     np.testing.assert_array_equal(W["B2"][0, :, 1, 1], -3.0 / 2 * np.array([1, 1, -1, -1, -1, -1]))
 
 

@@ -1,16 +1,23 @@
-"""Argument helpers shared by the subcommands (one definition of each option)."""
+"""Argument helpers shared by the subcommands (one definition of each option).
+
+Every subcommand module imports this one to build ``pixelpde --help``, so it imports nothing heavy at
+module level: NumPy, SymPy and torch are imported inside the helpers that need them
+(``tests/test_cli_imports.py`` runs ``--help`` with them made unimportable).
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from pixelpde.ground.atomic import atomic_path
 from pixelpde.ground.errors import InputError
 from pixelpde.ground.validate import MAX_COUNT, MAX_NODES_PER_AXIS, MAX_THREADS, check_int, check_memory
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def add_pde_options(parser: argparse.ArgumentParser, dx: bool = True) -> None:
@@ -130,6 +137,8 @@ def load_field(path, channels: int = 1, dim: int = 2, arrays: int = 1) -> np.nda
 
 
 def save_array(path, array: np.ndarray) -> None:
+    import numpy as np
+
     path = Path(path)
     if path.suffix != ".npy":
         raise InputError(f"output file {str(path)!r} must end in .npy")

@@ -140,7 +140,7 @@ def format_table(study: dict) -> str:
         f"field: {study['field']};  reference: {study['reference']['kind']}",
         f"{symbol:>12} {'steps':>8} {'nodes':>6} {'max error':>11} {'L2 error':>11} {'rel error':>11} {'order':>7}",
     ]
-    for row, n, p in zip(study["rows"], study["steps"], study["nodes"]):
+    for row, n, p in zip(study["rows"], study["steps"], study["nodes"], strict=True):
         order = "" if row["order"] is None else f"{row['order']:.3f}"
         lines.append(
             f"{row['delta']:12.5g} {n:8d} {p:6d} {row['error_max']:11.3e} {row['error_l2']:11.3e} "

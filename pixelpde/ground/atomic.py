@@ -35,7 +35,7 @@ from pixelpde.ground.errors import InputError
 _created: list[Path] = []
 
 
-def make_dirs(directory: str | os.PathLike) -> Path:
+def make_dirs(directory: str | os.PathLike[str]) -> Path:
     """``mkdir -p directory``, recording each directory it creates (see :func:`remove_created_dirs`)."""
     directory = Path(directory)
     missing = []
@@ -65,7 +65,7 @@ def forget_created_dirs() -> None:
     _created.clear()
 
 
-def check_writable(path: str | os.PathLike) -> Path:
+def check_writable(path: str | os.PathLike[str]) -> Path:
     """Fail early, with one line, if ``path`` cannot be written."""
     path = Path(path)
     parent = path.parent if str(path.parent) else Path(".")
@@ -193,7 +193,7 @@ def _umask() -> int:
 
 
 @contextlib.contextmanager
-def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it over ``path`` on success.
 
     On any exception the temporary file is removed and ``path`` is untouched.

@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import signal
 from collections.abc import Iterator
+from types import FrameType
 
 #: Signals handled, and the retry delay of a deferred interrupt (seconds).
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -45,7 +46,7 @@ class Interrupted(KeyboardInterrupt):
         super().__init__(f"interrupted by {signal.Signals(signum).name}")
 
 
-def _unsafe(frame) -> bool:
+def _unsafe(frame: FrameType | None) -> bool:
     """Whether an exception raised in ``frame`` could be swallowed (finaliser or weakref callback)."""
     if _held:
         return True
@@ -59,7 +60,7 @@ def _unsafe(frame) -> bool:
     return False
 
 
-def _raise_if_safe(frame) -> None:
+def _raise_if_safe(frame: FrameType | None) -> None:
     global _pending, _raised
     if _pending is None or _raised:
         return
@@ -70,7 +71,7 @@ def _raise_if_safe(frame) -> None:
     raise Interrupted(signum)
 
 
-def _on_signal(signum, frame) -> None:
+def _on_signal(signum: int, frame: FrameType | None) -> None:
     global _pending
     if _raised:
         return  # already unwinding: let the clean-up finish
@@ -79,7 +80,7 @@ def _on_signal(signum, frame) -> None:
     _raise_if_safe(frame)
 
 
-def _on_alarm(signum, frame) -> None:
+def _on_alarm(signum: int, frame: FrameType | None) -> None:
     _raise_if_safe(frame)
 
 

@@ -10,16 +10,21 @@ would otherwise collect carriage-return redraws (about 87 KB for one
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
 
 
-def shows_progress(enabled: bool = True, stream=None) -> bool:
+def shows_progress(enabled: bool = True, stream: IO[str] | None = None) -> bool:
     """Whether a bar is drawn: ``enabled`` and ``stream`` (stderr) is a terminal."""
     stream = sys.stderr if stream is None else stream
     isatty = getattr(stream, "isatty", None)
     return bool(enabled) and callable(isatty) and bool(isatty())
 
 
-def progress_bar(iterable=None, *, enabled: bool = True, **kwargs):
+def progress_bar(iterable: Iterable[Any] | None = None, *, enabled: bool = True, **kwargs: Any) -> tqdm[Any]:
     """``tqdm(iterable, **kwargs)`` on stderr, disabled unless :func:`shows_progress`."""
     from tqdm import tqdm
 

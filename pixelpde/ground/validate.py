@@ -72,6 +72,7 @@ import os
 import shutil
 from fractions import Fraction
 from pathlib import Path
+from typing import Any, TypeGuard
 
 from pixelpde.ground.errors import InputError
 
@@ -121,44 +122,46 @@ MIN_MAGNITUDE = Fraction(2) ** -1074
 MAX_MAGNITUDE = 10**308
 
 
-def _is_int(value) -> bool:
+def _is_int(value: object) -> TypeGuard[numbers.Integral]:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
-def check_int(value, what: str, low: int | None = None, high: int | None = None) -> int:
+def check_int(value: object, what: str, low: int | None = None, high: int | None = None) -> int:
     """``value`` as an ``int`` in ``low..high`` (either bound optional); see the policy above."""
     if not _is_int(value):
         raise InputError(f"{what}={value!r} must be an integer{_range(low, high)}")
-    value = int(value)
-    if (low is not None and value < low) or (high is not None and value > high):
-        raise InputError(f"{what}={value} must be an integer{_range(low, high)}")
-    return value
+    out = int(value)
+    if (low is not None and out < low) or (high is not None and out > high):
+        raise InputError(f"{what}={out} must be an integer{_range(low, high)}")
+    return out
 
 
-def check_positive_int(value, what: str, high: int | None = None) -> int:
+def check_positive_int(value: object, what: str, high: int | None = None) -> int:
     """An integer >= 1 (and <= ``high``)."""
     return check_int(value, what, 1, high)
 
 
-def check_kernel_size(size, what: str = "kernel size") -> int:
+def check_kernel_size(size: object, what: str = "kernel size") -> int:
     """An odd kernel size k in 1..:data:`MAX_KERNEL_SIZE`."""
-    size = check_int(size, what, 1, MAX_KERNEL_SIZE)
-    if size % 2 == 0:
-        raise InputError(f"{what} {size} must be odd (3, 5, 7, ...)")
-    return size
+    k = check_int(size, what, 1, MAX_KERNEL_SIZE)
+    if k % 2 == 0:
+        raise InputError(f"{what} {k} must be odd (3, 5, 7, ...)")
+    return k
 
 
-def check_stencil(size, order) -> tuple[int, int]:
+def check_stencil(size: object, order: object) -> tuple[int, int]:
     """Kernel size (odd, 1..:data:`MAX_KERNEL_SIZE`) and order of accuracy (1..:data:`MAX_ORDER`)."""
     return check_kernel_size(size), check_int(order, "order of accuracy", 1, MAX_ORDER)
 
 
-def check_seed(value, what: str = "seed") -> int:
+def check_seed(value: object, what: str = "seed") -> int:
     """A seed: an integer in 0..2**63 - 1."""
     return check_int(value, what, 0, MAX_SEED)
 
 
-def check_float(value, what: str, low: float | None = None, high: float | None = None, low_open: bool = False) -> float:
+def check_float(
+    value: object, what: str, low: float | None = None, high: float | None = None, low_open: bool = False
+) -> float:
     """``value`` as a finite ``float`` in ``[low, high]`` (``(low, high]`` with ``low_open``)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise InputError(f"{what}={value!r} must be a number{_frange(low, high, low_open)}")
@@ -170,7 +173,7 @@ def check_float(value, what: str, low: float | None = None, high: float | None =
     return out
 
 
-def check_positive(value, what: str, high: float | None = None) -> float:
+def check_positive(value: object, what: str, high: float | None = None) -> float:
     """A finite number > 0 (and <= ``high``)."""
     try:
         return check_float(value, what, 0.0, high, low_open=True)
@@ -226,13 +229,13 @@ def check_magnitude(value, what: str) -> None:
             )
 
 
-def check_bytes(nbytes: int, what: str, directory) -> None:
+def check_bytes(nbytes: int, what: str, directory: str | os.PathLike[str]) -> None:
     """Refuse writing ``nbytes`` into ``directory`` when its file system has less free space."""
-    directory = Path(directory)
-    while not directory.exists() and directory != directory.parent:
-        directory = directory.parent
+    folder = Path(directory)
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
     try:
-        free = shutil.disk_usage(directory).free
+        free = shutil.disk_usage(folder).free
     except OSError:  # pragma: no cover - unusual file systems
         return
     if nbytes > free:
@@ -275,7 +278,7 @@ def check_memory(nbytes: int, what: str, fraction: float = 0.5) -> None:
         raise InputError(f"{what} needs {_size(nbytes)} of memory; {_size(available)} is available")
 
 
-def _range(low, high) -> str:
+def _range(low: int | None, high: int | None) -> str:
     if low is not None and high is not None:
         return f" in {low}..{high}"
     if low is not None:
@@ -285,7 +288,7 @@ def _range(low, high) -> str:
     return ""
 
 
-def _frange(low, high, low_open) -> str:
+def _frange(low: float | None, high: float | None, low_open: bool) -> str:
     if low is None and high is None:
         return ""
     parts = []
@@ -296,15 +299,15 @@ def _frange(low, high, low_open) -> str:
     return " " + " and ".join(parts)
 
 
-def _short(value) -> str:
+def _short(value: Any) -> str:
     """A number as a short decimal, even an exact rational far outside float range (by logarithms)."""
     if isinstance(value, float) and not math.isfinite(value):
         return repr(value)
-    value = Fraction(value)
-    if value == 0:
+    exact = Fraction(value)
+    if exact == 0:
         return "0"
-    sign = "-" if value < 0 else ""
-    log = math.log10(abs(value.numerator)) - math.log10(value.denominator)
+    sign = "-" if exact < 0 else ""
+    log = math.log10(abs(exact.numerator)) - math.log10(exact.denominator)
     exponent = math.floor(log)
     return f"{sign}{10 ** (log - exponent):.3g}e{exponent:+d}"
 

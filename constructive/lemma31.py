@@ -19,13 +19,18 @@ follow PyTorch's (out, in, k, k) layout, paper index ``[a, b]`` being
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import torch
 
 from pixelpde.stencils.boundary import BoundaryCondition, as_batch, convolve
 
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
-def identity_filter(size: int = 3, dtype=torch.float64, dim: int = 2) -> torch.Tensor:
+
+def identity_filter(size: int = 3, dtype: torch.dtype = torch.float64, dim: int = 2) -> torch.Tensor:
     """The k x k identity filter I, with ``I * U = U`` (k, or k x k x k, on a grid of ``dim`` = 1 or 3
     dimensions)."""
     eye = torch.zeros((size,) * dim, dtype=dtype)
@@ -38,7 +43,9 @@ def relu2(x: torch.Tensor) -> torch.Tensor:
     return torch.relu(x).square()
 
 
-def square_weights(size: int = 3, dtype=torch.float64, dim: int = 2) -> tuple[torch.Tensor, torch.Tensor]:
+def square_weights(
+    size: int = 3, dtype: torch.dtype = torch.float64, dim: int = 2
+) -> tuple[torch.Tensor, torch.Tensor]:
     """``(L1, L2)`` of eq. (19), so that ``L2 * relu2(L1 * U) = U * U`` (on a ``dim``-D grid)."""
     eye = identity_filter(size, dtype, dim)
     L1 = torch.stack([eye, -eye])[:, None]
@@ -46,7 +53,9 @@ def square_weights(size: int = 3, dtype=torch.float64, dim: int = 2) -> tuple[to
     return L1, L2
 
 
-def product_weights(D1, D2, dtype=torch.float64, dim: int = 2) -> tuple[torch.Tensor, torch.Tensor]:
+def product_weights(
+    D1: ArrayLike | torch.Tensor, D2: ArrayLike | torch.Tensor, dtype: torch.dtype = torch.float64, dim: int = 2
+) -> tuple[torch.Tensor, torch.Tensor]:
     """``(M1, M2)`` of Lemma 3.1 for kernels ``D1, D2``: k x k (any odd k) for a scalar field, or
     (C, k, k) for C fields, a kernel per field (a product of derivatives of different fields is
     the same polarisation; M1 is then 6 x C x k x k); on a ``dim``-D grid each k x k is k^dim."""
@@ -67,4 +76,5 @@ def two_layer(U: torch.Tensor, W1: torch.Tensor, W2: torch.Tensor, bc: BoundaryC
     """``W2 * relu2(W1 * U)`` for U of shape (r, s), (N, r, s) or (N, 1, r, s), or for C = W1.shape[1]
     fields (C, r, s) or (N, C, r, s); the grid has ``W1.ndim - 2`` dimensions."""
     x, restore = as_batch(U, W1.shape[1], W1.ndim - 2)
-    return restore(convolve(relu2(convolve(x, W1, bc)), W2, bc))
+    out: torch.Tensor = restore(convolve(relu2(convolve(x, W1, bc)), W2, bc))
+    return out

@@ -20,6 +20,7 @@ output, less work.
 
 from __future__ import annotations
 
+from types import EllipsisType
 from typing import TypeVar
 
 import torch
@@ -98,10 +99,12 @@ class ExactNetwork(nn.Module):
         filters vanish off their centre (as in the construction); otherwise the result would
         differ, so that is refused."""
         out = self._twin(compact)
-        centre, first = (Ellipsis, *(1,) * self.dim), (Ellipsis, *(0,) * self.dim)
-        weights = {}
-        for name, p in self.named_parameters():
-            p = p.detach()
+        centre: tuple[EllipsisType | int, ...] = (Ellipsis, *(1,) * self.dim)
+        first: tuple[EllipsisType | int, ...] = (Ellipsis, *(0,) * self.dim)
+        middle: tuple[EllipsisType | slice, ...] = (Ellipsis, *(slice(1, 2),) * self.dim)
+        weights: dict[str, torch.Tensor] = {}
+        for name, param in self.named_parameters():
+            p = param.detach()
             if name in ("A1", SOURCE_NAME):
                 weights[name] = p
             elif compact:
@@ -109,7 +112,7 @@ class ExactNetwork(nn.Module):
                 off[centre] = 0
                 if torch.any(off != 0):
                     raise ValueError(f"{name} has off-centre taps; the compact form would change the network")
-                weights[name] = p[(Ellipsis, *(slice(1, 2),) * self.dim)]
+                weights[name] = p[middle]
             else:
                 full = torch.zeros(*p.shape[:2], *(3,) * self.dim, dtype=p.dtype)
                 full[centre] = p[first]

@@ -25,7 +25,7 @@ import errno
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from pixelpde.ground import interrupt
@@ -140,7 +140,7 @@ def _free(path: Path) -> str:
 _TEMPORARY = re.compile(r"\.(?P<name>.+)\.[A-Za-z0-9_]{8}\.part(\.[^.]*)?")
 
 
-def remove_temporaries(directory: str | os.PathLike) -> list[Path]:
+def remove_temporaries(directory: str | os.PathLike[str]) -> list[Path]:
     """Remove what a killed writer left in ``directory`` (temporary files of :func:`atomic_path`);
     only for a folder this process owns (its run lock held).  Returns what was removed."""
     removed = []
@@ -152,7 +152,7 @@ def remove_temporaries(directory: str | os.PathLike) -> list[Path]:
     return removed
 
 
-def _with_sidecars(paths) -> list[Path]:
+def _with_sidecars(paths: Iterable[str | os.PathLike[str] | None]) -> list[Path]:
     """``paths`` and, for each weights file ``NAME.pt``, its sidecar ``NAME.json`` (written and read with it)."""
     out = []
     for item in paths:
@@ -171,7 +171,9 @@ def _same(a: Path, b: Path) -> bool:
     return a.exists() and b.exists() and os.path.samefile(a, b)
 
 
-def check_outputs(outputs: dict, inputs=()) -> None:
+def check_outputs(
+    outputs: Mapping[str, str | os.PathLike[str] | None], inputs: Iterable[str | os.PathLike[str] | None] = ()
+) -> None:
     """Refuse any output (``{flag: path}``; a ``.pt`` with its ``.json`` sidecar) that names an input (a
     ``.pt`` with its sidecar too) or another output: a command never overwrites what it reads, and
     never writes two results to one file."""

@@ -33,7 +33,7 @@ LOCK_NAME = ".pixelpde.lock"
 
 
 @contextlib.contextmanager
-def folder_lock(directory, flag: str = "--out") -> Iterator[Path]:
+def folder_lock(directory: str | os.PathLike[str], flag: str = "--out") -> Iterator[Path]:
     """Hold the exclusive lock of ``directory`` (created if missing) within the block; one-line
     :class:`InputError` if another process holds it."""
     import fcntl

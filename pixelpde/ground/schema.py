@@ -30,10 +30,13 @@ import hashlib
 import json
 import math
 import numbers
+import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import Any, NoReturn, cast
 
 from pixelpde.ground.errors import InputError
 
@@ -54,17 +57,17 @@ class Field:
     low: float | None = None
     high: float | None = None
     required: bool = True
-    choices: tuple | None = None
+    choices: tuple[Any, ...] | None = None
     max_len: int | None = None
     item: Field | None = None  #: list items / map values
-    schema: dict | None = None  #: a nested record's table
+    schema: dict[str, Field] | None = None  #: a nested record's table
     extra: bool = False  #: a nested record may carry keys its table does not name
     key_pattern: str | None = None  #: map keys must match this (full match)
     nullable: bool = False
     pattern: str | None = None  #: a string field must match this (full match)
 
 
-def _bounds(low, high) -> str:
+def _bounds(low: float | None, high: float | None) -> str:
     if low is not None and high is not None:
         return f" in {low:g}..{high:g}" if isinstance(low, float) or isinstance(high, float) else f" in {low}..{high}"
     if low is not None:
@@ -74,15 +77,15 @@ def _bounds(low, high) -> str:
     return ""
 
 
-def _show(value) -> str:
+def _show(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def check_value(value, spec: Field, where: str, name: str):
+def check_value(value: Any, spec: Field, where: str, name: str) -> Any:
     """``value`` checked against ``spec``; returns it (ints as ``int``, floats as ``float``)."""
 
-    def fail(what: str):
+    def fail(what: str) -> NoReturn:
         raise InputError(f"{where}: field {name!r}={_show(value)} {what}")
 
     if value is None and spec.nullable:
@@ -133,7 +136,7 @@ def check_value(value, spec: Field, where: str, name: str):
             fail("must be a mapping")
         if len(value) > (spec.max_len or MAX_ITEMS):
             fail(f"has more than {spec.max_len or MAX_ITEMS} entries")
-        out = {}
+        out: dict[str, Any] = {}
         for key, v in value.items():
             if not isinstance(key, str) or (spec.key_pattern and not re.fullmatch(spec.key_pattern, key)):
                 raise InputError(f"{where}: field {name!r} has an unexpected key {_show(key)}")
@@ -150,14 +153,16 @@ def check_value(value, spec: Field, where: str, name: str):
     return value
 
 
-def _rational(value, fail) -> Fraction:
+def _rational(value: object, fail: Callable[[str], NoReturn]) -> Fraction:
     """A positive rational from ``"p/q"``, a decimal string or a number (digit counts bounded first)."""
     if isinstance(value, bool):
         fail("must be a positive rational such as 1/100")
     if isinstance(value, numbers.Real):
         if not math.isfinite(float(value)) or value <= 0:
             fail("must be a positive rational such as 1/100")
-        return Fraction(value)
+        # Fraction takes every Real a reader meets (int, float and their NumPy kin); its stubs name only
+        # Rational | float, so the value is passed on as it is, without converting it first.
+        return Fraction(cast("numbers.Rational | float", value))
     if not isinstance(value, str) or len(value) > 2 * MAX_RATIONAL_DIGITS + 10:
         fail("must be a positive rational such as 1/100")
     match = _RATIONAL.fullmatch(value)
@@ -172,7 +177,9 @@ def _rational(value, fail) -> Fraction:
     return result
 
 
-def check_record(record, schema: dict, where: str, extra: bool = False, prefix: str = "") -> dict:
+def check_record(
+    record: object, schema: dict[str, Field], where: str, extra: bool = False, prefix: str = ""
+) -> dict[str, Any]:
     """``record`` (a mapping) checked row by row against ``schema`` (key -> :class:`Field`).
 
     Returns a copy with the checked values (and, with ``extra``, the unnamed keys as they were).
@@ -201,19 +208,19 @@ MAX_JSON_BYTES = 64 << 20
 SEAL = "content_sha256"
 
 
-def canonical_digest(record: dict, key: str = SEAL) -> str:
+def canonical_digest(record: dict[str, Any], key: str = SEAL) -> str:
     """SHA-256 of ``record``'s canonical JSON (keys sorted, compact, ASCII), every field but ``key``."""
     body = {k: v for k, v in record.items() if k != key}
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=True)
     return hashlib.sha256(text.encode("ascii")).hexdigest()
 
 
-def seal(record: dict, key: str = SEAL) -> dict:
+def seal(record: dict[str, Any], key: str = SEAL) -> dict[str, Any]:
     """``record`` with its own content hash under ``key`` (for accidents, not an adversary: no key)."""
     return {**{k: v for k, v in record.items() if k != key}, key: canonical_digest(record, key)}
 
 
-def read_json(path, what: str = "file", max_bytes: int = MAX_JSON_BYTES):
+def read_json(path: str | os.PathLike[str], what: str = "file", max_bytes: int = MAX_JSON_BYTES) -> Any:
     """The JSON value in ``path``, its size bounded before reading; one line if it is not JSON."""
     path = Path(path)
     size = path.stat().st_size
@@ -225,16 +232,18 @@ def read_json(path, what: str = "file", max_bytes: int = MAX_JSON_BYTES):
         raise InputError(f"{what} {str(path)!r} is not valid JSON (corrupt or edited?)") from None
 
 
-def check_sealed(record, schema: dict, where: str, extra: bool = False, key: str = SEAL) -> dict:
+def check_sealed(
+    record: object, schema: dict[str, Field], where: str, extra: bool = False, key: str = SEAL
+) -> dict[str, Any]:
     """:func:`check_record`, then the content hash :func:`seal` wrote: one line if it differs."""
-    record = check_record(record, {**schema, key: Field("hex")}, where, extra=extra)
+    checked = check_record(record, {**schema, key: Field("hex")}, where, extra=extra)
     try:
-        intact = record[key] == canonical_digest(record, key)
+        intact = checked[key] == canonical_digest(checked, key)
     except (TypeError, ValueError):
         intact = False
     if not intact:
         raise InputError(f"{where} was changed after it was written (its content hash differs)")
-    return record
+    return checked
 
 
 __all__ = [

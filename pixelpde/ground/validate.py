@@ -188,7 +188,7 @@ NAME_PATTERN = r"[A-Za-z0-9_+-][A-Za-z0-9._+-]{0,99}"
 MAX_NAME_LENGTH = 100
 
 
-def check_name(value, what: str = "name") -> str:
+def check_name(value: object, what: str = "name") -> str:
     """A plain name (:data:`NAME_PATTERN`): it stays inside the folder it is written to."""
     import re
 
@@ -201,7 +201,7 @@ def check_name(value, what: str = "name") -> str:
     return value
 
 
-def check_float_flags(args) -> None:
+def check_float_flags(args: object) -> None:
     """Every flag of :data:`FLOAT_FLAGS` that ``args`` (an argparse namespace) sets, in its range."""
     for name, (low, high, low_open) in FLOAT_FLAGS.items():
         value = getattr(args, name, None)
@@ -212,7 +212,7 @@ def check_float_flags(args) -> None:
             check_float(item, flag, low, high, low_open)
 
 
-def check_magnitude(value, what: str) -> None:
+def check_magnitude(value: Any, what: str) -> None:
     """Refuse a non-zero number that float64 cannot hold (it would become inf or 0 without a word)."""
     magnitude = abs(value)
     if magnitude == 0:

@@ -255,7 +255,7 @@ def load_network(path, compact: bool = False, dtype=torch.float64):
 
 def network_from_tensors(path, state: dict, meta: dict, compact: bool = False, dtype=torch.float64):
     """The network of tensors and sidecar already read by :func:`load_tensors` from ``path``."""
-    from pixelpde.constructive.network import Theorem32Network
+    from pixelpde.constructive.network import ExactNetwork, Theorem32Network
     from pixelpde.constructive.polynomial import PolynomialNetwork
 
     if meta.get("network") not in ("theorem32", "polynomial"):
@@ -288,6 +288,7 @@ def network_from_tensors(path, state: dict, meta: dict, compact: bool = False, d
         raise InputError(
             f"sidecar of {str(path)!r}: fields 'n', 'size' or 'structure' do not match the tensors' shapes {found}"
         )
+    net: ExactNetwork
     try:
         if meta["network"] == "polynomial":
             net = PolynomialNetwork(meta["structure"], meta["bc"], size, compact=False, dim=dim)

@@ -160,7 +160,7 @@ def _reference(plan: Plan):
     return (lambda p: restrict(U, plan.bc, p)), info
 
 
-def record(plan: Plan, errors, reference_info: dict, field_name: str) -> dict:
+def record(plan: Plan, errors, reference_info: dict, field_name: str | None) -> dict:
     """The study as JSON: the keys of issue 3 (``vary, integrator, rows, fitted_order``), then context.
 
     Each row is ``{delta, error_max, error_l2, error_rel, order}``, ``order``

@@ -30,11 +30,16 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 
 from pixelpde.ground.atomic import atomic_path
 from pixelpde.ground.errors import InputError
+
+if TYPE_CHECKING:
+    from pixelpde.integrators import Integrator
+    from pixelpde.learned.data import Trajectories
 
 #: Columns of ``curve.csv``: where the point was measured, then the metrics.
 CURVE_FIELDS = ("epochs", "stage", "M", "epoch", "adam_steps", "windows_seen", "train_seconds", "loss")
@@ -44,10 +49,10 @@ CURVE_FIELDS = ("epochs", "stage", "M", "epoch", "adam_steps", "windows_seen", "
 class Curve:
     """The held-out trajectories and when to measure on them."""
 
-    test: object  # pixelpde.learned.data.Trajectories, the first ``n`` held-out trajectories
+    test: Trajectories  # the first ``n`` held-out trajectories
     every: int
     steps: int
-    integrator: object
+    integrator: Integrator
     dt: float
 
     @classmethod

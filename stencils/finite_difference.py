@@ -298,9 +298,13 @@ def derive_stencil(alpha: tuple[int, ...], size: int = 3, order: int = 2) -> Ste
     for d in alpha:
         weights, reached = central_weights_1d(d, c, order)
         if not weights:
-            need = _smallest_size(d, order)
+            smallest = _smallest_size(d, order)
             square = lambda k: "x".join([str(k)] * len(alpha)) if len(alpha) > 1 else f"{k}-point"
-            need = f"of at least {square(need)}" if isinstance(need, int) else f"larger than {square(MAX_KERNEL_SIZE)}"
+            need = (
+                f"of at least {square(smallest)}"
+                if isinstance(smallest, int)
+                else f"larger than {square(MAX_KERNEL_SIZE)}"
+            )
             raise InputError(
                 f"{derivative_name(alpha)} to order {order} needs a kernel {need}; "
                 f"the {square(size)} kernel cannot reach it"

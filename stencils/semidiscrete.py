@@ -297,7 +297,7 @@ class SemiDiscretePDE:
         """JSON-ready description; kernels as exact rational strings when known."""
 
         exact = kernel_strings
-        out = {
+        out: dict[str, Any] = {
             "pde": None if self.pde is None else self.pde.source,
             "pde_canonical": None if self.pde is None else str(self.pde),
             "bc": str(self.bc),
@@ -499,7 +499,7 @@ class SemiDiscreteSystem:
             raise InputError("field contains NaN or Inf")
         return X.astype(np.float64, copy=False), restore
 
-    def apply(self, K: np.ndarray, X: np.ndarray) -> np.ndarray:
+    def apply(self, K: np.ndarray, X: np.ndarray) -> np.ndarray | int:  # 0 for an all-zero kernel
         r"""``K \star X = sum_c K[c] * X[:, c]`` for a factor kernel (C, k, ...) and X (N, C, p, ...)."""
         return sum(correlate(K[c], X[:, c], self.bc) for c in range(self.channels) if np.any(K[c]))
 
@@ -535,7 +535,7 @@ class SemiDiscreteSystem:
         from pixelpde.stencils.system import variable_name
 
         exact = kernel_strings
-        out = {
+        out: dict[str, Any] = {
             "fields": list(self.fields) if self.fields else None,
             "pde": None if self.system is None else self.system.source,
             "pde_canonical": None if self.system is None else str(self.system),

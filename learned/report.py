@@ -108,18 +108,21 @@ def metrics_table(metrics: dict, at=(1, 10, 20, 40)) -> str:
 
 #: What each metric measures, for a reader of report.md (eqs. (23)-(25) of the paper).
 METRICS_TEXT = """\
-E^j = (predicted U^j) - (finite-element U^j) is the error after j steps of the network, started from
-the test trajectory's U^0; every metric is taken over all test trajectories, at each j:
+E^j = (predicted U^j) - (reference U^j: the test data, finite-element or spectral) is the error after j
+steps of the network, started from the test trajectory's U^0; every metric is taken over all test
+trajectories (and, for a system, over all its fields), at each j:
 
 - **rE(j)**, eq. (25): the relative error, the mean over trajectories of ||E^j|| / ||U^j||
   (Frobenius norms), shown here in per cent: 1 % means the prediction is off by a hundredth of the field
   (the files hold it as a fraction, `rE_frac`: 0.01 there is 1 % here);
 - **maxE(j)**, eq. (23): the largest pointwise error |E^j| over all trajectories and pixels;
-- **mse(j)**, eq. (24): the mean over trajectories of ||E^j||^2 / p^2, the mean squared pixel error.
+- **mse(j)**, eq. (24): the mean over trajectories of ||E^j||^2 / p^2, the mean squared pixel error
+  (for a system: / (C p^2), C fields).
 
-Lower is better for all three; 0 would be the finite-element data exactly.  `constructed` is the
-exact Theorem 3.2 network of the PDE (the 3 x 3 finite-difference scheme), `constructed-5x5-order4`
-its fourth-order 5 x 5 version, `learned*` the trained networks."""
+Lower is better for all three; 0 would be the reference data exactly.  `constructed` is the
+exact network of the PDE (Theorem 3.2; the 3 x 3 finite-difference scheme), `constructed-5x5-order4`
+its fourth-order 5 x 5 version, `learned*` the trained networks, `baseline-*` a peer's design trained
+on the same data."""
 
 
 def _last_finite(values):

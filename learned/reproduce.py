@@ -278,7 +278,7 @@ def _setup_text(setup, train_data, test_data, configs) -> str:
         f"- training data: {train_data.n_trajectories} {_kind(setup['problem'])} trajectories of {train_data.n_steps} steps (seed {setup['seed']})",
         f"- test data: {test_data.n_trajectories} trajectories of {test_data.n_steps} steps (seed {setup['seed'] + 1})",
     ]
-    if size["dt_grid"] is not None:
+    if size["dt_grid"] is not None and preset(setup["problem"]).generator == "fem":
         lines.append(
             f"- dt is the data generator's default for p = {size['dt_grid']}, so that {size['test_steps']} steps cover the paper's physical time"
         )
@@ -325,6 +325,8 @@ def _field_metrics(out: Path, evaluation, test: Trajectories) -> dict:
 
 
 def _field_text(per_field: dict, steps: int) -> str:
+    from pixelpde.learned.report import percent
+
     fields = list(next(iter(per_field.values())))
     lines = [
         f"rE({steps}) of each field (eq. (25), in per cent):",
@@ -333,7 +335,7 @@ def _field_text(per_field: dict, steps: int) -> str:
         "|---|" + "---|" * len(fields),
     ]
     for name, by_field in per_field.items():
-        cells = [f"{100 * by_field[f]['rE_frac'][-1]:.4g} %" for f in fields]
+        cells = [percent(by_field[f]["rE_frac"][-1], 4) for f in fields]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

@@ -80,6 +80,8 @@ def semidiscrete_from_args(args):
 
 def _npy_shape(path: Path) -> tuple[int, ...] | None:
     """The shape a ``.npy`` file's header declares (nothing else read), or None if unreadable."""
+    import numpy as np
+
     try:
         with open(path, "rb") as fh:
             version = np.lib.format.read_magic(fh)
@@ -97,6 +99,8 @@ def load_field(path, channels: int = 1, dim: int = 2, arrays: int = 1) -> np.nda
     a wrong number of fields, an array rank that does not fit ``dim``, and, from the file's header
     before anything is read, a field whose work would not fit in memory: ``arrays`` float64
     arrays of one component's size per field component (a 3-D field grows as p^3)."""
+    import numpy as np
+
     from pixelpde.stencils.boundary import as_batch, check_dim
 
     dim = check_dim(dim)

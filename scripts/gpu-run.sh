@@ -65,7 +65,7 @@ else
 fi
 
 # 2. throughput
-if [ "$dry" = 1 ]; then bench="--p 16 --M 2 --batches 1 --rounds 1 --nproc 0 --problems fisher"; else bench="--device auto --nproc 0 --batches 5 --rounds 2"; fi
+if [ "$dry" = 1 ]; then bench="--dry --cores 1 --no-compile --problems fisher"; else bench="--device auto --cores 1 --no-compile --batches 5 --rounds 2"; fi
 log "bench: $bench"
 timeout 120 $py bench/bench_training.py $bench > "$out/bench.txt" 2>&1 || log "bench failed or timed out (see bench.txt)"
 

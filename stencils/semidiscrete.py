@@ -79,6 +79,25 @@ def correlate(K: np.ndarray, U: np.ndarray, bc: BoundaryCondition) -> np.ndarray
     return out
 
 
+def grid_record(sd: Any, origin: Any) -> dict[str, Any]:
+    """What a description of a semi-discrete PDE or system starts with: its text (``origin``, the parsed
+    PDE or system, or None), the grid (bc, dx exactly and as a float, kernel size, dim when not 2), the
+    stencils' order and n."""
+    out: dict[str, Any] = {
+        "pde": None if origin is None else origin.source,
+        "pde_canonical": None if origin is None else str(origin),
+        "bc": str(sd.bc),
+        "dx": None if sd.dx is None else str(sd.dx),
+        "dx_float": None if sd.dx is None else float(sd.dx),
+        "size": sd.size,
+        "order": None if origin is None else origin.order,
+        "n": sd.n,
+    }
+    if sd.dim != 2:
+        out["dim"] = sd.dim
+    return out
+
+
 @dataclass(frozen=True, eq=False)
 class SemiDiscretePDE:
     """X(U) of eq. (11): float64 kernels, the boundary condition and provenance.
@@ -297,18 +316,7 @@ class SemiDiscretePDE:
         """JSON-ready description; kernels as exact rational strings when known."""
 
         exact = kernel_strings
-        out: dict[str, Any] = {
-            "pde": None if self.pde is None else self.pde.source,
-            "pde_canonical": None if self.pde is None else str(self.pde),
-            "bc": str(self.bc),
-            "dx": None if self.dx is None else str(self.dx),
-            "dx_float": None if self.dx is None else float(self.dx),
-            "size": self.size,
-            "order": None if self.pde is None else self.pde.order,
-            "n": self.n,
-        }
-        if self.dim != 2:
-            out["dim"] = self.dim
+        out = grid_record(self, self.pde)
         if self.interactions is not None:
             out["interactions"] = self.interactions
         if self.constant:
@@ -535,20 +543,8 @@ class SemiDiscreteSystem:
         from pixelpde.stencils.system import variable_name
 
         exact = kernel_strings
-        out: dict[str, Any] = {
-            "fields": list(self.fields) if self.fields else None,
-            "pde": None if self.system is None else self.system.source,
-            "pde_canonical": None if self.system is None else str(self.system),
-            "bc": str(self.bc),
-            "dx": None if self.dx is None else str(self.dx),
-            "dx_float": None if self.dx is None else float(self.dx),
-            "size": self.size,
-            "order": None if self.system is None else self.system.order,
-            "n": self.n,
-            "interactions": self.interactions,
-        }
-        if self.dim != 2:
-            out["dim"] = self.dim
+        out = {"fields": list(self.fields) if self.fields else None, **grid_record(self, self.system)}
+        out["interactions"] = self.interactions
         if self.system is not None and self.n:
             products, _ = self.system.products(self.interactions or "minimal")
             fields = self.fields

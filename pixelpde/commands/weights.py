@@ -55,11 +55,9 @@ def run(args) -> None:
         f"n = {sd.n} quadratic interaction{'s' if sd.n != 1 else ''} ({sd.interactions}; "
         f"signature (p, q) = ({p}, {q}), minimal n = max(p, q) = {max(p, q)}, as written {sd.pde.n})"
     )
-    for product in record.get("products", []):
-        print(f"  {product}")
+    _print_products(record)
     if sd.higher:
-        structure = ", ".join(f"degree {q}: {c} ReLU^{q} channels" for q, c in net.structure["branches"].items())
-        print(f"higher-degree terms: {len(sd.higher)} ({structure})")
+        print(f"higher-degree terms: {len(sd.higher)} ({_branches(net)})")
     for name, shape in record["shapes"].items():
         print(f"  {name}: {' x '.join(map(str, shape))}")
     print(f"parameters: {total} ({compact} in compact {_ones(sd)} form), {nonzero} non-zero")
@@ -87,12 +85,10 @@ def _run_system(args, sd) -> None:
         f"n = {sd.n} quadratic product{'s' if sd.n != 1 else ''} ({sd.interactions}), "
         f"{sum(u > 1 for u in uses)} shared by several equations"
     )
-    for product in record.get("products", []):
-        print(f"  {product}")
+    _print_products(record)
     if sd.higher:
-        structure = ", ".join(f"degree {q}: {c} ReLU^{q} channels" for q, c in net.structure["branches"].items())
         shared = sum(int((g != 0).sum()) > 1 for g, _ in sd.higher)
-        print(f"higher-degree monomials: {len(sd.higher)}, {shared} shared ({structure})")
+        print(f"higher-degree monomials: {len(sd.higher)}, {shared} shared ({_branches(net)})")
     if any(sd.source):
         print(f"constant sources: the output bias S = {[float(c) for c in sd.source]}")
     for name, shape in record["shapes"].items():
@@ -104,3 +100,13 @@ def _run_system(args, sd) -> None:
             f"{percnn_count(system.channels)} trainable parameters"
         )
     print(f"wrote {args.out} and {args.out[:-3]}.json")
+
+
+def _print_products(record: dict) -> None:
+    for product in record.get("products", []):
+        print(f"  {product}")
+
+
+def _branches(net) -> str:
+    """The ReLU^q branches of a polynomial network, e.g. 'degree 3: 6 ReLU^3 channels'."""
+    return ", ".join(f"degree {q}: {c} ReLU^{q} channels" for q, c in net.structure["branches"].items())

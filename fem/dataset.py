@@ -302,25 +302,12 @@ class Dataset:
             self._fail(
                 f"mislabelled: pde {a['pde']!r} is not the {problem.name} PDE with these parameters ({problem.pde(params)!r})"
             )
-        p = a["p"]
-        if not isinstance(p, int) or p < 3:
-            self._fail(f"bad attribute p={p!r}")
-        if not math.isclose(float(a["dx"]), float(self.bc.spacing(p)), rel_tol=1e-12):
-            self._fail(
-                f"mislabelled: dx={a['dx']!r} but a {self.bc} grid with p={p} has dx={float(self.bc.spacing(p))!r}"
-            )
-        dt = a["dt"]
-        if not isinstance(dt, float) or not math.isfinite(dt) or dt <= 0:
-            self._fail(f"bad attribute dt={dt!r}")
+        p = self._check_grid()
         U = self._U
         if U.ndim != 4 or U.shape[2:] != (p, p) or U.dtype.kind != "f":
             self._fail(f"U has shape {U.shape} and dtype {U.dtype}; expected float (N, M+1, {p}, {p})")
         self._check_layout(U)
-        if "t" not in self._file or "ic" not in self._file:
-            self._fail("missing dataset 't' or 'ic' (incomplete write)")
-        t = self._file["t"][...]
-        if t.shape != (U.shape[1],) or not np.allclose(t, dt * np.arange(U.shape[1]), rtol=1e-12, atol=0):
-            self._fail(f"mislabelled: t (shape {t.shape}) is not j*dt for the {U.shape[1]} snapshots")
+        self._check_times(U)
         if self._file["ic"].shape != (U.shape[0], len(problem.ic_columns)):
             self._fail(f"ic has shape {self._file['ic'].shape}; expected ({U.shape[0]}, {len(problem.ic_columns)})")
         self.problem: Problem | None = problem  # None for a spectral dataset (no Appendix A problem)
@@ -341,14 +328,9 @@ class Dataset:
         fields = str(a.get("fields", "u")).split(",")
         if len(fields) != channels:
             self._fail(f"mislabelled: fields {a.get('fields')!r} but the system has {channels} equation(s)")
-        p = a["p"]
-        if not isinstance(p, int) or p < 3 or a["bc"] != "periodic":
-            self._fail(f"bad attribute p={p!r} or bc={a['bc']!r} (spectral data are periodic)")
-        if not math.isclose(float(a["dx"]), 1.0 / p, rel_tol=1e-12):
-            self._fail(f"mislabelled: dx={a['dx']!r} but a periodic grid with p={p} has dx={1.0 / p!r}")
-        dt = a["dt"]
-        if not isinstance(dt, float) or not math.isfinite(dt) or dt <= 0:
-            self._fail(f"bad attribute dt={dt!r}")
+        if a["bc"] != "periodic":
+            self._fail(f"bad attribute bc={a['bc']!r} (spectral data are periodic)")
+        p = self._check_grid()
         U = self._U
         self._check_layout(U)
         frame = (p, p) if channels == 1 else (channels, p, p)
@@ -356,13 +338,34 @@ class Dataset:
             self._fail(
                 f"U has shape {U.shape} and dtype {U.dtype}; expected float (N, M+1, {', '.join(map(str, frame))})"
             )
+        self._check_times(U)
+        self.problem = None
+        self.params = {}
+
+    def _check_grid(self) -> int:
+        """The attributes p (an integer >= 3), dx (the spacing of the boundary condition's grid) and dt (a
+        positive float), in that order; returns p."""
+        a = self.attrs
+        p = a["p"]
+        if not isinstance(p, int) or p < 3:
+            self._fail(f"bad attribute p={p!r}")
+        if not math.isclose(float(a["dx"]), float(self.bc.spacing(p)), rel_tol=1e-12):
+            self._fail(
+                f"mislabelled: dx={a['dx']!r} but a {self.bc} grid with p={p} has dx={float(self.bc.spacing(p))!r}"
+            )
+        dt = a["dt"]
+        if not isinstance(dt, float) or not math.isfinite(dt) or dt <= 0:
+            self._fail(f"bad attribute dt={dt!r}")
+        return p
+
+    def _check_times(self, U) -> None:
+        """The datasets 't' and 'ic' present, and t = j*dt for the snapshots of ``U``."""
+        dt = self.attrs["dt"]
         if "t" not in self._file or "ic" not in self._file:
             self._fail("missing dataset 't' or 'ic' (incomplete write)")
         t = self._file["t"][...]
         if t.shape != (U.shape[1],) or not np.allclose(t, dt * np.arange(U.shape[1]), rtol=1e-12, atol=0):
             self._fail(f"mislabelled: t (shape {t.shape}) is not j*dt for the {U.shape[1]} snapshots")
-        self.problem = None
-        self.params = {}
 
     def _check_layout(self, U) -> None:
         """Dimensions, dtype, chunking and stored bytes of ``U`` against the limits, before any read."""
